@@ -1,0 +1,91 @@
+/*
+ * cli.h — what every `sadasya` subcommand shares: the global options, the
+ * dispatch table's shape, opening the store, and printing (aligned tables
+ * for people, JSON for scripts). Errors reach the user as one line on
+ * stderr, "sadasya: error: …", and a non-zero exit.
+ */
+#ifndef SADASYA_CLI_H
+#define SADASYA_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "ident.h"
+#include "store.h"
+#include "view.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1   /* the command failed (or verify found faults) */
+#define CLI_EXIT_USAGE 2  /* bad flags or arguments */
+
+typedef struct cli {
+    const char *data_dir;
+    int json;
+} cli;
+
+typedef struct cli_cmd {
+    const char *name;
+    int (*run)(cli *c, int argc, char **argv); /* argv[0] is the command */
+    const char *summary;
+} cli_cmd;
+
+/* Prints "sadasya: error: <msg>" to stderr; returns CLI_EXIT_FAIL. */
+int cli_error(const sd_err *err);
+int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, for bad usage; adds "(see sadasya COMMAND --help)"; returns 2. */
+int cli_usagef(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens the data dir's store (flags: STORE_RDONLY or 0). Prints the error
+ * and returns non-zero on failure. */
+int cli_open(cli *c, int flags, store **out);
+
+/* Prints a cJSON value as one compact line on stdout and frees it. */
+void cli_json_print(cJSON *j);
+
+/* Lower-case hex of 32 bytes into out[65]. */
+void cli_hex32(const unsigned char *b, char out[65]);
+
+/* A table printed with columns aligned by display width (Devanagari
+ * names take fewer columns than bytes). */
+typedef struct cli_table cli_table;
+cli_table *cli_table_new(int ncols, const char *const *headers);
+void cli_table_add(cli_table *t, const char *const *cells);
+void cli_table_print(cli_table *t, FILE *f);
+void cli_table_destroy(cli_table **t);
+
+/* A member as JSON: number, state, name, name_en, gender, phone, district,
+ * status, joined, fee_paise, origin, seq, and the rest. p may be NULL
+ * (personal data not held here): those fields are then null. */
+cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p);
+
+/* Prints members one by one: an aligned table for people (printed by
+ * cli_lister_finish), JSON Lines with --json (printed as they come).
+ * Filters: any of state, district (case-insensitive), status, gender set
+ * (>0 / non-NULL) must match; limit 0 means no limit. */
+typedef struct cli_lister {
+    cli *c;
+    store *s;
+    MDB_txn *txn;
+    cli_table *t;
+    size_t n, limit;
+    const char *state, *district;
+    int status, gender;
+} cli_lister;
+
+void cli_lister_init(cli_lister *l, cli *c, store *s, MDB_txn *txn);
+/* Adds m if it passes the filters; returns 1 once the limit is reached. */
+int cli_lister_add(cli_lister *l, const Sadasya__MemberView *m);
+/* The same, by number (a view_find_* callback; ctx is the lister). */
+int cli_lister_add_number(const char *number, void *ctx);
+int cli_lister_add_view(const Sadasya__MemberView *m, void *ctx);
+void cli_lister_finish(cli_lister *l);
+
+/* Parses a membership number given by the user; prints the error. */
+int cli_number(const char *in, char canon[16]);
+
+/* Rupees from paise: "11.00". */
+void cli_rupees(unsigned long long paise, char out[32]);
+
+#endif

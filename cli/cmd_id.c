@@ -1,0 +1,62 @@
+/*
+ * cmd_id.c — `sadasya id`: this node's public key, state code and role.
+ */
+#include <string.h>
+
+#include "cmds.h"
+#include "roster.h"
+
+int cmd_id(cli *c, int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--help")) {
+        puts("usage: sadasya [--data DIR] [--json] id\n\n"
+             "Prints this node's public key, state code, role and name, the\n"
+             "national key it trusts, and whether the roster authorises it.");
+        return CLI_EXIT_OK;
+    }
+    if (argc > 1)
+        return cli_usagef("id", "unexpected argument %s", argv[1]);
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    ident id;
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc) {
+        rc = ident_load_public(s, txn, &id, &err);
+        const char *auth = "national (trust anchor)";
+        if (!rc && !id.national) {
+            char st[STORE_STATE_BYTES];
+            int flag;
+            int r = roster_key_state(s, txn, id.kp.pk, st, &flag, NULL);
+            auth = r ? "awaiting authorisation (not yet in the roster here)"
+                     : flag == ROSTER_ACTIVE ? "authorised"
+                     : flag == ROSTER_REVOKED ? "revoked" : "replaced";
+        }
+        if (!rc) {
+            char hex[65], nat[65];
+            cli_hex32(id.kp.pk, hex);
+            cli_hex32(id.national_key, nat);
+            if (c->json) {
+                cJSON *j = cJSON_CreateObject();
+                cJSON_AddStringToObject(j, "key", hex);
+                cJSON_AddStringToObject(j, "state", id.state);
+                cJSON_AddStringToObject(j, "role", id.national ? "national" : "state");
+                cJSON_AddStringToObject(j, "name", id.name);
+                cJSON_AddStringToObject(j, "national_key", nat);
+                cJSON_AddStringToObject(j, "roster", auth);
+                cli_json_print(j);
+            } else {
+                printf("key       %s\nstate     %s\nrole      %s\nname      %s\n"
+                       "national  %s\nroster    %s\n",
+                       hex, id.state, id.national ? "national" : "state", id.name,
+                       nat, auth);
+            }
+        }
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    return rc ? cli_error(&err) : CLI_EXIT_OK;
+}

@@ -1,0 +1,92 @@
+/*
+ * cmd_list.c — `sadasya list [--state CODE] [--district D] [--status S]
+ * [--gender G] [--limit N]`: members of the merged view, in number order.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "number.h"
+
+static const char usage[] =
+    "usage: sadasya [--data DIR] [--json] list [--state CODE] [--district D]\n"
+    "         [--status active|inactive|resigned|deceased]\n"
+    "         [--gender female|male|other] [--limit N]\n"
+    "\n"
+    "Members of the national view in number order; --json prints JSON Lines.\n";
+
+int cmd_list(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "state", required_argument, 0, 's' }, { "district", required_argument, 0, 'd' },
+        { "status", required_argument, 0, 'S' }, { "gender", required_argument, 0, 'g' },
+        { "limit", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *state = NULL, *district = NULL;
+    int status = 0, gender = 0;
+    size_t limit = 0;
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 's':
+            if (!number_state_valid(optarg))
+                return cli_errorf("state code \"%s\" is not 2-3 capital letters", optarg);
+            state = optarg;
+            break;
+        case 'd': district = optarg; break;
+        case 'S':
+            if ((status = view_status_parse(optarg)) < 0)
+                return cli_errorf("status \"%s\" is not active, inactive, resigned or deceased", optarg);
+            break;
+        case 'g':
+            if ((gender = view_gender_parse(optarg)) < 0)
+                return cli_errorf("gender \"%s\" is not female, male or other", optarg);
+            break;
+        case 'l': {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (*end || v <= 0)
+                return cli_usagef("list", "--limit needs a positive number");
+            limit = (size_t)v;
+            break;
+        }
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usagef("list", "unknown or incomplete option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usagef("list", "unexpected argument %s", argv[optind]);
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc) {
+        cli_lister l;
+        cli_lister_init(&l, c, s, txn);
+        l.state = state;
+        l.district = district;
+        l.status = status;
+        l.gender = gender;
+        l.limit = limit;
+        if (state && district)
+            rc = view_find_district(s, txn, state, district, cli_lister_add_number, &l, &err);
+        else
+            rc = view_members_each(s, txn, state, cli_lister_add_view, &l, &err);
+        if (rc > 0)
+            rc = 0; /* the limit stopped the walk */
+        if (!rc)
+            cli_lister_finish(&l);
+        else
+            cli_table_destroy(&l.t);
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    return rc ? cli_error(&err) : CLI_EXIT_OK;
+}

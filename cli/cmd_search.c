@@ -1,0 +1,61 @@
+/*
+ * cmd_search.c — `sadasya search --phone PHONE` / `search --name TEXT`:
+ * members found through the phone and name-token indexes.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmds.h"
+
+static const char usage[] =
+    "usage: sadasya [--data DIR] [--json] search --phone PHONE\n"
+    "       sadasya [--data DIR] [--json] search --name TEXT\n"
+    "\n"
+    "--phone matches the number's last ten digits (+91 and 0 prefixes are\n"
+    "ignored). --name matches members having, for every word of TEXT, a word\n"
+    "of their name (in any script, or the English name) that starts with it.\n";
+
+int cmd_search(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "phone", required_argument, 0, 'p' }, { "name", required_argument, 0, 'n' },
+        { "limit", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *phone = NULL, *name = NULL;
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'p': phone = optarg; break;
+        case 'n': name = optarg; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usagef("search", "unknown or incomplete option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usagef("search", "unexpected argument %s", argv[optind]);
+    if (!phone == !name)
+        return cli_usagef("search", "give --phone PHONE or --name TEXT");
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc) {
+        cli_lister l;
+        cli_lister_init(&l, c, s, txn);
+        rc = phone ? view_find_phone(s, txn, phone, cli_lister_add_number, &l, &err)
+                   : view_find_name(s, txn, name, cli_lister_add_number, &l, &err);
+        if (!rc)
+            cli_lister_finish(&l);
+        else
+            cli_table_destroy(&l.t);
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    return rc ? cli_error(&err) : CLI_EXIT_OK;
+}

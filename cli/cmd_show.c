@@ -1,0 +1,94 @@
+/*
+ * cmd_show.c — `sadasya show NUMBER`: one member, from the merged view.
+ */
+#include <string.h>
+
+#include "cmds.h"
+#include "day.h"
+
+static void line(const char *k, const char *v)
+{
+    if (v && *v)
+        printf("%-13s %s\n", k, v);
+}
+
+int cmd_show(cli *c, int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--help")) {
+        puts("usage: sadasya [--data DIR] [--json] show NUMBER\n\n"
+             "One member. NUMBER in any case, with or without hyphens.");
+        return CLI_EXIT_OK;
+    }
+    if (argc != 2)
+        return cli_usagef("show", "give one membership number");
+    char number[16];
+    if (cli_number(argv[1], number))
+        return CLI_EXIT_FAIL;
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *p = NULL;
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc) {
+        rc = view_member_get(s, txn, number, &m, &err);
+        if (!rc) {
+            int prc = view_personal_get(s, txn, m, &p, &err);
+            if (prc && prc != SD_ENOTFOUND)
+                rc = prc;
+        }
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    if (rc) {
+        if (m)
+            sadasya__member_view__free_unpacked(m, NULL);
+        return cli_error(&err);
+    }
+    if (c->json) {
+        cli_json_print(cli_member_json(m, p));
+    } else {
+        char day[DAY_STR_LEN], last[DAY_STR_LEN], fee[32], hex[65] = "", seq[32];
+        day_format(m->joined_day, day);
+        day_format(m->last_day, last);
+        cli_rupees(m->fee_paise, fee);
+        if (m->origin.len == 32)
+            cli_hex32(m->origin.data, hex);
+        snprintf(seq, sizeof seq, "%llu", (unsigned long long)m->seq);
+        line("number", m->number);
+        line("name", p ? p->name : "(personal data not held on this node)");
+        if (p) {
+            line("name (en)", p->name_en);
+            line("guardian", p->guardian);
+            if (p->birth_year)
+                printf("%-13s %u\n", "birth year", p->birth_year);
+            line("phone", p->phone);
+            line("email", p->email);
+            line("address", p->address);
+        }
+        line("gender", view_gender_name(m->gender));
+        line("state", m->state);
+        line("district", m->district);
+        if (m->area)
+            line("area", view_area_name(m->area));
+        line("occupation", m->occupation);
+        for (size_t i = 0; i < m->n_interests; i++)
+            line(i ? "" : "interests", m->interests[i]);
+        line("status", view_status_name(m->status));
+        line("reason", m->status_reason);
+        line("joined", day);
+        printf("%-13s Rs %s\n", "fee", fee);
+        line("payment ref", m->payment_ref);
+        line("referred by", m->referred_by);
+        line("last activity", last);
+        line("origin", hex);
+        line("seq", seq);
+    }
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    sadasya__member_view__free_unpacked(m, NULL);
+    return CLI_EXIT_OK;
+}

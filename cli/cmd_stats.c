@@ -1,0 +1,131 @@
+/*
+ * cmd_stats.c — `sadasya stats [--by DIM]`: national totals from the
+ * counters (constant time in the number of members).
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmds.h"
+
+static const char usage[] =
+    "usage: sadasya [--data DIR] [--json] stats\n"
+    "         [--by state|district|gender|status|area|month]\n"
+    "\n"
+    "Members, by status, and fees in rupees, per value of the dimension\n"
+    "(state by default), with the national total.\n";
+
+static const char *const dims[] = { "state", "district", "gender", "status",
+                                    "area", "month" };
+
+typedef struct stats_ctx {
+    cJSON *rows;
+    cli_table *t;
+} stats_ctx;
+
+static void row_cells(const char *key, const counter_row *r, cli_table *t)
+{
+    char m[24], a[24], i[24], rs[24], d[24], fee[32];
+    snprintf(m, sizeof m, "%llu", (unsigned long long)r->members);
+    snprintf(a, sizeof a, "%llu", (unsigned long long)r->active);
+    snprintf(i, sizeof i, "%llu", (unsigned long long)r->inactive);
+    snprintf(rs, sizeof rs, "%llu", (unsigned long long)r->resigned);
+    snprintf(d, sizeof d, "%llu", (unsigned long long)r->deceased);
+    cli_rupees(r->fee_paise, fee);
+    const char *cells[] = { key, m, a, i, rs, d, fee };
+    cli_table_add(t, cells);
+}
+
+static int stats_row(const char *value, const counter_row *r, void *ctx)
+{
+    stats_ctx *x = ctx;
+    if (x->rows) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "key", value);
+        cJSON_AddNumberToObject(o, "members", (double)r->members);
+        cJSON_AddNumberToObject(o, "active", (double)r->active);
+        cJSON_AddNumberToObject(o, "inactive", (double)r->inactive);
+        cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
+        cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
+        cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
+        cJSON_AddItemToArray(x->rows, o);
+    } else {
+        row_cells(value, r, x->t);
+    }
+    return 0;
+}
+
+int cmd_stats(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "by", required_argument, 0, 'b' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *dim = "state";
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'b': dim = optarg; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usagef("stats", "unknown or incomplete option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usagef("stats", "unexpected argument %s", argv[optind]);
+    int known = 0;
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+        known |= !strcmp(dim, dims[i]);
+    if (!known)
+        return cli_usagef("stats", "--by %s: not one of state, district, gender, "
+                          "status, area, month", dim);
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    counter_row total;
+    stats_ctx x = { NULL, NULL };
+    static const char *const heads[] = { "", "MEMBERS", "ACTIVE", "INACTIVE",
+                                         "RESIGNED", "DECEASED", "FEES (Rs)" };
+    const char *h0[7];
+    memcpy(h0, heads, sizeof h0);
+    char up[16];
+    size_t k = 0;
+    for (; dim[k] && k + 1 < sizeof up; k++)
+        up[k] = (char)(dim[k] >= 'a' && dim[k] <= 'z' ? dim[k] - 32 : dim[k]);
+    up[k] = '\0';
+    h0[0] = up;
+    if (c->json)
+        x.rows = cJSON_CreateArray();
+    else
+        x.t = cli_table_new(7, h0);
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc) {
+        rc = view_counter_get(s, txn, "total", "", &total, &err);
+        if (!rc)
+            rc = view_counter_each(s, txn, dim, stats_row, &x, &err);
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    if (!rc) {
+        if (c->json) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "dimension", dim);
+            cJSON_AddNumberToObject(j, "total", (double)total.members);
+            cJSON_AddNumberToObject(j, "active", (double)total.active);
+            cJSON_AddNumberToObject(j, "inactive", (double)total.inactive);
+            cJSON_AddNumberToObject(j, "fee_paise", (double)total.fee_paise);
+            cJSON_AddItemToObject(j, "rows", x.rows);
+            x.rows = NULL;
+            cli_json_print(j);
+        } else {
+            row_cells("TOTAL", &total, x.t);
+            cli_table_print(x.t, stdout);
+        }
+    }
+    cJSON_Delete(x.rows);
+    cli_table_destroy(&x.t);
+    return rc ? cli_error(&err) : CLI_EXIT_OK;
+}

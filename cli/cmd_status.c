@@ -1,0 +1,82 @@
+/*
+ * cmd_status.c — `sadasya status NUMBER active|inactive|resigned|deceased
+ * [--reason TEXT]`: a signed MemberStatus for a member of this state.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "number.h"
+#include "writer.h"
+
+static const char usage[] =
+    "usage: sadasya [--data DIR] [--json] status NUMBER\n"
+    "         active|inactive|resigned|deceased [--reason TEXT]\n"
+    "\n"
+    "Records a member's new status (members of this node's state only).\n";
+
+int cmd_status(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "reason", required_argument, 0, 'r' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *reason = "";
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'r': reason = optarg; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usagef("status", "unknown or incomplete option %s", argv[optind - 1]);
+        }
+    }
+    if (optind + 2 != argc)
+        return cli_usagef("status", "give a membership number and a status");
+    char number[16];
+    if (cli_number(argv[optind], number))
+        return CLI_EXIT_FAIL;
+    int st = view_status_parse(argv[optind + 1]);
+    if (st < 0)
+        return cli_errorf("status \"%s\" is not active, inactive, resigned or deceased",
+                          argv[optind + 1]);
+    if (strlen(reason) > 256)
+        return cli_errorf("reason longer than 256 bytes");
+
+    store *s;
+    if (cli_open(c, 0, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    writer *w = NULL;
+    entry_signed es;
+    memset(&es, 0, sizeof es);
+    int rc = writer_open(&w, s, &err);
+    if (!rc) {
+        Sadasya__MemberStatus ms = SADASYA__MEMBER_STATUS__INIT;
+        ms.number = number;
+        ms.status = st;
+        ms.reason = (char *)reason;
+        Sadasya__Entry e = SADASYA__ENTRY__INIT;
+        e.body_case = SADASYA__ENTRY__BODY_STATUS;
+        e.status = &ms;
+        rc = writer_sign(w, &e, NULL, 0, &es, &err);
+        if (!rc)
+            rc = writer_commit(w, &es, 1, NULL, NULL, &err);
+    }
+    entry_signed_clear(&es);
+    writer_destroy(&w);
+    store_destroy(&s);
+    if (rc)
+        return cli_error(&err);
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "number", number);
+        cJSON_AddStringToObject(j, "status", view_status_name(st));
+        cli_json_print(j);
+    } else {
+        printf("%s is now %s\n", number, view_status_name(st));
+    }
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,183 @@
+/*
+ * cmd_update.c — `sadasya update NUMBER [--phone …] [--district …] …`: new
+ * values for a member of this node's state, as a signed MemberUpdated.
+ * Personal fields are merged with the held Personal data and sealed anew.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "day.h"
+#include "member.h"
+
+static const char usage[] =
+    "usage: sadasya [--data DIR] [--json] update NUMBER [--name NAME]\n"
+    "         [--name-en NAME] [--guardian NAME] [--birth-year YYYY]\n"
+    "         [--phone PHONE] [--email EMAIL] [--address TEXT]\n"
+    "         [--district DISTRICT] [--area urban|rural] [--occupation TEXT]\n"
+    "         [--interest TAG]...\n"
+    "\n"
+    "Records new values for a member of this node's state. --interest\n"
+    "replaces the member's interests with those given.\n";
+
+static const char *pick(const char *new_value, const char *old)
+{
+    return new_value ? new_value : old;
+}
+
+int cmd_update(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "name", required_argument, 0, 'a' }, { "name-en", required_argument, 0, 'e' },
+        { "guardian", required_argument, 0, 'G' }, { "birth-year", required_argument, 0, 'b' },
+        { "phone", required_argument, 0, 'p' }, { "email", required_argument, 0, 'm' },
+        { "address", required_argument, 0, 'A' }, { "district", required_argument, 0, 'd' },
+        { "area", required_argument, 0, 'r' }, { "occupation", required_argument, 0, 'o' },
+        { "interest", required_argument, 0, 'i' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    member_input nw; /* only what the user gave */
+    memset(&nw, 0, sizeof nw);
+    int o, personal = 0, interests = 0;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'a': nw.name = optarg; personal = 1; break;
+        case 'e': nw.name_en = optarg; personal = 1; break;
+        case 'G': nw.guardian = optarg; personal = 1; break;
+        case 'b': nw.birth_year = optarg; personal = 1; break;
+        case 'p': nw.phone = optarg; personal = 1; break;
+        case 'm': nw.email = optarg; personal = 1; break;
+        case 'A': nw.address = optarg; personal = 1; break;
+        case 'd': nw.district = optarg; break;
+        case 'r': nw.area = optarg; break;
+        case 'o': nw.occupation = optarg; break;
+        case 'i':
+            if (nw.n_interests == MEMBER_MAX_INTERESTS)
+                return cli_usagef("update", "more than %d interests", MEMBER_MAX_INTERESTS);
+            nw.interests[nw.n_interests++] = optarg;
+            interests = 1;
+            break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usagef("update", "unknown or incomplete option %s", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usagef("update", "give one membership number");
+    if (!personal && !interests && !nw.district && !nw.area && !nw.occupation)
+        return cli_usagef("update", "nothing to update");
+    char number[16];
+    if (cli_number(argv[optind], number))
+        return CLI_EXIT_FAIL;
+
+    store *s;
+    if (cli_open(c, 0, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    writer *w = NULL;
+    MDB_txn *txn = NULL;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *p = NULL;
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    entry_signed es;
+    memset(&es, 0, sizeof es);
+    int rc = writer_open(&w, s, &err);
+    if (!rc)
+        rc = store_begin(s, 0, &txn, &err);
+    if (!rc)
+        rc = view_member_get(s, txn, number, &m, &err);
+    if (!rc && (m->origin.len != 32 || memcmp(m->origin.data, w->kp.pk, 32)))
+        rc = sd_errf(&err, SD_EAUTH,
+                     "%s is a member of %s: only that chapter's node can update it",
+                     number, m->state);
+    if (!rc && personal) {
+        int prc = view_personal_get(s, txn, m, &p, &err);
+        if (prc == SD_ENOTFOUND)
+            rc = sd_errf(&err, SD_ENOTFOUND,
+                         "personal data of %s is not held here: cannot update it",
+                         number);
+        else
+            rc = prc;
+    }
+    if (!rc) {
+        /* Check the member as it will be, with the same rules as register. */
+        char by[16] = "", day[DAY_STR_LEN];
+        if (p && p->birth_year)
+            snprintf(by, sizeof by, "%u", p->birth_year);
+        day_format(m->joined_day, day);
+        member_input all;
+        memset(&all, 0, sizeof all);
+        all.name = pick(nw.name, p ? p->name : "-");
+        all.name_en = pick(nw.name_en, p ? p->name_en : NULL);
+        all.guardian = pick(nw.guardian, p ? p->guardian : NULL);
+        all.birth_year = pick(nw.birth_year, by);
+        all.phone = pick(nw.phone, p ? p->phone : "000000");
+        all.email = pick(nw.email, p ? p->email : NULL);
+        all.address = pick(nw.address, p ? p->address : NULL);
+        all.gender = view_gender_name(m->gender);
+        all.district = pick(nw.district, m->district);
+        all.area = nw.area;
+        all.occupation = nw.occupation;
+        all.n_interests = nw.n_interests;
+        memcpy(all.interests, nw.interests, sizeof all.interests);
+        rc = member_check(&all, &err);
+
+        Sadasya__MemberUpdated u = SADASYA__MEMBER_UPDATED__INIT;
+        u.number = number;
+        uint8_t phash[ENTRY_HASH_BYTES];
+        if (!rc && personal) {
+            Sadasya__Personal np = *p;
+            np.name = (char *)all.name;
+            np.name_en = (char *)(all.name_en ? all.name_en : "");
+            np.guardian = (char *)(all.guardian ? all.guardian : "");
+            np.phone = (char *)all.phone;
+            np.email = (char *)(all.email ? all.email : "");
+            np.address = (char *)(all.address ? all.address : "");
+            np.birth_year = all.birth_year && *all.birth_year
+                                ? (uint32_t)strtoul(all.birth_year, NULL, 10) : 0;
+            rc = entry_personal_seal(&np, &blob, &blen, phash, &err);
+            u.personal_hash.data = phash;
+            u.personal_hash.len = sizeof phash;
+        }
+        u.district = (char *)(nw.district ? nw.district : "");
+        u.area = nw.area ? view_area_parse(nw.area) : 0;
+        u.occupation = (char *)(nw.occupation ? nw.occupation : "");
+        u.interests_set = interests;
+        u.n_interests = nw.n_interests;
+        u.interests = (char **)nw.interests;
+        mdb_txn_abort(txn);
+        txn = NULL;
+        if (!rc) {
+            Sadasya__Entry e = SADASYA__ENTRY__INIT;
+            e.body_case = SADASYA__ENTRY__BODY_UPDATED;
+            e.updated = &u;
+            rc = writer_sign(w, &e, blob, blen, &es, &err);
+        }
+        if (!rc)
+            rc = writer_commit(w, &es, 1, NULL, NULL, &err);
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    free(blob);
+    entry_signed_clear(&es);
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    if (m)
+        sadasya__member_view__free_unpacked(m, NULL);
+    writer_destroy(&w);
+    store_destroy(&s);
+    if (rc)
+        return cli_error(&err);
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "updated", number);
+        cli_json_print(j);
+    } else {
+        printf("updated %s\n", number);
+    }
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,26 @@
+/*
+ * cmds.h — every subcommand's entry point; one file per command (cmd_*.c),
+ * dispatched from the table in main.c.
+ */
+#ifndef SADASYA_CMDS_H
+#define SADASYA_CMDS_H
+
+#include "cli.h"
+
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_id(cli *c, int argc, char **argv);
+int cmd_roster(cli *c, int argc, char **argv);
+int cmd_register(cli *c, int argc, char **argv);
+int cmd_import(cli *c, int argc, char **argv);
+int cmd_show(cli *c, int argc, char **argv);
+int cmd_list(cli *c, int argc, char **argv);
+int cmd_search(cli *c, int argc, char **argv);
+int cmd_update(cli *c, int argc, char **argv);
+int cmd_status(cli *c, int argc, char **argv);
+int cmd_stats(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
+int cmd_verify(cli *c, int argc, char **argv);
+int cmd_log(cli *c, int argc, char **argv);
+int cmd_bundle(cli *c, int argc, char **argv);
+
+#endif

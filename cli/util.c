@@ -1,0 +1,281 @@
+/*
+ * util.c — the shared pieces of the CLI declared in cli.h.
+ */
+#include <stdarg.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "day.h"
+#include "number.h"
+#include "text.h"
+
+int cli_error(const sd_err *err)
+{
+    fprintf(stderr, "sadasya: error: %s\n",
+            err && err->msg[0] ? err->msg : "unknown failure");
+    return CLI_EXIT_FAIL;
+}
+
+int cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("sadasya: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_usagef(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("sadasya: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    if (cmd)
+        fprintf(stderr, " (see sadasya %s --help)\n", cmd);
+    else
+        fputs(" (see sadasya --help)\n", stderr);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_open(cli *c, int flags, store **out)
+{
+    sd_err err;
+    sd_err_clear(&err);
+    if (store_open(out, c->data_dir, flags, &err))
+        return cli_error(&err);
+    return SD_OK;
+}
+
+void cli_json_print(cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    cJSON_Delete(j);
+}
+
+void cli_hex32(const unsigned char *b, char out[65])
+{
+    sodium_bin2hex(out, 65, b, 32);
+}
+
+int cli_number(const char *in, char canon[16])
+{
+    sd_err err;
+    sd_err_clear(&err);
+    if (number_parse(in, canon, NULL, NULL, &err))
+        return cli_error(&err);
+    return SD_OK;
+}
+
+void cli_rupees(unsigned long long paise, char out[32])
+{
+    snprintf(out, 32, "%llu.%02llu", paise / 100, paise % 100);
+}
+
+/* --- tables ------------------------------------------------------------ */
+
+struct cli_table {
+    int ncols;
+    char **cells; /* rows × ncols, row 0 the headers */
+    size_t nrows, cap;
+};
+
+cli_table *cli_table_new(int ncols, const char *const *headers)
+{
+    cli_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ncols = ncols;
+    cli_table_add(t, headers);
+    return t;
+}
+
+void cli_table_add(cli_table *t, const char *const *cells)
+{
+    if (!t)
+        return;
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        char **nc = realloc(t->cells, cap * (size_t)t->ncols * sizeof *nc);
+        if (!nc)
+            return;
+        t->cells = nc;
+        t->cap = cap;
+    }
+    for (int i = 0; i < t->ncols; i++)
+        t->cells[t->nrows * (size_t)t->ncols + (size_t)i] =
+            strdup(cells[i] ? cells[i] : "");
+    t->nrows++;
+}
+
+void cli_table_print(cli_table *t, FILE *f)
+{
+    if (!t)
+        return;
+    int *w = calloc((size_t)t->ncols, sizeof *w);
+    if (!w)
+        return;
+    for (size_t r = 0; r < t->nrows; r++)
+        for (int i = 0; i < t->ncols; i++) {
+            int cw = text_width(t->cells[r * (size_t)t->ncols + (size_t)i]);
+            if (cw > w[i])
+                w[i] = cw;
+        }
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < t->ncols; i++) {
+            const char *s = t->cells[r * (size_t)t->ncols + (size_t)i];
+            fputs(s, f);
+            if (i + 1 < t->ncols) {
+                /* Pad by display columns, not bytes. */
+                for (int p = text_width(s); p < w[i] + 2; p++)
+                    fputc(' ', f);
+            }
+        }
+        fputc('\n', f);
+    }
+    free(w);
+}
+
+void cli_table_destroy(cli_table **t)
+{
+    if (!t || !*t)
+        return;
+    for (size_t i = 0; i < (*t)->nrows * (size_t)(*t)->ncols; i++)
+        free((*t)->cells[i]);
+    free((*t)->cells);
+    free(*t);
+    *t = NULL;
+}
+
+/* --- members ----------------------------------------------------------- */
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    char day[DAY_STR_LEN], hex[65];
+    add_str(o, "number", m->number);
+    add_str(o, "state", m->state);
+    add_str(o, "name", p ? p->name : NULL);
+    add_str(o, "name_en", p && p->name_en[0] ? p->name_en : NULL);
+    add_str(o, "gender", view_gender_name(m->gender));
+    add_str(o, "phone", p ? p->phone : NULL);
+    add_str(o, "email", p && p->email[0] ? p->email : NULL);
+    add_str(o, "guardian", p && p->guardian[0] ? p->guardian : NULL);
+    if (p && p->birth_year)
+        cJSON_AddNumberToObject(o, "birth_year", p->birth_year);
+    else
+        cJSON_AddNullToObject(o, "birth_year");
+    add_str(o, "address", p && p->address[0] ? p->address : NULL);
+    add_str(o, "district", m->district);
+    add_str(o, "area", m->area ? view_area_name(m->area) : NULL);
+    add_str(o, "status", view_status_name(m->status));
+    add_str(o, "status_reason", m->status_reason[0] ? m->status_reason : NULL);
+    day_format(m->joined_day, day);
+    add_str(o, "joined", day);
+    cJSON_AddNumberToObject(o, "fee_paise", (double)m->fee_paise);
+    add_str(o, "payment_ref", m->payment_ref[0] ? m->payment_ref : NULL);
+    add_str(o, "referred_by", m->referred_by[0] ? m->referred_by : NULL);
+    add_str(o, "occupation", m->occupation[0] ? m->occupation : NULL);
+    cJSON *ints = cJSON_AddArrayToObject(o, "interests");
+    for (size_t i = 0; i < m->n_interests; i++)
+        cJSON_AddItemToArray(ints, cJSON_CreateString(m->interests[i]));
+    if (m->origin.len == 32) {
+        cli_hex32(m->origin.data, hex);
+        add_str(o, "origin", hex);
+    }
+    cJSON_AddNumberToObject(o, "seq", (double)m->seq);
+    cJSON_AddNumberToObject(o, "last_seq", (double)m->last_seq);
+    day_format(m->last_day, day);
+    add_str(o, "last_activity", day);
+    cJSON_AddBoolToObject(o, "personal_held", p != NULL);
+    return o;
+}
+
+/* --- listing members ---------------------------------------------------- */
+
+static const char *const list_heads[] = { "NUMBER", "NAME", "GENDER", "PHONE",
+                                          "DISTRICT", "STATUS", "JOINED" };
+
+void cli_lister_init(cli_lister *l, cli *c, store *s, MDB_txn *txn)
+{
+    memset(l, 0, sizeof *l);
+    l->c = c;
+    l->s = s;
+    l->txn = txn;
+    if (!c->json)
+        l->t = cli_table_new(7, list_heads);
+}
+
+int cli_lister_add(cli_lister *l, const Sadasya__MemberView *m)
+{
+    if (l->limit && l->n >= l->limit)
+        return 1;
+    if ((l->state && strcmp(l->state, m->state)) ||
+        (l->district && strcasecmp(l->district, m->district)) ||
+        (l->status > 0 && l->status != (int)m->status) ||
+        (l->gender > 0 && l->gender != (int)m->gender))
+        return 0;
+    Sadasya__Personal *p = NULL;
+    view_personal_get(l->s, l->txn, m, &p, NULL);
+    if (l->c->json) {
+        cli_json_print(cli_member_json(m, p));
+    } else {
+        char day[DAY_STR_LEN];
+        day_format(m->joined_day, day);
+        const char *cells[] = { m->number, p ? p->name : "(not held)",
+                                view_gender_name(m->gender), p ? p->phone : "",
+                                m->district, view_status_name(m->status), day };
+        cli_table_add(l->t, cells);
+    }
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    l->n++;
+    return l->limit && l->n >= l->limit;
+}
+
+int cli_lister_add_view(const Sadasya__MemberView *m, void *ctx)
+{
+    return cli_lister_add(ctx, m);
+}
+
+int cli_lister_add_number(const char *number, void *ctx)
+{
+    cli_lister *l = ctx;
+    Sadasya__MemberView *m = NULL;
+    if (view_member_get(l->s, l->txn, number, &m, NULL))
+        return 0; /* an index entry without its member: verify reports it */
+    int rc = cli_lister_add(l, m);
+    sadasya__member_view__free_unpacked(m, NULL);
+    return rc;
+}
+
+void cli_lister_finish(cli_lister *l)
+{
+    if (l->t) {
+        if (l->n)
+            cli_table_print(l->t, stdout);
+        else
+            fputs("no members\n", stdout);
+        cli_table_destroy(&l->t);
+    }
+}

@@ -1,0 +1,334 @@
+/*
+ * apply.c — verify → append → fold, one transaction per batch. See apply.h.
+ */
+#include "apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roster.h"
+#include "view.h"
+
+/* What the batch knows of this node, read once per transaction. */
+typedef struct apply_ctx {
+    store *s;
+    MDB_txn *txn;
+    view_batch *vb;
+    const apply_opts *opts;
+    apply_result *res;
+    uint8_t national[32];
+    int have_national;
+    uint8_t own[32];
+    int have_own;
+    char own_state[STORE_STATE_BYTES];
+    /* The run being applied: one origin's head, written back at its end. */
+    uint8_t cur[32];
+    int have_cur, cur_dirty, cur_held_back;
+    store_head head;
+    char first_refusal[SD_ERR_MSG_MAX];
+} apply_ctx;
+
+static void reject(apply_ctx *a, const entry_signed *es, const char *why)
+{
+    if (!a->res->rejected++)
+        snprintf(a->first_refusal, sizeof a->first_refusal, "%s", why);
+    if (a->opts && a->opts->on_reject)
+        a->opts->on_reject(es, why, a->opts->ctx);
+}
+
+/* An error that refuses one entry, rather than failing the batch. */
+static int is_refusal(int rc)
+{
+    return rc == SD_EINVAL || rc == SD_EAUTH || rc == SD_ECONFLICT;
+}
+
+static int load_identity(apply_ctx *a, sd_err *err)
+{
+    const void *v;
+    size_t n;
+    a->have_national = roster_national_key(a->s, a->txn, a->national, NULL) == SD_OK;
+    a->have_own = 0;
+    if (store_meta_get(a->s, a->txn, "own_key", &v, &n, NULL) == SD_OK && n == 32) {
+        memcpy(a->own, v, 32);
+        a->have_own = 1;
+    }
+    memset(a->own_state, 0, sizeof a->own_state);
+    if (store_meta_get(a->s, a->txn, "state", &v, &n, NULL) == SD_OK &&
+        n < sizeof a->own_state)
+        memcpy(a->own_state, v, n);
+    (void)err;
+    return SD_OK;
+}
+
+static int end_run(apply_ctx *a, sd_err *err)
+{
+    int rc = SD_OK;
+    if (a->have_cur && a->cur_dirty)
+        rc = store_head_put(a->s, a->txn, a->cur, &a->head, err);
+    a->have_cur = a->cur_dirty = a->cur_held_back = 0;
+    return rc;
+}
+
+static int start_run(apply_ctx *a, const uint8_t origin[32], sd_err *err)
+{
+    if (a->have_cur && !memcmp(a->cur, origin, 32))
+        return SD_OK;
+    int rc = end_run(a, err);
+    if (rc)
+        return rc;
+    memcpy(a->cur, origin, 32);
+    a->have_cur = 1;
+    return store_head_get(a->s, a->txn, origin, &a->head, err);
+}
+
+/* The state an origin writes for, or a refusal saying why it may not. */
+static int rebuilding(const apply_ctx *a)
+{
+    return a->opts && (a->opts->flags & APPLY_REBUILD);
+}
+
+static int origin_state(apply_ctx *a, const uint8_t origin[32],
+                        char state[STORE_STATE_BYTES], int *national,
+                        sd_err *err)
+{
+    *national = 0;
+    if (a->have_national && !memcmp(origin, a->national, 32)) {
+        *national = 1;
+        snprintf(state, STORE_STATE_BYTES, "%s", ROSTER_NATIONAL_STATE);
+        return SD_OK;
+    }
+    int flag;
+    int rc = roster_key_state(a->s, a->txn, origin, state, &flag, err);
+    if (rc == SD_OK) {
+        if (rebuilding(a))
+            return SD_OK;
+        if (flag == ROSTER_REVOKED)
+            return sd_errf(err, SD_EAUTH, "key of %s is revoked", state);
+        if (flag == ROSTER_REPLACED)
+            return sd_errf(err, SD_EAUTH, "key of %s has been replaced", state);
+        return SD_OK;
+    }
+    if (rc != SD_ENOTFOUND)
+        return rc;
+    if (a->have_own && !memcmp(origin, a->own, 32)) {
+        /* Our own entries, written before our roster entry reached us. */
+        memcpy(state, a->own_state, STORE_STATE_BYTES);
+        return SD_OK;
+    }
+    return sd_errf(err, SD_EAUTH, "key not in the roster");
+}
+
+static int put_evidence(apply_ctx *a, const entry_signed *es,
+                        const Sadasya__Entry *e, const uint8_t hash[32],
+                        sd_err *err)
+{
+    uint8_t key[STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES];
+    store_logkey(key, e->origin.data, e->seq);
+    memcpy(key + STORE_LOGKEY_BYTES, hash, ENTRY_HASH_BYTES);
+    MDB_val k = { sizeof key, key }, v = { ENTRY_SIG_BYTES + es->entry_len, NULL };
+    int rc = mdb_put(a->txn, a->s->evidence, &k, &v, MDB_RESERVE);
+    if (rc)
+        return store_mdb_err(rc, "writing evidence", err);
+    memcpy(v.mv_data, es->sig, ENTRY_SIG_BYTES);
+    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, es->entry, es->entry_len);
+    return SD_OK;
+}
+
+/* An entry at a seq we already hold: a duplicate, or equivocation. */
+static int held_seq(apply_ctx *a, const entry_signed *es,
+                    const Sadasya__Entry *e, const uint8_t hash[32],
+                    sd_err *err)
+{
+    const uint8_t *sig, *bytes;
+    size_t len;
+    int rc = store_log_get(a->s, a->txn, e->origin.data, e->seq, &sig, &bytes,
+                           &len, err);
+    if (rc)
+        return rc;
+    uint8_t held[ENTRY_HASH_BYTES];
+    entry_hash(bytes, len, sig, held);
+    if (!memcmp(held, hash, ENTRY_HASH_BYTES)) {
+        a->res->duplicate++;
+        return SD_OK;
+    }
+    if (a->opts && (a->opts->flags & APPLY_OWN))
+        return sd_errf(err, SD_ECONFLICT,
+                       "seq %llu of this node's log was written meanwhile",
+                       (unsigned long long)e->seq);
+    if (!entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig)) {
+        reject(a, es, "bad signature on an entry for a seq already held");
+        return SD_OK;
+    }
+    /* Keep both signed entries: the one we hold and the conflicting one. */
+    entry_signed mine = { (uint8_t *)bytes, len, { 0 }, NULL, 0 };
+    memcpy(mine.sig, sig, ENTRY_SIG_BYTES);
+    if ((rc = put_evidence(a, &mine, e, held, err)) ||
+        (rc = put_evidence(a, es, e, hash, err)))
+        return rc;
+    a->res->evidence++;
+    a->cur_held_back = 1;
+    char why[128];
+    snprintf(why, sizeof why,
+             "equivocation: two entries signed for seq %llu; evidence kept, "
+             "later entries of this origin held back",
+             (unsigned long long)e->seq);
+    reject(a, es, why);
+    return SD_OK;
+}
+
+static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
+{
+    sd_err why;
+    sd_err_clear(&why);
+    Sadasya__Entry *e = NULL;
+    Sadasya__Personal *p = NULL;
+    int rc = entry_decode(es->entry, es->entry_len, &e, &why);
+    if (rc) {
+        reject(a, es, why.msg);
+        return SD_OK;
+    }
+    if ((rc = start_run(a, e->origin.data, err)))
+        goto out;
+    if (a->cur_held_back) {
+        reject(a, es, "held back after equivocation by its origin");
+        goto out;
+    }
+    uint8_t hash[ENTRY_HASH_BYTES];
+    entry_hash(es->entry, es->entry_len, es->sig, hash);
+    if (e->seq <= a->head.seq) {
+        rc = held_seq(a, es, e, hash, err);
+        goto out;
+    }
+    char state[STORE_STATE_BYTES] = { 0 };
+    int national;
+    if (e->seq > a->head.seq + 1)
+        rc = sd_errf(&why, SD_EINVAL, "gap: seq %llu after held head %llu",
+                     (unsigned long long)e->seq,
+                     (unsigned long long)a->head.seq);
+    else if (memcmp(e->prev.data, a->head.hash, ENTRY_HASH_BYTES))
+        rc = sd_errf(&why, SD_EINVAL, "broken chain: prev of seq %llu is not "
+                     "the hash of seq %llu", (unsigned long long)e->seq,
+                     (unsigned long long)a->head.seq);
+    else
+        rc = origin_state(a, e->origin.data, state, &national, &why);
+    if (!rc)
+        rc = view_check(a->s, a->txn, a->vb, e, state, national, &a->head, &why);
+    if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
+        !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
+        rc = sd_errf(&why, SD_EAUTH, "bad signature");
+    if (rc) {
+        if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
+            if (err)
+                *err = why;
+            goto out;
+        }
+        rc = SD_OK;
+        reject(a, es, why.msg);
+        goto out;
+    }
+
+    /* The Personal blob travels beside the entry: keep it only if it is
+     * the one the signed body committed to. */
+    const ProtobufCBinaryData *commit = entry_personal_commitment(e);
+    if (es->personal) {
+        uint8_t ph[ENTRY_HASH_BYTES];
+        entry_personal_hash(es->personal, es->personal_len, ph);
+        if (!commit || commit->len != ENTRY_HASH_BYTES ||
+            memcmp(ph, commit->data, ENTRY_HASH_BYTES) ||
+            entry_personal_decode(es->personal, es->personal_len, &p, NULL)) {
+            a->res->personal_dropped++;
+            if (a->opts && a->opts->on_reject)
+                a->opts->on_reject(es, "personal data does not match its "
+                                   "signed hash: dropped, entry kept",
+                                   a->opts->ctx);
+        }
+    }
+
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, e->origin.data, e->seq);
+    MDB_val k = { sizeof key, key };
+    MDB_val v = { ENTRY_SIG_BYTES + es->entry_len, NULL };
+    int mrc = mdb_put(a->txn, a->s->log, &k, &v, MDB_RESERVE);
+    if (mrc) {
+        rc = store_mdb_err(mrc, "appending to the log", err);
+        goto out;
+    }
+    memcpy(v.mv_data, es->sig, ENTRY_SIG_BYTES);
+    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, es->entry, es->entry_len);
+    if (p) {
+        MDB_val pv = { es->personal_len, es->personal };
+        if ((mrc = mdb_put(a->txn, a->s->personal, &k, &pv, 0))) {
+            rc = store_mdb_err(mrc, "writing personal data", err);
+            goto out;
+        }
+    }
+    a->head.seq = e->seq;
+    memcpy(a->head.hash, hash, ENTRY_HASH_BYTES);
+    if (e->body_case == SADASYA__ENTRY__BODY_JOINED)
+        a->head.joins++;
+    memcpy(a->head.state, state, STORE_STATE_BYTES);
+    a->cur_dirty = 1;
+    if ((rc = view_fold(a->s, a->txn, a->vb, e, state, p, err)))
+        goto out;
+    a->res->added++;
+out:
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    sadasya__entry__free_unpacked(e, NULL);
+    return rc;
+}
+
+static int apply_once(store *s, entry_signed *items, size_t n,
+                      const apply_opts *opts, apply_result *res,
+                      view_batch *vb, sd_err *err)
+{
+    apply_ctx a;
+    memset(&a, 0, sizeof a);
+    a.s = s;
+    a.vb = vb;
+    a.opts = opts;
+    a.res = res;
+    memset(res, 0, sizeof *res);
+    int rc = store_begin(s, 1, &a.txn, err);
+    if (rc)
+        return rc;
+    load_identity(&a, err);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = apply_one(&a, &items[i], err);
+    if (!rc && opts && (opts->flags & APPLY_OWN) && res->rejected)
+        /* This node's own entries go in whole or not at all. */
+        rc = sd_errf(err, SD_EINVAL, "%s", a.first_refusal);
+    if (!rc)
+        rc = end_run(&a, err);
+    if (!rc)
+        rc = view_flush(s, a.txn, vb, err);
+    if (!rc && opts && opts->meta_name)
+        rc = store_meta_put(s, a.txn, opts->meta_name, opts->meta_val,
+                            opts->meta_len, err);
+    if (rc) {
+        mdb_txn_abort(a.txn);
+        view_batch_discard(vb);
+        return rc;
+    }
+    return store_commit(s, a.txn, err);
+}
+
+int apply_batch(store *s, entry_signed *items, size_t n,
+                const apply_opts *opts, apply_result *res, sd_err *err)
+{
+    view_batch *vb;
+    int rc = view_batch_new(&vb, err);
+    if (rc)
+        return rc;
+    for (;;) {
+        rc = apply_once(s, items, n, opts, res, vb, err);
+        if (rc != SD_EMAPFULL)
+            break;
+        /* The map, not the disk, is full: grow it and apply again. */
+        if ((rc = store_grow(s, err)) != SD_OK)
+            break;
+    }
+    view_batch_destroy(&vb);
+    return rc;
+}

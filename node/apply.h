@@ -1,0 +1,60 @@
+/*
+ * apply.h — the one write path (DESIGN.md §1, §3; STYLE.md).
+ *
+ * A local registration, an imported CSV batch and a bundle from another
+ * node all reach the store here: verify → append → fold, in one LMDB write
+ * transaction. Per entry: decode; resolve the origin's state through the
+ * roster (the national key is IN; this node's own key is accepted before
+ * its roster entry arrives: "awaiting authorisation"); sequence and hash
+ * chain against the held head; body rules (view_check); signature; the
+ * Personal blob against its signed hash. An entry failing any of these is
+ * rejected and reported; the rest of the batch goes on. An entry whose
+ * (origin, seq) is held with another hash is equivocation: both are kept
+ * as evidence and that origin's later entries in the batch are held back.
+ *
+ * When the map fills, the transaction is dropped, the map grown and the
+ * batch applied again; a full disk is SD_EFULL with nothing written.
+ */
+#ifndef SADASYA_APPLY_H
+#define SADASYA_APPLY_H
+
+#include <stddef.h>
+
+#include "entry.h"
+#include "store.h"
+
+/* This node just signed them: skip re-verifying, and commit all or none
+ * (any refusal fails the batch with its reason). */
+#define APPLY_OWN 0x1
+/* Re-folding a log that was verified already (verify's rebuild): skip
+ * signatures, and accept keys revoked or replaced since they wrote. */
+#define APPLY_REBUILD 0x2
+
+typedef struct apply_result {
+    size_t added;       /* new entries appended and folded */
+    size_t duplicate;   /* already held, same hash */
+    size_t rejected;    /* refused (reported through on_reject) */
+    size_t evidence;    /* equivocations found */
+    size_t personal_dropped; /* blobs not matching their hash, or erased */
+} apply_result;
+
+typedef struct apply_opts {
+    int flags;
+    /* Called for each refusal: es is the item; why is one line. */
+    void (*on_reject)(const entry_signed *es, const char *why, void *ctx);
+    void *ctx;
+    /* Optional meta record written in the same transaction (import
+     * progress): nothing of the batch lands without it, nor it without. */
+    const char *meta_name;
+    const void *meta_val;
+    size_t meta_len;
+} apply_opts;
+
+/* Applies n items in order (an origin's run must be in seq order; put the
+ * national origin's entries first so that rosters precede what they
+ * authorise). res is filled even on error. SD_OK when the transaction
+ * committed, whatever was rejected; else the store error (nothing written). */
+int apply_batch(store *s, entry_signed *items, size_t n,
+                const apply_opts *opts, apply_result *res, sd_err *err);
+
+#endif

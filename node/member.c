@@ -1,0 +1,188 @@
+/*
+ * member.c — checking a new member and signing its MemberJoined entry.
+ */
+#include "member.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+#include "text.h"
+#include "view.h"
+
+static int given(const char *s) { return s && *s; }
+
+static int parse_uint(const char *s, unsigned long long max,
+                      unsigned long long *out)
+{
+    if (!given(s))
+        return -1;
+    unsigned long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        v = v * 10 + (unsigned long long)(*p - '0');
+        if (v > max)
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int check_text(const char *field, const char *v, sd_err *err)
+{
+    if (!given(v))
+        return SD_OK;
+    size_t n = strlen(v);
+    if (n > MEMBER_FIELD_MAX)
+        return sd_errf(err, SD_EINVAL, "%s longer than %d bytes", field,
+                       MEMBER_FIELD_MAX);
+    if (!text_utf8_valid(v, n))
+        return sd_errf(err, SD_EINVAL, "%s is not valid UTF-8 text", field);
+    return SD_OK;
+}
+
+static int check_email(const char *v)
+{
+    const char *at = strchr(v, '@');
+    return at && at != v && strchr(at + 1, '.') && !strchr(at + 1, '@') &&
+           !strchr(v, ' ');
+}
+
+int member_check(const member_input *in, sd_err *err)
+{
+    struct { const char *name, *v; } text[] = {
+        { "name", in->name }, { "name-en", in->name_en },
+        { "guardian", in->guardian }, { "email", in->email },
+        { "address", in->address }, { "district", in->district },
+        { "occupation", in->occupation }, { "payment-ref", in->payment_ref },
+    };
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+        int rc = check_text(text[i].name, text[i].v, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < in->n_interests; i++) {
+        int rc = check_text("interest", in->interests[i], err);
+        if (rc)
+            return rc;
+    }
+    if (!given(in->name))
+        return sd_errf(err, SD_EINVAL, "name is required");
+    if (!given(in->gender))
+        return sd_errf(err, SD_EINVAL, "gender is required");
+    if (view_gender_parse(in->gender) < 0)
+        return sd_errf(err, SD_EINVAL,
+                       "gender \"%s\" is not female, male or other", in->gender);
+    if (!given(in->phone))
+        return sd_errf(err, SD_EINVAL, "phone is required");
+    char ph[TEXT_PHONE_MAX];
+    if (text_phone_norm(in->phone, ph) < 0)
+        return sd_errf(err, SD_EINVAL, "phone \"%s\" is not a phone number",
+                       in->phone);
+    if (!given(in->district))
+        return sd_errf(err, SD_EINVAL, "district is required");
+    if (given(in->area) && view_area_parse(in->area) < 0)
+        return sd_errf(err, SD_EINVAL, "area \"%s\" is not urban or rural",
+                       in->area);
+    if (given(in->email) && !check_email(in->email))
+        return sd_errf(err, SD_EINVAL, "email \"%s\" is not an e-mail address",
+                       in->email);
+    unsigned long long v;
+    if (given(in->birth_year) &&
+        (parse_uint(in->birth_year, 9999, &v) || v < 1900 || v > 2100))
+        return sd_errf(err, SD_EINVAL, "birth year \"%s\" is not a year",
+                       in->birth_year);
+    if (given(in->fee_paise) && parse_uint(in->fee_paise, 100000000ull, &v))
+        return sd_errf(err, SD_EINVAL,
+                       "fee \"%s\" is not a whole number of paise",
+                       in->fee_paise);
+    if (given(in->referred_by)) {
+        int rc = number_parse(in->referred_by, NULL, NULL, NULL, err);
+        if (rc)
+            return sd_errf(err, rc, "referred-by: %s", err ? err->msg : "");
+    }
+    if (given(in->joined)) {
+        uint32_t d;
+        int rc = day_parse(in->joined, &d, err);
+        if (rc)
+            return rc;
+    }
+    if (in->n_interests > MEMBER_MAX_INTERESTS)
+        return sd_errf(err, SD_EINVAL, "more than %d interests",
+                       MEMBER_MAX_INTERESTS);
+    return SD_OK;
+}
+
+static char *nz(const char *s) { return (char *)(s ? s : ""); }
+
+int member_build(writer *w, const member_input *in, entry_signed *out,
+                 char number[NUMBER_MAX_LEN], sd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = member_check(in, err);
+    if (rc)
+        return rc;
+    if ((rc = writer_next_number(w, number, err)))
+        return rc;
+
+    Sadasya__Personal p = SADASYA__PERSONAL__INIT;
+    p.name = nz(in->name);
+    p.name_en = nz(in->name_en);
+    p.guardian = nz(in->guardian);
+    p.phone = nz(in->phone);
+    p.email = nz(in->email);
+    p.address = nz(in->address);
+    unsigned long long v = 0;
+    if (given(in->birth_year) && !parse_uint(in->birth_year, 9999, &v))
+        p.birth_year = (uint32_t)v;
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    uint8_t phash[ENTRY_HASH_BYTES];
+    if ((rc = entry_personal_seal(&p, &blob, &blen, phash, err)))
+        return rc;
+
+    Sadasya__MemberJoined j = SADASYA__MEMBER_JOINED__INIT;
+    j.number = number;
+    j.personal_hash.data = phash;
+    j.personal_hash.len = sizeof phash;
+    j.gender = view_gender_parse(in->gender);
+    j.district = nz(in->district);
+    j.area = given(in->area) ? view_area_parse(in->area)
+                             : SADASYA__AREA__AREA_UNSPECIFIED;
+    j.occupation = nz(in->occupation);
+    j.n_interests = in->n_interests;
+    j.interests = (char **)in->interests;
+    j.fee_paise = MEMBER_DEFAULT_FEE;
+    if (given(in->fee_paise) && !parse_uint(in->fee_paise, 100000000ull, &v))
+        j.fee_paise = v;
+    j.payment_ref = nz(in->payment_ref);
+    char ref[NUMBER_MAX_LEN] = "";
+    if (given(in->referred_by))
+        number_parse(in->referred_by, ref, NULL, NULL, NULL);
+    j.referred_by = ref;
+    uint32_t day = day_today();
+    if (given(in->joined))
+        day_parse(in->joined, &day, NULL);
+    j.joined_day = day;
+
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    e.body_case = SADASYA__ENTRY__BODY_JOINED;
+    e.joined = &j;
+    rc = writer_sign(w, &e, blob, blen, out, err);
+    free(blob);
+    return rc;
+}
+
+void member_split_interests(member_input *in, char *list)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(list, ";|", &save); t;
+         t = strtok_r(NULL, ";|", &save)) {
+        while (*t == ' ')
+            t++;
+        if (*t && in->n_interests < MEMBER_MAX_INTERESTS)
+            in->interests[in->n_interests++] = t;
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * store.h — one node's LMDB environment (DESIGN.md §3).
+ *
+ * Named databases:
+ *   log        origin(32) ‖ seq(8, BE)  → sig(64) ‖ entry bytes
+ *   personal   origin(32) ‖ seq(8, BE)  → Personal blob (as received)
+ *   heads      origin(32)               → seq(8) ‖ hash(32) ‖ joins(8) ‖ state(4)
+ *   members    number (canonical)       → MemberView
+ *   idx_phone  phone digits             → number   (dup-sorted)
+ *   idx_name   name token               → number   (dup-sorted)
+ *   idx_dist   state ‖ 0 ‖ district     → number   (dup-sorted)
+ *   counters   dimension ‖ 0 ‖ value    → struct counter_row
+ *   roster     "s" state / "k" key      → ChapterView / state code
+ *   evidence   origin ‖ seq ‖ hash      → sig ‖ entry (conflicting entries)
+ *   meta       name                     → value (identity, import progress)
+ *
+ * Everything derived (heads aside) is a fold of the log and can be rebuilt;
+ * it is written in the same transaction as the entries it derives from.
+ * The map grows on demand; a reader that sees another process grow it
+ * picks up the new size. Multi-process safe: the CLI and the node share it.
+ */
+#ifndef SADASYA_STORE_H
+#define SADASYA_STORE_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "err.h"
+
+#define STORE_RDONLY 0x1   /* open read-only (an auditor's copy) */
+#define STORE_CREATE 0x2   /* create the directory (mode 0700) if absent */
+#define STORE_SCRATCH 0x4  /* no fsync: a throw-away store (verify's fold) */
+
+#define STORE_KEY_FILE "node.key"
+#define STORE_LOGKEY_BYTES (KEYS_PUBLIC_BYTES + 8)
+#define STORE_STATE_BYTES 4
+#define STORE_MAP_INITIAL (256ull << 20)
+
+typedef struct store {
+    MDB_env *env;
+    MDB_dbi log, personal, heads, members, idx_phone, idx_name, idx_dist,
+        counters, roster, evidence, meta;
+    int rdonly;
+    uint64_t map_max;      /* growth stops here: SADASYA_MAP_MAX_MB, else 1 TiB */
+    char dir[4096];
+} store;
+
+/* Head of one origin's log as this node holds it. */
+typedef struct store_head {
+    uint64_t seq;                     /* 0: nothing held */
+    uint8_t hash[ENTRY_HASH_BYTES];   /* zero when seq is 0 */
+    uint64_t joins;                   /* MemberJoined entries: the last serial */
+    char state[STORE_STATE_BYTES];    /* state code of the origin, as known */
+} store_head;
+
+/* Opens (or with STORE_CREATE creates) the environment in dir. */
+int store_open(store **out, const char *dir, int flags, sd_err *err);
+void store_destroy(store **s);
+
+/* Begins a transaction; handles another process having grown the map. */
+int store_begin(store *s, int write, MDB_txn **txn, sd_err *err);
+
+/* Commits; SD_EFULL when the map or disk is full (the txn is gone either
+ * way and nothing of it was written). */
+int store_commit(store *s, MDB_txn *txn, sd_err *err);
+
+/* Doubles the map size (no transaction may be open in this process).
+ * SD_EFULL when it would pass map_max. */
+int store_grow(store *s, sd_err *err);
+
+/* Maps an LMDB return code to an SD code and message ("what" names the
+ * operation). MDB_MAP_FULL becomes SD_EMAPFULL, ENOSPC SD_EFULL. */
+int store_mdb_err(int rc, const char *what, sd_err *err);
+
+/* log keys */
+void store_logkey(uint8_t key[STORE_LOGKEY_BYTES], const uint8_t origin[32],
+                  uint64_t seq);
+uint64_t store_be64(const uint8_t *p);
+void store_put_be64(uint8_t *p, uint64_t v);
+
+/* Head of origin; a zero head when none is held. */
+int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+                   store_head *h, sd_err *err);
+int store_head_put(store *s, MDB_txn *txn, const uint8_t origin[32],
+                   const store_head *h, sd_err *err);
+
+/* Raw log entry at (origin, seq): points into the txn's map (valid until the
+ * txn ends). SD_ENOTFOUND when absent. */
+int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+                  uint64_t seq, const uint8_t **sig, const uint8_t **entry,
+                  size_t *entry_len, sd_err *err);
+
+/* Meta values. get: SD_ENOTFOUND when absent; the value points into the map. */
+int store_meta_get(store *s, MDB_txn *txn, const char *name, const void **val,
+                   size_t *len, sd_err *err);
+int store_meta_put(store *s, MDB_txn *txn, const char *name, const void *val,
+                   size_t len, sd_err *err);
+
+#endif

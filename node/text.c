@@ -1,0 +1,128 @@
+/*
+ * text.c — tokens, phone numbers and display width. See text.h.
+ */
+#define _XOPEN_SOURCE 700
+#include "text.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <wchar.h>
+
+static int is_sep(unsigned char c)
+{
+    return c < 0x80 && (isspace(c) || ispunct(c) || c < 0x20);
+}
+
+/* Length of the UTF-8 sequence starting with lead byte c (1 if invalid). */
+static size_t u8len(unsigned char c)
+{
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) return 2;
+    if ((c & 0xF0) == 0xE0) return 3;
+    if ((c & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+
+int text_tokens(const char *s, int (*fn)(const char *tok, size_t len, void *ctx),
+                void *ctx)
+{
+    char tok[TEXT_TOKEN_MAX];
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        while (*p && is_sep(*p))
+            p++;
+        size_t n = 0;
+        while (*p && !is_sep(*p)) {
+            size_t l = u8len(*p);
+            for (size_t i = 1; i < l; i++)
+                if (!p[i]) { l = i; break; }
+            if (n + l <= sizeof tok) {
+                for (size_t i = 0; i < l; i++)
+                    tok[n + i] = (char)(l == 1 ? tolower(p[i]) : p[i]);
+                n += l;
+            }
+            p += l;
+        }
+        if (n) {
+            int rc = fn(tok, n, ctx);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int text_phone_norm(const char *in, char out[TEXT_PHONE_MAX])
+{
+    char d[32];
+    size_t n = 0;
+    for (const char *p = in; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (n + 1 >= sizeof d)
+                return -1;
+            d[n++] = *p;
+        } else if (!strchr(" +-()", *p)) {
+            return -1;
+        }
+    }
+    d[n] = '\0';
+    const char *start = d;
+    if (n > 10 && n <= 13) {
+        if (n == 12 && d[0] == '9' && d[1] == '1')
+            start = d + 2;
+        else if (n == 11 && d[0] == '0')
+            start = d + 1;
+    }
+    size_t len = strlen(start);
+    if (len < 6 || len > 15)
+        return -1;
+    memcpy(out, start, len + 1);
+    return (int)len;
+}
+
+int text_width(const char *s)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    int w = 0;
+    const char *p = s;
+    size_t left = strlen(s);
+    while (left) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, p, left, &st);
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+            memset(&st, 0, sizeof st);
+            w++;
+            p++;
+            left--;
+            continue;
+        }
+        int cw = wcwidth(wc);
+        w += cw < 0 ? 1 : cw;
+        p += n;
+        left -= n;
+    }
+    return w;
+}
+
+int text_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned char c = *p;
+        size_t l = u8len(c);
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        if (c >= 0x80 && l == 1)
+            return 0;
+        if ((size_t)(end - p) < l)
+            return 0;
+        for (size_t i = 1; i < l; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+        if (l == 2 && c < 0xC2)
+            return 0;
+        p += l;
+    }
+    return 1;
+}

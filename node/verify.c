@@ -1,0 +1,595 @@
+/*
+ * verify.c — re-checking a store from its raw log. See verify.h.
+ */
+#include "verify.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "entry.h"
+#include "number.h"
+#include "roster.h"
+#include "view.h"
+
+#define VERIFY_CHUNK 8192        /* signatures verified per parallel round */
+#define VERIFY_FOLD_BATCH 10000  /* entries per transaction of the fold */
+#define VERIFY_MAX_THREADS 16
+#define VERIFY_MAX_DIFFS 20      /* view differences listed per table */
+
+typedef struct vctx {
+    store *s;
+    MDB_txn *txn;
+    const verify_opts *o;
+    verify_result *r;
+} vctx;
+
+static void finding(vctx *v, int warning, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void finding(vctx *v, int warning, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (warning)
+        v->r->warnings++;
+    else
+        v->r->failures++;
+    if (v->o->report)
+        v->o->report(warning, line, v->o->ctx);
+}
+
+/* --- signatures, in parallel ------------------------------------------- */
+
+typedef struct sig_job {
+    const uint8_t *origin, *entry, *sig;
+    size_t len;
+    uint64_t seq;
+    char state[STORE_STATE_BYTES];
+    int bad;
+} sig_job;
+
+typedef struct sig_slice {
+    sig_job *jobs;
+    size_t n;
+} sig_slice;
+
+static void *verify_slice(void *arg)
+{
+    sig_slice *sl = arg;
+    for (size_t i = 0; i < sl->n; i++) {
+        sig_job *j = &sl->jobs[i];
+        j->bad = !entry_verify_sig(j->origin, j->entry, j->len, j->sig);
+    }
+    return NULL;
+}
+
+static void verify_sigs(vctx *v, sig_job *jobs, size_t n, int threads)
+{
+    pthread_t tid[VERIFY_MAX_THREADS];
+    sig_slice sl[VERIFY_MAX_THREADS];
+    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
+    int started = 0;
+    for (int t = 0; t < threads; t++) {
+        size_t from = (size_t)t * per;
+        sl[t].jobs = jobs + from;
+        sl[t].n = from >= n ? 0 : (n - from < per ? n - from : per);
+        if (t > 0 && sl[t].n &&
+            pthread_create(&tid[t], NULL, verify_slice, &sl[t]) == 0)
+            started |= 1 << t;
+        else if (t > 0)
+            verify_slice(&sl[t]);
+    }
+    verify_slice(&sl[0]);
+    for (int t = 1; t < threads; t++)
+        if (started & (1 << t))
+            pthread_join(tid[t], NULL);
+    for (size_t i = 0; i < n; i++) {
+        v->r->signatures++;
+        if (jobs[i].bad)
+            finding(v, 0, "%s seq %llu: bad signature", jobs[i].state,
+                    (unsigned long long)jobs[i].seq);
+    }
+}
+
+/* --- one origin's log --------------------------------------------------- */
+
+typedef struct origin_state_ {
+    uint8_t origin[32];
+    store_head head;
+    char state[STORE_STATE_BYTES];
+    int national, own, listed, flag;
+} origin_info;
+
+static int check_personal(vctx *v, const origin_info *oi, uint64_t seq,
+                          const Sadasya__Entry *e)
+{
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, oi->origin, seq);
+    MDB_val k = { sizeof key, key }, pv;
+    int rc = mdb_get(v->txn, v->s->personal, &k, &pv);
+    const ProtobufCBinaryData *c = entry_personal_commitment(e);
+    if (rc == MDB_NOTFOUND) {
+        if (c)
+            v->r->personal_missing++;
+        return SD_OK;
+    }
+    if (rc)
+        return store_mdb_err(rc, "reading personal data", NULL);
+    v->r->personal_checked++;
+    if (!c) {
+        finding(v, 0, "%s seq %llu: personal data held for an entry that "
+                "commits to none", oi->state, (unsigned long long)seq);
+        return SD_OK;
+    }
+    uint8_t h[ENTRY_HASH_BYTES];
+    entry_personal_hash(pv.mv_data, pv.mv_size, h);
+    if (c->len != ENTRY_HASH_BYTES || memcmp(h, c->data, ENTRY_HASH_BYTES))
+        finding(v, 0, "%s seq %llu: personal data does not match its signed "
+                "hash", oi->state, (unsigned long long)seq);
+    return SD_OK;
+}
+
+static void check_body(vctx *v, const origin_info *oi, const Sadasya__Entry *e,
+                       uint64_t *joins)
+{
+    unsigned long long seq = (unsigned long long)e->seq;
+    if (e->body_case == SADASYA__ENTRY__BODY_ROSTER && !oi->national)
+        finding(v, 0, "%s seq %llu: roster update from a key that is not "
+                "national", oi->state, seq);
+    if (e->body_case != SADASYA__ENTRY__BODY_JOINED)
+        return;
+    (*joins)++;
+    char canon[NUMBER_MAX_LEN], st[NUMBER_STATE_MAX + 1];
+    uint64_t serial;
+    sd_err err;
+    if (number_parse(e->joined->number, canon, st, &serial, &err)) {
+        finding(v, 0, "%s seq %llu: %s", oi->state, seq, err.msg);
+        return;
+    }
+    if (strcmp(st, oi->state))
+        finding(v, 0, "%s seq %llu: number %s under another state's prefix",
+                oi->state, seq, canon);
+    if (serial != *joins)
+        finding(v, 0, "%s seq %llu: number %s breaks the sequence (expected "
+                "serial %llu)", oi->state, seq, canon,
+                (unsigned long long)*joins);
+}
+
+static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(v->txn, v->s->log, &cur);
+    if (rc)
+        return store_mdb_err(rc, "reading the log", err);
+    sig_job *jobs = malloc(VERIFY_CHUNK * sizeof *jobs);
+    if (!jobs) {
+        mdb_cursor_close(cur);
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    size_t nj = 0;
+    uint8_t key[STORE_LOGKEY_BYTES], prev[ENTRY_HASH_BYTES] = { 0 };
+    store_logkey(key, oi->origin, 0);
+    MDB_val k = { sizeof key, key }, val;
+    uint64_t expect = 1, joins = 0;
+    int broken = 0, ret = SD_OK;
+    for (rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, oi->origin, 32))
+            break;
+        uint64_t seq = store_be64((const uint8_t *)k.mv_data + 32);
+        v->r->entries++;
+        if (val.mv_size <= ENTRY_SIG_BYTES) {
+            finding(v, 0, "%s seq %llu: log record truncated", oi->state,
+                    (unsigned long long)seq);
+            broken = 1;
+            expect = seq + 1;
+            continue;
+        }
+        const uint8_t *sig = val.mv_data, *bytes = sig + ENTRY_SIG_BYTES;
+        size_t len = val.mv_size - ENTRY_SIG_BYTES;
+        if (seq != expect)
+            finding(v, 0, "%s: log gap, seq %llu follows %llu", oi->state,
+                    (unsigned long long)seq, (unsigned long long)(expect - 1));
+        expect = seq + 1;
+        Sadasya__Entry *e = NULL;
+        sd_err why;
+        if (entry_decode(bytes, len, &e, &why)) {
+            finding(v, 0, "%s seq %llu: %s", oi->state, (unsigned long long)seq,
+                    why.msg);
+            broken = 1;
+            continue;
+        }
+        if (memcmp(e->origin.data, oi->origin, 32) || e->seq != seq)
+            finding(v, 0, "%s seq %llu: entry is filed under another origin "
+                    "or seq", oi->state, (unsigned long long)seq);
+        if (memcmp(e->prev.data, prev, ENTRY_HASH_BYTES) && !broken)
+            finding(v, 0, "%s seq %llu: broken chain (prev is not the hash of "
+                    "seq %llu)", oi->state, (unsigned long long)seq,
+                    (unsigned long long)(seq - 1));
+        broken = 0;
+        entry_hash(bytes, len, sig, prev);
+        check_body(v, oi, e, &joins);
+        ret = check_personal(v, oi, seq, e);
+        sadasya__entry__free_unpacked(e, NULL);
+        if (ret)
+            break;
+        sig_job *j = &jobs[nj++];
+        j->origin = oi->origin;
+        j->entry = bytes;
+        j->sig = sig;
+        j->len = len;
+        j->seq = seq;
+        memcpy(j->state, oi->state, STORE_STATE_BYTES);
+        if (nj == VERIFY_CHUNK) {
+            verify_sigs(v, jobs, nj, threads);
+            nj = 0;
+        }
+    }
+    if (nj)
+        verify_sigs(v, jobs, nj, threads);
+    free(jobs);
+    mdb_cursor_close(cur);
+    if (ret)
+        return sd_errf(err, ret, "reading personal data failed");
+    if (oi->head.seq != expect - 1 ||
+        (oi->head.seq && memcmp(oi->head.hash, prev, ENTRY_HASH_BYTES)))
+        finding(v, 0, "%s: held head (seq %llu) is not the log's last entry "
+                "(seq %llu)", oi->state, (unsigned long long)oi->head.seq,
+                (unsigned long long)(expect - 1));
+    if (oi->head.joins != joins)
+        finding(v, 0, "%s: head counts %llu members, the log %llu", oi->state,
+                (unsigned long long)oi->head.joins, (unsigned long long)joins);
+    v->r->members += joins;
+    return SD_OK;
+}
+
+/* --- authorisation and evidence ----------------------------------------- */
+
+static void check_authorised(vctx *v, origin_info *oi)
+{
+    char hex[17];
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", oi->origin[i]);
+    if (oi->national)
+        return;
+    if (oi->listed) {
+        if (strcmp(oi->state, oi->head.state))
+            finding(v, 0, "origin %s… writes for %s but the roster lists it "
+                    "for %s", hex, oi->head.state, oi->state);
+        else if (oi->flag != ROSTER_ACTIVE)
+            finding(v, 1, "%s: key %s… has since been %s; its %llu entries "
+                    "were accepted before that", oi->state, hex,
+                    oi->flag == ROSTER_REVOKED ? "revoked" : "replaced",
+                    (unsigned long long)oi->head.seq);
+        return;
+    }
+    if (oi->own)
+        finding(v, 1, "%s: this node's %llu entries await authorisation (its "
+                "roster entry has not reached this node)", oi->state,
+                (unsigned long long)oi->head.seq);
+    else
+        finding(v, 0, "origin %s… (%s): key not in the roster, yet %llu "
+                "entries are held", hex, oi->head.state,
+                (unsigned long long)oi->head.seq);
+}
+
+static int check_evidence(vctx *v, sd_err *err)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(v->txn, v->s->evidence, &cur);
+    if (rc)
+        return store_mdb_err(rc, "reading evidence", err);
+    MDB_val k, val;
+    uint8_t last[STORE_LOGKEY_BYTES] = { 0 };
+    for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+        if (k.mv_size < STORE_LOGKEY_BYTES ||
+            !memcmp(last, k.mv_data, STORE_LOGKEY_BYTES))
+            continue; /* one line per (origin, seq) */
+        memcpy(last, k.mv_data, STORE_LOGKEY_BYTES);
+        store_head h;
+        store_head_get(v->s, v->txn, k.mv_data, &h, NULL);
+        finding(v, 0, "%s seq %llu: equivocation: two different entries "
+                "signed for this seq (evidence held)",
+                h.state[0] ? h.state : "?",
+                (unsigned long long)store_be64((uint8_t *)k.mv_data + 32));
+    }
+    mdb_cursor_close(cur);
+    return SD_OK;
+}
+
+/* --- the view against a fresh fold ------------------------------------- */
+
+static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
+{
+    static const char *const names[] = { "national_key", "own_key", "state" };
+    MDB_txn *tt;
+    int rc = store_begin(to, 1, &tt, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < 3 && !rc; i++) {
+        const void *val;
+        size_t n;
+        if (store_meta_get(from, ft, names[i], &val, &n, NULL) == SD_OK)
+            rc = store_meta_put(to, tt, names[i], val, n, err);
+    }
+    if (rc) {
+        mdb_txn_abort(tt);
+        return rc;
+    }
+    return store_commit(to, tt, err);
+}
+
+typedef struct fold_ctx {
+    vctx *v;
+    const char *state;
+} fold_ctx;
+
+static void fold_reject(const entry_signed *es, const char *why, void *ctx)
+{
+    fold_ctx *f = ctx;
+    (void)es;
+    finding(f->v, 0, "%s: the log does not fold: %s", f->state, why);
+}
+
+static int fold_origin(vctx *v, store *scratch, const origin_info *oi,
+                       sd_err *err)
+{
+    entry_signed *items = calloc(VERIFY_FOLD_BATCH, sizeof *items);
+    if (!items)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(v->txn, v->s->log, &cur);
+    if (rc) {
+        free(items);
+        return store_mdb_err(rc, "reading the log", err);
+    }
+    fold_ctx f = { v, oi->state };
+    apply_opts ao = { APPLY_REBUILD, fold_reject, &f, NULL, NULL, 0 };
+    apply_result res;
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, oi->origin, 0);
+    MDB_val k = { sizeof key, key }, val;
+    size_t n = 0;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);; 
+         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+        int end = rc || k.mv_size != STORE_LOGKEY_BYTES ||
+                  memcmp(k.mv_data, oi->origin, 32);
+        if (!end && val.mv_size > ENTRY_SIG_BYTES) {
+            /* Point at the map: the read txn outlives the batch. */
+            items[n].entry = (uint8_t *)val.mv_data + ENTRY_SIG_BYTES;
+            items[n].entry_len = val.mv_size - ENTRY_SIG_BYTES;
+            memcpy(items[n].sig, val.mv_data, ENTRY_SIG_BYTES);
+            MDB_val pv;
+            if (mdb_get(v->txn, v->s->personal, &k, &pv) == 0) {
+                items[n].personal = pv.mv_data;
+                items[n].personal_len = pv.mv_size;
+            } else {
+                items[n].personal = NULL;
+                items[n].personal_len = 0;
+            }
+            n++;
+        }
+        if (n && (end || n == VERIFY_FOLD_BATCH)) {
+            if ((ret = apply_batch(scratch, items, n, &ao, &res, err)))
+                break;
+            n = 0;
+        }
+        if (end)
+            break;
+    }
+    mdb_cursor_close(cur);
+    free(items);
+    return ret;
+}
+
+static int compare_table(vctx *v, const char *name, MDB_dbi a, MDB_txn *ta,
+                         MDB_dbi b, MDB_txn *tb, sd_err *err)
+{
+    MDB_cursor *ca, *cb;
+    int rc = mdb_cursor_open(ta, a, &ca);
+    if (rc)
+        return store_mdb_err(rc, name, err);
+    if ((rc = mdb_cursor_open(tb, b, &cb))) {
+        mdb_cursor_close(ca);
+        return store_mdb_err(rc, name, err);
+    }
+    MDB_val ka, va, kb, vb;
+    int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
+    int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+    int diffs = 0;
+    while (ra == 0 || rb == 0) {
+        int c;
+        if (ra)
+            c = 1;
+        else if (rb)
+            c = -1;
+        else {
+            size_t m = ka.mv_size < kb.mv_size ? ka.mv_size : kb.mv_size;
+            c = memcmp(ka.mv_data, kb.mv_data, m);
+            if (!c)
+                c = ka.mv_size < kb.mv_size ? -1 : ka.mv_size > kb.mv_size;
+            if (!c && (va.mv_size != vb.mv_size ||
+                       memcmp(va.mv_data, vb.mv_data, va.mv_size)))
+                c = 2;
+        }
+        const MDB_val *kk = c == 1 ? &kb : &ka;
+        char shown[96];
+        size_t sl = 0;
+        for (size_t i = 0; i < kk->mv_size && sl + 4 < sizeof shown; i++) {
+            unsigned char ch = ((const unsigned char *)kk->mv_data)[i];
+            if (ch >= 0x20 && ch < 0x7f)
+                shown[sl++] = (char)ch;
+            else if (ch == 0)
+                shown[sl++] = '/';
+            else
+                sl += (size_t)snprintf(shown + sl, sizeof shown - sl, "%02x", ch);
+        }
+        shown[sl] = '\0';
+        if (c && diffs++ < VERIFY_MAX_DIFFS) {
+            if (c == 2)
+                finding(v, 0, "view: %s entry \"%s\" differs from the fold of "
+                        "the log", name, shown);
+            else if (c == -1)
+                finding(v, 0, "view: %s entry \"%s\" is not in the fold of "
+                        "the log", name, shown);
+            else
+                finding(v, 0, "view: %s entry \"%s\" is missing", name, shown);
+        }
+        if (c <= 0 || c == 2)
+            ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+        if (c >= 0)
+            rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+    }
+    if (diffs > VERIFY_MAX_DIFFS)
+        finding(v, 0, "view: %s: %d more differences", name,
+                diffs - VERIFY_MAX_DIFFS);
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cb);
+    return SD_OK;
+}
+
+static void remove_scratch(const char *dir)
+{
+    char path[4200];
+    const char *files[] = { "data.mdb", "lock.mdb" };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
+{
+    char dir[4096];
+    const char *base = v->o->scratch_dir;
+    if (!base)
+        base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    snprintf(dir, sizeof dir, "%s/sadasya-verify-XXXXXX", base);
+    if (!mkdtemp(dir))
+        return sd_errf(err, SD_EIO, "cannot make a scratch directory in %s",
+                       base);
+    store *scratch = NULL;
+    int rc = store_open(&scratch, dir, STORE_SCRATCH, err);
+    if (!rc)
+        rc = copy_meta(v->s, v->txn, scratch, err);
+    /* National first: its roster authorises the rest. */
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (size_t i = 0; i < n && !rc; i++)
+            if (ois[i].national == !pass)
+                rc = fold_origin(v, scratch, &ois[i], err);
+    MDB_txn *st = NULL;
+    if (!rc)
+        rc = store_begin(scratch, 0, &st, err);
+    if (!rc) {
+        struct { const char *name; MDB_dbi a, b; } t[] = {
+            { "members", v->s->members, scratch->members },
+            { "counters", v->s->counters, scratch->counters },
+            { "phone index", v->s->idx_phone, scratch->idx_phone },
+            { "name index", v->s->idx_name, scratch->idx_name },
+            { "district index", v->s->idx_dist, scratch->idx_dist },
+            { "roster", v->s->roster, scratch->roster },
+            { "heads", v->s->heads, scratch->heads },
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0] && !rc; i++)
+            rc = compare_table(v, t[i].name, t[i].a, v->txn, t[i].b, st, err);
+        mdb_txn_abort(st);
+    }
+    store_destroy(&scratch);
+    remove_scratch(dir);
+    return rc;
+}
+
+/* --- the whole run ------------------------------------------------------ */
+
+int verify_run(store *s, const verify_opts *opts, verify_result *res,
+               sd_err *err)
+{
+    memset(res, 0, sizeof *res);
+    vctx v = { s, NULL, opts, res };
+    int threads = opts->threads;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    if (threads > VERIFY_MAX_THREADS)
+        threads = VERIFY_MAX_THREADS;
+    int rc = store_begin(s, 0, &v.txn, err);
+    if (rc)
+        return rc;
+    uint8_t national[32], own[32];
+    int have_nat = roster_national_key(s, v.txn, national, NULL) == SD_OK;
+    const void *ov;
+    size_t on;
+    int have_own = store_meta_get(s, v.txn, "own_key", &ov, &on, NULL) == SD_OK &&
+                   on == 32;
+    if (have_own)
+        memcpy(own, ov, 32);
+    if (!have_nat)
+        finding(&v, 0, "store holds no national key (trust anchor)");
+
+    /* Every origin whose head we hold. */
+    origin_info *ois = NULL;
+    size_t n = 0, cap = 0;
+    MDB_cursor *hc;
+    if ((rc = mdb_cursor_open(v.txn, s->heads, &hc))) {
+        mdb_txn_abort(v.txn);
+        return store_mdb_err(rc, "reading heads", err);
+    }
+    MDB_val k, val;
+    for (int m = mdb_cursor_get(hc, &k, &val, MDB_FIRST); m == 0 && !rc;
+         m = mdb_cursor_get(hc, &k, &val, MDB_NEXT)) {
+        if (k.mv_size != 32)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            origin_info *no = realloc(ois, cap * sizeof *no);
+            if (!no) {
+                rc = sd_errf(err, SD_ENOMEM, "out of memory");
+                break;
+            }
+            ois = no;
+        }
+        origin_info *oi = &ois[n++];
+        memset(oi, 0, sizeof *oi);
+        memcpy(oi->origin, k.mv_data, 32);
+        rc = store_head_get(s, v.txn, oi->origin, &oi->head, err);
+        oi->national = have_nat && !memcmp(oi->origin, national, 32);
+        oi->own = have_own && !memcmp(oi->origin, own, 32);
+        if (oi->national)
+            snprintf(oi->state, sizeof oi->state, "%s", ROSTER_NATIONAL_STATE);
+        else if (roster_key_state(s, v.txn, oi->origin, oi->state, &oi->flag,
+                                  NULL) == SD_OK)
+            oi->listed = 1;
+        else
+            memcpy(oi->state, oi->head.state, sizeof oi->state);
+    }
+    mdb_cursor_close(hc);
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (opts->state && strcmp(opts->state, ois[i].state))
+            continue;
+        res->origins++;
+        check_authorised(&v, &ois[i]);
+        rc = check_origin(&v, &ois[i], threads, err);
+    }
+    if (!rc)
+        rc = check_evidence(&v, err);
+    if (!rc && !opts->state)
+        rc = check_view(&v, ois, n, err);
+    free(ois);
+    mdb_txn_abort(v.txn);
+    return rc;
+}

@@ -1,0 +1,833 @@
+/*
+ * view.c — folding entries into members, indexes and counters; reading
+ * them back. See view.h for the tables' shapes.
+ */
+#include "view.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+#include "number.h"
+#include "roster.h"
+#include "text.h"
+
+#define COUNTER_KEY_MAX 256
+#define COUNTER_BUCKETS 4096
+#define INDEX_KEY_MAX 300
+#define VIEW_DIMS 7
+
+/* --- enum names -------------------------------------------------------- */
+
+static const char *const gender_names[] = { "unspecified", "female", "male",
+                                            "other" };
+static const char *const area_names[] = { "unspecified", "urban", "rural" };
+static const char *const status_names[] = { "unspecified", "active",
+                                            "inactive", "resigned",
+                                            "deceased" };
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *enum_name(const char *const *names, size_t n, int v)
+{
+    return v >= 0 && (size_t)v < n ? names[v] : "unknown";
+}
+
+static int enum_parse(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 1; i < n; i++)
+        if (s && !strcasecmp(s, names[i]))
+            return (int)i;
+    return -1;
+}
+
+const char *view_gender_name(int g) { return enum_name(gender_names, NELEM(gender_names), g); }
+const char *view_area_name(int a) { return enum_name(area_names, NELEM(area_names), a); }
+const char *view_status_name(int st) { return enum_name(status_names, NELEM(status_names), st); }
+int view_gender_parse(const char *s) { return enum_parse(gender_names, NELEM(gender_names), s); }
+int view_area_parse(const char *s) { return enum_parse(area_names, NELEM(area_names), s); }
+int view_status_parse(const char *s) { return enum_parse(status_names, NELEM(status_names), s); }
+
+/* --- the batch: counter deltas and deferred index puts ----------------- */
+
+typedef struct counter_delta {
+    struct counter_delta *next;
+    int64_t d[6]; /* members, active, inactive, resigned, deceased, fee */
+    uint16_t klen;
+    char key[];
+} counter_delta;
+
+typedef struct index_put {
+    MDB_dbi dbi;
+    uint16_t klen, vlen;
+    size_t off; /* into arena: key bytes then value bytes */
+} index_put;
+
+struct view_batch {
+    counter_delta *buckets[COUNTER_BUCKETS];
+    size_t ncounters;
+    index_put *puts;
+    size_t nputs, capputs;
+    char *arena;
+    size_t arena_len, arena_cap;
+};
+
+int view_batch_new(view_batch **out, sd_err *err)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? SD_OK : sd_errf(err, SD_ENOMEM, "out of memory");
+}
+
+void view_batch_discard(view_batch *b)
+{
+    for (size_t i = 0; i < COUNTER_BUCKETS; i++) {
+        counter_delta *c = b->buckets[i];
+        while (c) {
+            counter_delta *n = c->next;
+            free(c);
+            c = n;
+        }
+        b->buckets[i] = NULL;
+    }
+    b->ncounters = 0;
+    b->nputs = 0;
+    b->arena_len = 0;
+}
+
+void view_batch_destroy(view_batch **b)
+{
+    if (!b || !*b)
+        return;
+    view_batch_discard(*b);
+    free((*b)->puts);
+    free((*b)->arena);
+    free(*b);
+    *b = NULL;
+}
+
+static uint32_t hash_bytes(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: short keys, no adversary here */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    return h;
+}
+
+static int counter_add(view_batch *b, const char *key, size_t klen,
+                       const int64_t d[6], sd_err *err)
+{
+    uint32_t h = hash_bytes(key, klen) % COUNTER_BUCKETS;
+    counter_delta *c;
+    for (c = b->buckets[h]; c; c = c->next)
+        if (c->klen == klen && !memcmp(c->key, key, klen))
+            break;
+    if (!c) {
+        c = calloc(1, sizeof *c + klen);
+        if (!c)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        c->klen = (uint16_t)klen;
+        memcpy(c->key, key, klen);
+        c->next = b->buckets[h];
+        b->buckets[h] = c;
+        b->ncounters++;
+    }
+    for (int i = 0; i < 6; i++)
+        c->d[i] += d[i];
+    return SD_OK;
+}
+
+static int index_defer(view_batch *b, MDB_dbi dbi, const void *k, size_t kl,
+                       const void *v, size_t vl, sd_err *err)
+{
+    if (kl == 0)
+        return SD_OK;
+    if (b->nputs == b->capputs) {
+        size_t cap = b->capputs ? b->capputs * 2 : 1024;
+        index_put *np = realloc(b->puts, cap * sizeof *np);
+        if (!np)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        b->puts = np;
+        b->capputs = cap;
+    }
+    if (b->arena_len + kl + vl > b->arena_cap) {
+        size_t cap = b->arena_cap ? b->arena_cap * 2 : 65536;
+        while (cap < b->arena_len + kl + vl)
+            cap *= 2;
+        char *na = realloc(b->arena, cap);
+        if (!na)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        b->arena = na;
+        b->arena_cap = cap;
+    }
+    index_put *p = &b->puts[b->nputs++];
+    p->dbi = dbi;
+    p->klen = (uint16_t)kl;
+    p->vlen = (uint16_t)vl;
+    p->off = b->arena_len;
+    memcpy(b->arena + b->arena_len, k, kl);
+    memcpy(b->arena + b->arena_len + kl, v, vl);
+    b->arena_len += kl + vl;
+    return SD_OK;
+}
+
+/* LMDB's default order: memcmp over the shorter length, then length. */
+static int lmdb_order(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al < bl ? -1 : al > bl);
+}
+
+static const view_batch *sort_batch; /* qsort has no context argument */
+
+static int put_cmp(const void *x, const void *y)
+{
+    const index_put *a = x, *b = y;
+    if (a->dbi != b->dbi)
+        return a->dbi < b->dbi ? -1 : 1;
+    const char *ar = sort_batch->arena;
+    int c = lmdb_order(ar + a->off, a->klen, ar + b->off, b->klen);
+    if (c)
+        return c;
+    return lmdb_order(ar + a->off + a->klen, a->vlen, ar + b->off + b->klen,
+                      b->vlen);
+}
+
+static int counter_key_cmp(const void *x, const void *y)
+{
+    const counter_delta *a = *(counter_delta *const *)x;
+    const counter_delta *b = *(counter_delta *const *)y;
+    return lmdb_order(a->key, a->klen, b->key, b->klen);
+}
+
+static int flush_counters(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
+{
+    if (!b->ncounters)
+        return SD_OK;
+    counter_delta **all = malloc(b->ncounters * sizeof *all);
+    if (!all)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < COUNTER_BUCKETS; i++)
+        for (counter_delta *c = b->buckets[i]; c; c = c->next)
+            all[n++] = c;
+    qsort(all, n, sizeof *all, counter_key_cmp);
+    int ret = SD_OK;
+    for (size_t i = 0; i < n && !ret; i++) {
+        MDB_val k = { all[i]->klen, all[i]->key }, v;
+        counter_row row = { 0 };
+        int rc = mdb_get(txn, s->counters, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof row)
+            memcpy(&row, v.mv_data, sizeof row);
+        else if (rc && rc != MDB_NOTFOUND) {
+            ret = store_mdb_err(rc, "reading counters", err);
+            break;
+        }
+        uint64_t *f = &row.members;
+        for (int j = 0; j < 6; j++)
+            f[j] = (uint64_t)((int64_t)f[j] + all[i]->d[j]);
+        if (!row.members && !row.fee_paise) {
+            rc = mdb_del(txn, s->counters, &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        } else {
+            v.mv_size = sizeof row;
+            v.mv_data = &row;
+            rc = mdb_put(txn, s->counters, &k, &v, 0);
+        }
+        if (rc)
+            ret = store_mdb_err(rc, "writing counters", err);
+    }
+    free(all);
+    return ret;
+}
+
+int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
+{
+    int ret = flush_counters(s, txn, b, err);
+    if (!ret && b->nputs) {
+        sort_batch = b;
+        qsort(b->puts, b->nputs, sizeof *b->puts, put_cmp);
+        sort_batch = NULL;
+        for (size_t i = 0; i < b->nputs; i++) {
+            index_put *p = &b->puts[i];
+            MDB_val k = { p->klen, b->arena + p->off };
+            MDB_val v = { p->vlen, b->arena + p->off + p->klen };
+            int rc = mdb_put(txn, p->dbi, &k, &v, 0);
+            if (rc) {
+                ret = store_mdb_err(rc, "writing indexes", err);
+                break;
+            }
+        }
+    }
+    view_batch_discard(b);
+    return ret;
+}
+
+/* --- a member's contributions ----------------------------------------- */
+
+static size_t dim_key(char out[COUNTER_KEY_MAX], const char *dim,
+                      const char *v1, const char *v2)
+{
+    int n = snprintf(out, COUNTER_KEY_MAX, "%s%c%s%s%s", dim, 0, v1,
+                     v2 ? "/" : "", v2 ? v2 : "");
+    return n < COUNTER_KEY_MAX ? (size_t)n : COUNTER_KEY_MAX - 1;
+}
+
+/* Adds (sign +1) or removes (sign -1) m's contribution to every counter. */
+static int member_count(view_batch *b, const Sadasya__MemberView *m, int sign,
+                        sd_err *err)
+{
+    int64_t d[6] = { sign, 0, 0, 0, 0, sign * (int64_t)m->fee_paise };
+    int st = m->status;
+    if (st >= SADASYA__STATUS__ACTIVE && st <= SADASYA__STATUS__DECEASED)
+        d[st] = sign; /* ACTIVE=1 .. DECEASED=4 line up with d[1..4] */
+    char month[8];
+    day_format_month(m->joined_day, month);
+    char keys[VIEW_DIMS][COUNTER_KEY_MAX];
+    size_t lens[VIEW_DIMS];
+    lens[0] = dim_key(keys[0], "total", "", NULL);
+    lens[1] = dim_key(keys[1], "state", m->state, NULL);
+    lens[2] = dim_key(keys[2], "district", m->state, m->district);
+    lens[3] = dim_key(keys[3], "gender", view_gender_name(m->gender), NULL);
+    lens[4] = dim_key(keys[4], "status", view_status_name(m->status), NULL);
+    lens[5] = dim_key(keys[5], "area", view_area_name(m->area), NULL);
+    lens[6] = dim_key(keys[6], "month", month, NULL);
+    for (int i = 0; i < VIEW_DIMS; i++) {
+        int rc = counter_add(b, keys[i], lens[i], d, err);
+        if (rc)
+            return rc;
+    }
+    return SD_OK;
+}
+
+static size_t district_key(char out[INDEX_KEY_MAX], const char *state,
+                           const char *district)
+{
+    size_t sl = strlen(state), dl = strlen(district);
+    if (sl + 1 + dl > INDEX_KEY_MAX)
+        dl = INDEX_KEY_MAX - sl - 1;
+    memcpy(out, state, sl);
+    out[sl] = '\0';
+    for (size_t i = 0; i < dl; i++)
+        out[sl + 1 + i] = (char)tolower((unsigned char)district[i]);
+    return sl + 1 + dl;
+}
+
+typedef struct index_ctx {
+    store *s;
+    MDB_txn *txn;
+    view_batch *b;
+    const char *number;
+    int add; /* 1: defer a put; 0: delete now */
+    sd_err *err;
+} index_ctx;
+
+static int index_one(index_ctx *x, MDB_dbi dbi, const char *k, size_t kl)
+{
+    size_t nl = strlen(x->number);
+    if (x->add)
+        return index_defer(x->b, dbi, k, kl, x->number, nl, x->err);
+    MDB_val mk = { kl, (void *)k }, mv = { nl, (void *)x->number };
+    int rc = mdb_del(x->txn, dbi, &mk, &mv);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_mdb_err(rc, "updating indexes", x->err);
+    return SD_OK;
+}
+
+static int index_token(const char *tok, size_t len, void *ctx)
+{
+    index_ctx *x = ctx;
+    return index_one(x, x->s->idx_name, tok, len);
+}
+
+/* Adds or removes the index entries of a member's personal data. */
+static int index_personal(index_ctx *x, const Sadasya__Personal *p)
+{
+    if (!p)
+        return SD_OK;
+    char phone[TEXT_PHONE_MAX];
+    int rc;
+    if (p->phone && text_phone_norm(p->phone, phone) > 0 &&
+        (rc = index_one(x, x->s->idx_phone, phone, strlen(phone))))
+        return rc;
+    if (p->name && (rc = text_tokens(p->name, index_token, x)))
+        return rc;
+    if (p->name_en && (rc = text_tokens(p->name_en, index_token, x)))
+        return rc;
+    return SD_OK;
+}
+
+static int index_district(index_ctx *x, const Sadasya__MemberView *m)
+{
+    char k[INDEX_KEY_MAX];
+    size_t kl = district_key(k, m->state, m->district);
+    return index_one(x, x->s->idx_dist, k, kl);
+}
+
+static int member_put(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
+                      sd_err *err)
+{
+    size_t n = sadasya__member_view__get_packed_size(m);
+    MDB_val k = { strlen(m->number), m->number }, v = { n, NULL };
+    int rc = mdb_put(txn, s->members, &k, &v, MDB_RESERVE);
+    if (rc)
+        return store_mdb_err(rc, "writing a member", err);
+    sadasya__member_view__pack(m, v.mv_data);
+    return SD_OK;
+}
+
+/* --- check and fold ---------------------------------------------------- */
+
+static uint32_t entry_day(const Sadasya__Entry *e)
+{
+    return (uint32_t)(e->time_ms / 86400000ull);
+}
+
+static int check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                           const char *number, sd_err *err)
+{
+    char canon[NUMBER_MAX_LEN];
+    int rc = number_parse(number, canon, NULL, NULL, err);
+    if (rc)
+        return rc;
+    if (strcmp(canon, number))
+        return sd_errf(err, SD_EINVAL, "number %s is not in canonical form",
+                       number);
+    Sadasya__MemberView *m = NULL;
+    rc = view_member_get(s, txn, number, &m, err);
+    if (rc == SD_ENOTFOUND)
+        return sd_errf(err, SD_EINVAL, "no member %s", number);
+    if (rc)
+        return rc;
+    int ours = m->origin.len == 32 && !memcmp(m->origin.data, e->origin.data, 32);
+    sadasya__member_view__free_unpacked(m, NULL);
+    if (!ours)
+        return sd_errf(err, SD_EAUTH,
+                       "member %s belongs to another origin", number);
+    return SD_OK;
+}
+
+int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+               const char *state, int national, const store_head *h,
+               sd_err *err)
+{
+    (void)b;
+    switch (e->body_case) {
+    case SADASYA__ENTRY__BODY_ROSTER:
+        if (!national)
+            return sd_errf(err, SD_EAUTH,
+                           "roster update from a key that is not national");
+        return roster_check(e->roster, err);
+    case SADASYA__ENTRY__BODY_JOINED: {
+        const Sadasya__MemberJoined *j = e->joined;
+        char canon[NUMBER_MAX_LEN], st[NUMBER_STATE_MAX + 1];
+        uint64_t serial;
+        int rc = number_parse(j->number, canon, st, &serial, err);
+        if (rc)
+            return rc;
+        if (strcmp(canon, j->number))
+            return sd_errf(err, SD_EINVAL, "number %s is not in canonical form",
+                           j->number);
+        if (strcmp(st, state))
+            return sd_errf(err, SD_EAUTH,
+                           "number %s under the prefix of another state "
+                           "(origin writes for %s)", j->number, state);
+        if (serial != h->joins + 1)
+            return sd_errf(err, SD_EINVAL,
+                           "number %s out of sequence (expected serial %llu)",
+                           j->number, (unsigned long long)(h->joins + 1));
+        if (j->personal_hash.len != ENTRY_HASH_BYTES)
+            return sd_errf(err, SD_EINVAL, "member %s: no personal hash",
+                           j->number);
+        if (j->gender < SADASYA__GENDER__FEMALE || j->gender > SADASYA__GENDER__OTHER)
+            return sd_errf(err, SD_EINVAL, "member %s: no gender", j->number);
+        if (!j->district || !*j->district)
+            return sd_errf(err, SD_EINVAL, "member %s: no district", j->number);
+        return SD_OK;
+    }
+    case SADASYA__ENTRY__BODY_UPDATED:
+        if (e->updated->personal_hash.len &&
+            e->updated->personal_hash.len != ENTRY_HASH_BYTES)
+            return sd_errf(err, SD_EINVAL, "update: bad personal hash");
+        return check_member_of(s, txn, e, e->updated->number, err);
+    case SADASYA__ENTRY__BODY_STATUS:
+        if (e->status->status < SADASYA__STATUS__ACTIVE ||
+            e->status->status > SADASYA__STATUS__DECEASED)
+            return sd_errf(err, SD_EINVAL, "status entry with no status");
+        return check_member_of(s, txn, e, e->status->number, err);
+    default:
+        return sd_errf(err, SD_EINVAL, "entry of an unknown kind");
+    }
+}
+
+static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
+                       const Sadasya__Entry *e, const char *state,
+                       const Sadasya__Personal *p, sd_err *err)
+{
+    const Sadasya__MemberJoined *j = e->joined;
+    Sadasya__MemberView m = SADASYA__MEMBER_VIEW__INIT;
+    m.number = j->number;
+    m.state = (char *)state;
+    m.origin = e->origin;
+    m.seq = e->seq;
+    m.joined_day = j->joined_day;
+    m.gender = j->gender;
+    m.district = j->district;
+    m.area = j->area;
+    m.status = SADASYA__STATUS__ACTIVE;
+    m.fee_paise = j->fee_paise;
+    m.payment_ref = j->payment_ref;
+    m.referred_by = j->referred_by;
+    m.occupation = j->occupation;
+    m.n_interests = j->n_interests;
+    m.interests = j->interests;
+    m.personal_seq = e->seq;
+    m.last_seq = e->seq;
+    m.last_day = entry_day(e);
+    int rc;
+    if ((rc = member_put(s, txn, &m, err)) ||
+        (rc = member_count(b, &m, +1, err)))
+        return rc;
+    index_ctx x = { s, txn, b, j->number, 1, err };
+    if ((rc = index_district(&x, &m)) || (rc = index_personal(&x, p)))
+        return rc;
+    return SD_OK;
+}
+
+/* Changes to an existing member: take its contributions out, change it,
+ * put them back. Index deletions happen at once, so pending insertions
+ * are flushed first to keep their order. */
+static int fold_change(store *s, MDB_txn *txn, view_batch *b,
+                       const Sadasya__Entry *e, const Sadasya__Personal *p,
+                       sd_err *err)
+{
+    const char *number = e->body_case == SADASYA__ENTRY__BODY_UPDATED
+                             ? e->updated->number
+                             : e->status->number;
+    int rc = view_flush(s, txn, b, err);
+    if (rc)
+        return rc;
+    Sadasya__MemberView *old = NULL;
+    if ((rc = view_member_get(s, txn, number, &old, err)))
+        return rc;
+    Sadasya__MemberView m = *old; /* shallow: old owns the storage */
+    index_ctx x = { s, txn, b, number, 0, err };
+    Sadasya__Personal *oldp = NULL;
+    if ((rc = member_count(b, &m, -1, err)))
+        goto out;
+
+    if (e->body_case == SADASYA__ENTRY__BODY_STATUS) {
+        m.status = e->status->status;
+        m.status_reason = e->status->reason;
+    } else {
+        const Sadasya__MemberUpdated *u = e->updated;
+        int moved = u->district && *u->district && strcmp(u->district, m.district);
+        if (moved && (rc = index_district(&x, &m)))
+            goto out;
+        if (u->personal_hash.len) {
+            rc = view_personal_get(s, txn, old, &oldp, err);
+            if (rc && rc != SD_ENOTFOUND)
+                goto out;
+            if ((rc = index_personal(&x, oldp)))
+                goto out;
+            m.personal_seq = e->seq;
+            x.add = 1;
+            if ((rc = index_personal(&x, p)))
+                goto out;
+        }
+        if (moved) {
+            m.district = u->district;
+            x.add = 1;
+            if ((rc = index_district(&x, &m)))
+                goto out;
+        }
+        if (u->area != SADASYA__AREA__AREA_UNSPECIFIED)
+            m.area = u->area;
+        if (u->occupation && *u->occupation)
+            m.occupation = u->occupation;
+        if (u->interests_set) {
+            m.n_interests = u->n_interests;
+            m.interests = u->interests;
+        }
+    }
+    m.last_seq = e->seq;
+    m.last_day = entry_day(e);
+    if ((rc = member_count(b, &m, +1, err)) || (rc = member_put(s, txn, &m, err)))
+        goto out;
+out:
+    if (oldp)
+        sadasya__personal__free_unpacked(oldp, NULL);
+    sadasya__member_view__free_unpacked(old, NULL);
+    return rc;
+}
+
+int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+              const char *state, const Sadasya__Personal *personal,
+              sd_err *err)
+{
+    switch (e->body_case) {
+    case SADASYA__ENTRY__BODY_ROSTER:
+        return roster_fold(s, txn, e->roster, e->seq, err);
+    case SADASYA__ENTRY__BODY_JOINED:
+        return fold_joined(s, txn, b, e, state, personal, err);
+    case SADASYA__ENTRY__BODY_UPDATED:
+    case SADASYA__ENTRY__BODY_STATUS:
+        return fold_change(s, txn, b, e, personal, err);
+    default:
+        return sd_errf(err, SD_EINVAL, "entry of an unknown kind");
+    }
+}
+
+/* --- reading ----------------------------------------------------------- */
+
+int view_member_get(store *s, MDB_txn *txn, const char *number,
+                    Sadasya__MemberView **out, sd_err *err)
+{
+    *out = NULL;
+    MDB_val k = { strlen(number), (void *)number }, v;
+    int rc = mdb_get(txn, s->members, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return sd_errf(err, SD_ENOTFOUND, "no member %s", number);
+    if (rc)
+        return store_mdb_err(rc, "reading a member", err);
+    *out = sadasya__member_view__unpack(NULL, v.mv_size, v.mv_data);
+    if (!*out)
+        return sd_errf(err, SD_ECORRUPT, "member record %s does not decode",
+                       number);
+    return SD_OK;
+}
+
+int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
+                      Sadasya__Personal **out, sd_err *err)
+{
+    *out = NULL;
+    if (m->origin.len != 32)
+        return SD_ENOTFOUND;
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, m->origin.data, m->personal_seq);
+    MDB_val k = { sizeof key, key }, v;
+    int rc = mdb_get(txn, s->personal, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return SD_ENOTFOUND;
+    if (rc)
+        return store_mdb_err(rc, "reading personal data", err);
+    return entry_personal_decode(v.mv_data, v.mv_size, out, err);
+}
+
+int view_members_each(store *s, MDB_txn *txn, const char *state,
+                      int (*fn)(const Sadasya__MemberView *m, void *ctx),
+                      void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->members, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading members", err);
+    char prefix[8] = "";
+    size_t pl = 0;
+    if (state) {
+        pl = (size_t)snprintf(prefix, sizeof prefix, "%s-", state);
+    }
+    MDB_val k = { pl, prefix }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, pl ? MDB_SET_RANGE : MDB_FIRST);
+         rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (pl && (k.mv_size < pl || memcmp(k.mv_data, prefix, pl)))
+            break;
+        Sadasya__MemberView *m =
+            sadasya__member_view__unpack(NULL, v.mv_size, v.mv_data);
+        if (!m) {
+            ret = sd_errf(err, SD_ECORRUPT, "member record %.*s does not decode",
+                          (int)k.mv_size, (char *)k.mv_data);
+            break;
+        }
+        ret = fn(m, ctx);
+        sadasya__member_view__free_unpacked(m, NULL);
+        if (ret)
+            break;
+    }
+    if (rc && rc != MDB_NOTFOUND && !ret)
+        ret = store_mdb_err(rc, "reading members", err);
+    mdb_cursor_close(c);
+    return ret;
+}
+
+/* Calls fn for each value under keys k (exact, or every key starting with
+ * k when prefix is set). */
+static int index_scan(MDB_txn *txn, MDB_dbi dbi, const char *k, size_t kl,
+                      int prefix, int (*fn)(const char *number, void *ctx),
+                      void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading an index", err);
+    MDB_val mk = { kl, (void *)k }, mv;
+    int ret = SD_OK;
+    char num[NUMBER_MAX_LEN];
+    for (rc = mdb_cursor_get(c, &mk, &mv, prefix ? MDB_SET_RANGE : MDB_SET_KEY);
+         rc == 0; rc = mdb_cursor_get(c, &mk, &mv, prefix ? MDB_NEXT : MDB_NEXT_DUP)) {
+        if (prefix && (mk.mv_size < kl || memcmp(mk.mv_data, k, kl)))
+            break;
+        if (mv.mv_size >= sizeof num)
+            continue;
+        memcpy(num, mv.mv_data, mv.mv_size);
+        num[mv.mv_size] = '\0';
+        if ((ret = fn(num, ctx)))
+            break;
+    }
+    mdb_cursor_close(c);
+    return ret;
+}
+
+int view_find_phone(store *s, MDB_txn *txn, const char *phone,
+                    int (*fn)(const char *number, void *ctx), void *ctx,
+                    sd_err *err)
+{
+    char norm[TEXT_PHONE_MAX];
+    if (text_phone_norm(phone, norm) < 0)
+        return sd_errf(err, SD_EINVAL, "\"%s\" is not a phone number", phone);
+    return index_scan(txn, s->idx_phone, norm, strlen(norm), 0, fn, ctx, err);
+}
+
+int view_find_district(store *s, MDB_txn *txn, const char *state,
+                       const char *district,
+                       int (*fn)(const char *number, void *ctx), void *ctx,
+                       sd_err *err)
+{
+    char k[INDEX_KEY_MAX];
+    size_t kl = district_key(k, state, district);
+    return index_scan(txn, s->idx_dist, k, kl, 0, fn, ctx, err);
+}
+
+/* Name search: candidates from the first token's prefix, then each kept
+ * only if every query token starts one of the member's name tokens. */
+typedef struct name_query {
+    char toks[8][TEXT_TOKEN_MAX + 1];
+    int ntoks;
+    store *s;
+    MDB_txn *txn;
+    int (*fn)(const char *number, void *ctx);
+    void *ctx;
+    char last[NUMBER_MAX_LEN]; /* dedupe: a member may match twice in a row */
+    int matched[8];
+} name_query;
+
+static int collect_tok(const char *tok, size_t len, void *ctx)
+{
+    name_query *q = ctx;
+    if (q->ntoks < 8) {
+        memcpy(q->toks[q->ntoks], tok, len);
+        q->toks[q->ntoks][len] = '\0';
+        q->ntoks++;
+    }
+    return 0;
+}
+
+static int match_tok(const char *tok, size_t len, void *ctx)
+{
+    name_query *q = ctx;
+    for (int i = 0; i < q->ntoks; i++) {
+        size_t ql = strlen(q->toks[i]);
+        if (ql <= len && !memcmp(tok, q->toks[i], ql))
+            q->matched[i] = 1;
+    }
+    return 0;
+}
+
+static int name_candidate(const char *number, void *ctx)
+{
+    name_query *q = ctx;
+    if (!strcmp(q->last, number))
+        return 0;
+    snprintf(q->last, sizeof q->last, "%s", number);
+    if (q->ntoks > 1) {
+        Sadasya__MemberView *m = NULL;
+        Sadasya__Personal *p = NULL;
+        if (view_member_get(q->s, q->txn, number, &m, NULL))
+            return 0;
+        int rc = view_personal_get(q->s, q->txn, m, &p, NULL);
+        sadasya__member_view__free_unpacked(m, NULL);
+        if (rc)
+            return 0;
+        memset(q->matched, 0, sizeof q->matched);
+        text_tokens(p->name, match_tok, q);
+        text_tokens(p->name_en, match_tok, q);
+        sadasya__personal__free_unpacked(p, NULL);
+        for (int i = 0; i < q->ntoks; i++)
+            if (!q->matched[i])
+                return 0;
+    }
+    return q->fn(number, q->ctx);
+}
+
+int view_find_name(store *s, MDB_txn *txn, const char *text,
+                   int (*fn)(const char *number, void *ctx), void *ctx,
+                   sd_err *err)
+{
+    name_query q;
+    memset(&q, 0, sizeof q);
+    q.s = s;
+    q.txn = txn;
+    q.fn = fn;
+    q.ctx = ctx;
+    text_tokens(text, collect_tok, &q);
+    if (!q.ntoks)
+        return sd_errf(err, SD_EINVAL, "nothing to search for in \"%s\"", text);
+    return index_scan(txn, s->idx_name, q.toks[0], strlen(q.toks[0]), 1,
+                      name_candidate, &q, err);
+}
+
+int view_counter_get(store *s, MDB_txn *txn, const char *dim,
+                     const char *value, counter_row *row, sd_err *err)
+{
+    char k[COUNTER_KEY_MAX];
+    size_t kl = dim_key(k, dim, value, NULL);
+    memset(row, 0, sizeof *row);
+    MDB_val mk = { kl, k }, mv;
+    int rc = mdb_get(txn, s->counters, &mk, &mv);
+    if (rc == MDB_NOTFOUND)
+        return SD_OK;
+    if (rc)
+        return store_mdb_err(rc, "reading counters", err);
+    if (mv.mv_size != sizeof *row)
+        return sd_errf(err, SD_ECORRUPT, "counter row of %zu bytes", mv.mv_size);
+    memcpy(row, mv.mv_data, sizeof *row);
+    return SD_OK;
+}
+
+int view_counter_each(store *s, MDB_txn *txn, const char *dim,
+                      int (*fn)(const char *value, const counter_row *row,
+                                void *ctx),
+                      void *ctx, sd_err *err)
+{
+    char k[COUNTER_KEY_MAX];
+    size_t kl = dim_key(k, dim, "", NULL); /* "dim\0" */
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->counters, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading counters", err);
+    MDB_val mk = { kl, k }, mv;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &mk, &mv, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &mk, &mv, MDB_NEXT)) {
+        if (mk.mv_size < kl || memcmp(mk.mv_data, k, kl))
+            break;
+        if (mv.mv_size != sizeof(counter_row)) {
+            ret = sd_errf(err, SD_ECORRUPT, "counter row of %zu bytes",
+                          mv.mv_size);
+            break;
+        }
+        char value[COUNTER_KEY_MAX];
+        size_t vl = mk.mv_size - kl;
+        memcpy(value, (char *)mk.mv_data + kl, vl);
+        value[vl] = '\0';
+        counter_row row;
+        memcpy(&row, mv.mv_data, sizeof row);
+        if ((ret = fn(value, &row, ctx)))
+            break;
+    }
+    mdb_cursor_close(c);
+    return ret;
+}

@@ -1,0 +1,102 @@
+/*
+ * view.h — the national view: members, indexes and counters, folded from
+ * every origin's log (DESIGN.md §3, §5).
+ *
+ * The fold runs inside the write transaction that appends the entries, so
+ * the view never disagrees with the log. A view_batch carries what one
+ * transaction folds: counter deltas (summed in memory, written once per
+ * batch) and index insertions (sorted per table before they are put, which
+ * LMDB rewards with fewer page splits).
+ *
+ * Counters: one row per (dimension, value); dimensions are "total" (value
+ * ""), "state", "district" (value "BR/Patna"), "gender", "status", "area"
+ * and "month" ("2026-09"). A member contributes 1 to `members`, 1 to the
+ * column of its status, and its fee to `fee_paise` of each of its rows.
+ */
+#ifndef SADASYA_VIEW_H
+#define SADASYA_VIEW_H
+
+#include <stdint.h>
+
+#include "entry.h"
+#include "store.h"
+
+typedef struct counter_row {
+    uint64_t members, active, inactive, resigned, deceased, fee_paise;
+} counter_row;
+
+typedef struct view_batch view_batch;
+
+int view_batch_new(view_batch **out, sd_err *err);
+void view_batch_destroy(view_batch **b);
+
+/* Checks that e, written by an origin of `state` whose head before e is h,
+ * may be folded: a joined number valid for the state and the next serial;
+ * an update or status for a member of this same origin; a roster update
+ * only from the national origin (national != 0). SD_EINVAL / SD_EAUTH. */
+int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+               const char *state, int national, const store_head *h,
+               sd_err *err);
+
+/* Folds a checked entry into members, indexes, counters and roster.
+ * personal is the entry's decoded Personal blob, or NULL if not held. */
+int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+              const char *state, const Sadasya__Personal *personal,
+              sd_err *err);
+
+/* Writes the batch's pending counters and index entries. Call before the
+ * transaction commits; the batch is empty afterwards. */
+int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);
+
+/* Drops the batch's pending work (after an aborted transaction). */
+void view_batch_discard(view_batch *b);
+
+/* --- reading ---------------------------------------------------------- */
+
+/* The member with canonical number; caller frees *out with
+ * sadasya__member_view__free_unpacked. SD_ENOTFOUND if none. */
+int view_member_get(store *s, MDB_txn *txn, const char *number,
+                    Sadasya__MemberView **out, sd_err *err);
+
+/* The member's current Personal data; SD_ENOTFOUND when not held here. */
+int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
+                      Sadasya__Personal **out, sd_err *err);
+
+/* Members in number order, those of `state` only when non-NULL; fn's
+ * non-zero return stops the walk and is returned. */
+int view_members_each(store *s, MDB_txn *txn, const char *state,
+                      int (*fn)(const Sadasya__MemberView *m, void *ctx),
+                      void *ctx, sd_err *err);
+
+/* Calls fn with the number of each member indexed under the phone, under
+ * name tokens starting with every token of text, or in (state, district). */
+int view_find_phone(store *s, MDB_txn *txn, const char *phone,
+                    int (*fn)(const char *number, void *ctx), void *ctx,
+                    sd_err *err);
+int view_find_name(store *s, MDB_txn *txn, const char *text,
+                   int (*fn)(const char *number, void *ctx), void *ctx,
+                   sd_err *err);
+int view_find_district(store *s, MDB_txn *txn, const char *state,
+                       const char *district,
+                       int (*fn)(const char *number, void *ctx), void *ctx,
+                       sd_err *err);
+
+/* One counter row; a zero row when absent. */
+int view_counter_get(store *s, MDB_txn *txn, const char *dim,
+                     const char *value, counter_row *row, sd_err *err);
+
+/* Every row of a dimension, in value order. */
+int view_counter_each(store *s, MDB_txn *txn, const char *dim,
+                      int (*fn)(const char *value, const counter_row *row,
+                                void *ctx),
+                      void *ctx, sd_err *err);
+
+/* Names of enum values as the CLI spells them, and back (-1 if unknown). */
+const char *view_gender_name(int g);
+const char *view_area_name(int a);
+const char *view_status_name(int st);
+int view_gender_parse(const char *s);
+int view_area_parse(const char *s);
+int view_status_parse(const char *s);
+
+#endif
