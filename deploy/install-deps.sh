@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config clang
   libsodium-dev liblmdb-dev lmdb-utils
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
-  libzmq3-dev libcsv-dev libcjson-dev libcmocka-dev
+  libzmq3-dev libcsv-dev libcjson-dev libcmocka-dev libinih-dev
   python3 python3-nacl sqlite3 openssl
 )
 

@@ -27,6 +27,8 @@ typedef struct apply_ctx {
     int have_cur, cur_dirty, cur_held_back;
     store_head head;
     char first_refusal[SD_ERR_MSG_MAX];
+    const uint8_t *vouched; /* per item: authenticated by its run (RUNSIG) */
+    const entry_signed *items;
 } apply_ctx;
 
 static void reject(apply_ctx *a, const entry_signed *es, const char *why)
@@ -177,6 +179,57 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
+/* Reads origin and prev of entry bytes without a full decode's checks. */
+static int origin_prev(const entry_signed *es, uint8_t origin[32],
+                       uint8_t prev[32])
+{
+    Sadasya__Entry *e = NULL;
+    if (entry_decode(es->entry, es->entry_len, &e, NULL))
+        return -1;
+    memcpy(origin, e->origin.data, 32);
+    memcpy(prev, e->prev.data, 32);
+    sadasya__entry__free_unpacked(e, NULL);
+    return 0;
+}
+
+/* For APPLY_RUNSIG: marks the items whose authenticity their run's last
+ * signature establishes. Returns a malloc'd array (NULL: none vouched). */
+static uint8_t *vouch_runs(const entry_signed *items, size_t n)
+{
+    uint8_t *v = calloc(n ? n : 1, 1);
+    if (!v)
+        return NULL;
+    size_t start = 0;
+    uint8_t run_origin[32], origin[32], prev[32], hash[32];
+    int linked = 0;
+    for (size_t i = 0; i <= n; i++) {
+        int ok = i < n && origin_prev(&items[i], origin, prev) == 0;
+        int same = ok && i > start && !memcmp(origin, run_origin, 32);
+        if (i > start && !same) {
+            /* The run start..i-1 ends here. */
+            const entry_signed *last = &items[i - 1];
+            if (linked && entry_verify_sig(run_origin, last->entry,
+                                           last->entry_len, last->sig))
+                memset(v + start, 1, i - start);
+            start = i;
+        }
+        if (i == n)
+            break;
+        if (!ok) { /* undecodable: its own run, never vouched */
+            start = i + 1;
+            continue;
+        }
+        if (i == start) {
+            memcpy(run_origin, origin, 32);
+            linked = 1;
+        } else {
+            linked = linked && !memcmp(prev, hash, 32);
+        }
+        entry_hash(items[i].entry, items[i].entry_len, items[i].sig, hash);
+    }
+    return v;
+}
+
 static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
 {
     sd_err why;
@@ -215,6 +268,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
     if (!rc)
         rc = view_check(a->s, a->txn, a->vb, e, state, national, &a->head, &why);
     if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
+        !(a->vouched && a->vouched[es - a->items]) &&
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (rc) {
@@ -290,9 +344,15 @@ static int apply_once(store *s, entry_signed *items, size_t n,
     a.opts = opts;
     a.res = res;
     memset(res, 0, sizeof *res);
+    a.items = items;
+    uint8_t *vouched = NULL;
+    if (opts && (opts->flags & APPLY_RUNSIG))
+        a.vouched = vouched = vouch_runs(items, n);
     int rc = store_begin(s, 1, &a.txn, err);
-    if (rc)
+    if (rc) {
+        free(vouched);
         return rc;
+    }
     load_identity(&a, err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = apply_one(&a, &items[i], err);
@@ -306,6 +366,7 @@ static int apply_once(store *s, entry_signed *items, size_t n,
     if (!rc && opts && opts->meta_name)
         rc = store_meta_put(s, a.txn, opts->meta_name, opts->meta_val,
                             opts->meta_len, err);
+    free(vouched);
     if (rc) {
         mdb_txn_abort(a.txn);
         view_batch_discard(vb);

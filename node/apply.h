@@ -29,6 +29,12 @@
 /* Re-folding a log that was verified already (verify's rebuild): skip
  * signatures, and accept keys revoked or replaced since they wrote. */
 #define APPLY_REBUILD 0x2
+/* From a peer (DESIGN.md §4): within each origin's run in the batch, when
+ * every entry's prev is the hash of the one before it, the signature of
+ * the run's last entry vouches for all of them (it commits to the rest
+ * through the chain), so only that one is verified. A run that does not
+ * link up, or whose last signature fails, falls back to every signature. */
+#define APPLY_RUNSIG 0x4
 
 typedef struct apply_result {
     size_t added;       /* new entries appended and folded */

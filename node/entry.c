@@ -199,3 +199,59 @@ int entry_personal_seal(Sadasya__Personal *p, uint8_t **blob, size_t *len,
     entry_personal_hash(buf, *len, hash);
     return SD_OK;
 }
+
+static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return -1;
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
+               uint64_t *seq)
+{
+    const uint8_t *p = bytes, *end = bytes + len;
+    int have = 0;
+    while (p < end && have != 3) {
+        uint64_t key, v;
+        if (varint(&p, end, &key))
+            return -1;
+        unsigned field = (unsigned)(key >> 3), type = (unsigned)(key & 7);
+        if (type == 0) {
+            if (varint(&p, end, &v))
+                return -1;
+            if (field == 2) {
+                *seq = v;
+                have |= 2;
+            }
+        } else if (type == 2) {
+            if (varint(&p, end, &v) || v > (uint64_t)(end - p))
+                return -1;
+            if (field == 1) {
+                if (v != 32)
+                    return -1;
+                memcpy(origin, p, 32);
+                have |= 1;
+            }
+            p += v;
+        } else if (type == 1) {
+            if (end - p < 8)
+                return -1;
+            p += 8;
+        } else if (type == 5) {
+            if (end - p < 4)
+                return -1;
+            p += 4;
+        } else {
+            return -1;
+        }
+    }
+    return have == 3 ? 0 : -1;
+}

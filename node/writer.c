@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "ident.h"
+#include "notify.h"
 
 int writer_reload(writer *w, sd_err *err)
 {
@@ -147,5 +148,7 @@ int writer_commit(writer *w, entry_signed *items, size_t n,
         rc = sd_errf(err, SD_EINVAL, "%s", rej.first.msg);
     if (rc)
         writer_reload(w, NULL);
+    else
+        notify_node(w->s->dir);
     return rc;
 }

@@ -1,0 +1,994 @@
+/*
+ * node.c — sadasyad's event loop: the ROUTER that serves pulls, a DEALER
+ * per peer that pulls, the ZAP handler, the local nudge socket and the
+ * per-peer socket monitors, all in one zmq_poll. See node.h.
+ */
+#include "node.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "ident.h"
+#include "notify.h"
+#include "roster.h"
+#include "sync.h"
+
+#define NODE_MAX_PARKED 1024
+#define NODE_PULL_GRACE_MS 10000   /* a pull unanswered this long past its wait is resent */
+#define NODE_STATUS_MS 1000        /* peer status written to the store at most this often */
+#define NODE_ROSTER_MS 3000        /* roster endpoints re-read this often */
+#define NODE_HEARTBEAT_MS 2000
+#define NODE_ZAP_DOMAIN "sadasya"
+
+typedef struct peer {
+    char endpoint[256];
+    uint8_t key[32], xkey[32];
+    char state[STORE_STATE_BYTES];
+    void *dealer, *mon;
+    int connected, handshaken, inflight, from_roster;
+    uint64_t pull_id;
+    int64_t sent_ms, wait_ms;
+    Sadasya__Head **heads;     /* the peer's heads at last contact */
+    size_t nheads;
+    uint8_t *held;             /* origins held back after equivocation */
+    size_t nheld;
+    uint64_t received, rejected, bad, hs_fail, last_contact;
+    char last_error[SD_ERR_MSG_MAX];
+    int dirty;
+} peer;
+
+typedef struct parked {
+    zmq_msg_t who;
+    Sadasya__SyncMsg *msg;     /* owns the pull */
+    int64_t deadline;
+} parked;
+
+struct node {
+    node_config cfg;
+    store *s;
+    ident id;
+    uint8_t xpk[32], xsk[32];
+    void *ctx, *router, *zap, *nudge;
+    peer peers[NODE_MAX_PEERS];
+    int npeers;
+    parked park[NODE_MAX_PARKED];
+    int nparked;
+    uint64_t next_id;
+    int64_t next_status, next_roster;
+    uint64_t bad_in, served;
+};
+
+/* --- logging and time --------------------------------------------------- */
+
+static int log_level_ = LOG_INFO;
+
+static void nlog(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void nlog(int level, const char *fmt, ...)
+{
+    if (level > log_level_)
+        return;
+    static const char *const names[] = { "error", "warn", "info", "debug" };
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+    fprintf(stderr, "%s.%03ld sadasyad %s: ", ts, (long)(tv.tv_usec / 1000),
+            names[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int node_log_level(const char *name)
+{
+    static const char *const names[] = { "error", "warn", "info", "debug" };
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, names[i]))
+            return i;
+    return -1;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static void free_buf(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+/* Sends buf (taking ownership) as one frame; -1 when it would block. */
+static int send_owned(void *sock, uint8_t *buf, size_t len, int flags)
+{
+    zmq_msg_t m;
+    if (zmq_msg_init_data(&m, buf, len, free_buf, NULL)) {
+        free(buf);
+        return -1;
+    }
+    if (zmq_msg_send(&m, sock, flags | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_error(node *n, zmq_msg_t *who, uint64_t id, const char *why)
+{
+    Sadasya__SyncError e = SADASYA__SYNC_ERROR__INIT;
+    e.id = id;
+    e.reason = (char *)why;
+    Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
+    m.msg_case = SADASYA__SYNC_MSG__MSG_ERROR;
+    m.error = &e;
+    uint8_t *buf;
+    size_t len;
+    if (sync_encode(&m, &buf, &len, NULL))
+        return;
+    zmq_msg_t w;
+    zmq_msg_init(&w);
+    zmq_msg_copy(&w, who);
+    if (zmq_msg_send(&w, n->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&w);
+        free(buf);
+        return;
+    }
+    send_owned(n->router, buf, len, 0);
+}
+
+/* --- serving pulls ------------------------------------------------------ */
+
+/* Answers a pull now. Returns the entries sent, or -1 on failure. */
+static long answer(node *n, zmq_msg_t *who, const Sadasya__Pull *p, int force)
+{
+    sd_err err;
+    uint8_t *buf;
+    size_t len, nent;
+    if (sync_answer(n->s, p, &buf, &len, &nent, &err)) {
+        nlog(LOG_ERROR, "answering a pull: %s", err.msg);
+        reply_error(n, who, p->id, "node failed to read its store");
+        return -1;
+    }
+    if (!nent && !force) {
+        free(buf);
+        return 0;
+    }
+    zmq_msg_t w;
+    zmq_msg_init(&w);
+    zmq_msg_copy(&w, who);
+    if (zmq_msg_send(&w, n->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&w);
+        free(buf);
+        return -1;
+    }
+    if (send_owned(n->router, buf, len, 0))
+        return -1;
+    n->served += nent;
+    return (long)nent;
+}
+
+static void park_drop(node *n, int i)
+{
+    zmq_msg_close(&n->park[i].who);
+    sadasya__sync_msg__free_unpacked(n->park[i].msg, NULL);
+    n->park[i] = n->park[--n->nparked];
+}
+
+/* New entries are here: answer every parked pull that now gets some. */
+static void wake_parked(node *n)
+{
+    for (int i = 0; i < n->nparked;) {
+        long sent = answer(n, &n->park[i].who, n->park[i].msg->pull, 0);
+        if (sent != 0)
+            park_drop(n, i);
+        else
+            i++;
+    }
+}
+
+static void expire_parked(node *n, int64_t now)
+{
+    for (int i = 0; i < n->nparked;) {
+        if (now >= n->park[i].deadline) {
+            answer(n, &n->park[i].who, n->park[i].msg->pull, 1);
+            park_drop(n, i);
+        } else {
+            i++;
+        }
+    }
+}
+
+static void on_router(node *n)
+{
+    zmq_msg_t who, body;
+    zmq_msg_init(&who);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&who, n->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&who);
+        zmq_msg_close(&body);
+        return;
+    }
+    int more = zmq_msg_more(&who);
+    if (!more || zmq_msg_recv(&body, n->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&who);
+        zmq_msg_close(&body);
+        return;
+    }
+    /* Drain any further frames: a well-formed request has one. */
+    int extra = 0;
+    while (zmq_msg_more(&body)) {
+        zmq_msg_t x;
+        zmq_msg_init(&x);
+        zmq_msg_recv(&x, n->router, ZMQ_DONTWAIT);
+        extra = 1;
+        int m = zmq_msg_more(&x);
+        zmq_msg_close(&x);
+        if (!m)
+            break;
+    }
+    const char *user = zmq_msg_gets(&body, "User-Id");
+    sd_err err;
+    Sadasya__SyncMsg *m = NULL;
+    if (extra)
+        sd_errf(&err, SD_EINVAL, "request of several frames");
+    if (extra || sync_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, &err)) {
+        n->bad_in++;
+        nlog(LOG_WARN, "bad message from %s: %s", user ? user : "?", err.msg);
+        reply_error(n, &who, 0, err.msg);
+    } else if (m->msg_case != SADASYA__SYNC_MSG__MSG_PULL) {
+        n->bad_in++;
+        nlog(LOG_WARN, "unexpected %s from %s",
+             m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH ? "batch" : "message",
+             user ? user : "?");
+        reply_error(n, &who, 0, "only pulls are served here");
+    } else {
+        long sent = answer(n, &who, m->pull, m->pull->wait_ms == 0);
+        if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
+            parked *pk = &n->park[n->nparked++];
+            zmq_msg_init(&pk->who);
+            zmq_msg_copy(&pk->who, &who);
+            pk->msg = m;
+            uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
+            pk->deadline = mono_ms() + w;
+            m = NULL;
+        } else if (sent == 0) {
+            answer(n, &who, m->pull, 1);
+        }
+    }
+    if (m)
+        sadasya__sync_msg__free_unpacked(m, NULL);
+    zmq_msg_close(&who);
+    zmq_msg_close(&body);
+}
+
+/* --- ZAP: only roster keys connect -------------------------------------- */
+
+/* The state of an allowed X25519 client key, or NULL. */
+static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8])
+{
+    MDB_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL))
+        return NULL;
+    const char *who = NULL;
+    uint8_t x[32];
+    if (crypto_sign_ed25519_pk_to_curve25519(x, n->id.national_key) == 0 &&
+        !memcmp(x, xkey, 32))
+        who = strcpy(out, "IN");
+    MDB_cursor *c;
+    if (!who && mdb_cursor_open(txn, n->s->roster, &c) == 0) {
+        MDB_val k = { 1, "k" }, v;
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !who;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != 33 || ((char *)k.mv_data)[0] != 'k')
+                break;
+            if (v.mv_size != STORE_STATE_BYTES + 1 ||
+                ((uint8_t *)v.mv_data)[STORE_STATE_BYTES] != ROSTER_ACTIVE)
+                continue;
+            if (crypto_sign_ed25519_pk_to_curve25519(x, (uint8_t *)k.mv_data + 1) == 0 &&
+                !memcmp(x, xkey, 32)) {
+                memcpy(out, v.mv_data, STORE_STATE_BYTES);
+                out[STORE_STATE_BYTES - 1] = '\0';
+                who = out;
+            }
+        }
+        mdb_cursor_close(c);
+    }
+    mdb_txn_abort(txn);
+    return who;
+}
+
+static void on_zap(node *n)
+{
+    zmq_msg_t f[8];
+    int nf = 0;
+    for (;;) {
+        zmq_msg_init(&f[nf]);
+        if (zmq_msg_recv(&f[nf], n->zap, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f[nf]);
+            break;
+        }
+        int more = zmq_msg_more(&f[nf]);
+        nf++;
+        if (!more || nf == 8)
+            break;
+    }
+    /* version, request id, domain, address, identity, mechanism, key */
+    const char *status = "400", *text = "not in the roster";
+    char who[8] = "";
+    char addr[64] = "?";
+    if (nf >= 4) {
+        size_t al = zmq_msg_size(&f[3]);
+        if (al >= sizeof addr)
+            al = sizeof addr - 1;
+        memcpy(addr, zmq_msg_data(&f[3]), al);
+        addr[al] = '\0';
+    }
+    if (nf == 7 && zmq_msg_size(&f[5]) == 5 &&
+        !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) && zmq_msg_size(&f[6]) == 32) {
+        if (zap_allowed(n, zmq_msg_data(&f[6]), who)) {
+            status = "200";
+            text = "OK";
+        }
+    } else {
+        text = "CURVE required";
+    }
+    if (strcmp(status, "200"))
+        nlog(LOG_WARN, "refused a connection from %s: %s", addr, text);
+    else
+        nlog(LOG_DEBUG, "admitted %s from %s", who, addr);
+    if (nf >= 2) {
+        zmq_send(n->zap, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(n->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+        zmq_send(n->zap, status, 3, ZMQ_SNDMORE);
+        zmq_send(n->zap, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(n->zap, who, strlen(who), ZMQ_SNDMORE);
+        zmq_send(n->zap, "", 0, 0);
+    }
+    for (int i = 0; i < nf; i++)
+        zmq_msg_close(&f[i]);
+}
+
+/* --- pulling from peers ------------------------------------------------- */
+
+static void peer_clear_heads(peer *p)
+{
+    sync_heads_free(p->heads, p->nheads);
+    p->heads = NULL;
+    p->nheads = 0;
+}
+
+static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
+                      size_t nafter, uint32_t wait_ms)
+{
+    if (!p->handshaken)
+        return;
+    uint8_t *buf;
+    size_t len;
+    sd_err err;
+    uint64_t id = ++n->next_id;
+    unsigned max = n->cfg.batch_max ? n->cfg.batch_max : SYNC_BATCH_ENTRIES;
+    if (sync_pull(n->s, id, max, wait_ms, after, nafter, &buf, &len, &err)) {
+        nlog(LOG_ERROR, "building a pull: %s", err.msg);
+        return;
+    }
+    if (send_owned(p->dealer, buf, len, 0)) {
+        nlog(LOG_DEBUG, "pull to %s not sent (not connected)", p->endpoint);
+        return;
+    }
+    p->inflight = 1;
+    p->pull_id = id;
+    p->sent_ms = mono_ms();
+    p->wait_ms = wait_ms;
+}
+
+typedef struct recv_ctx {
+    peer *p;
+    int equivocation;
+} recv_ctx;
+
+static void on_peer_reject(const entry_signed *es, const char *why, void *ctx)
+{
+    recv_ctx *r = ctx;
+    uint8_t origin[32];
+    uint64_t seq = 0;
+    int ok = entry_peek(es->entry, es->entry_len, origin, &seq) == 0;
+    nlog(LOG_WARN, "from %s: rejected seq %llu: %s", r->p->endpoint,
+         (unsigned long long)seq, why);
+    snprintf(r->p->last_error, sizeof r->p->last_error, "%s", why);
+    if (ok && !strncmp(why, "equivocation", 12)) {
+        uint8_t *nh = realloc(r->p->held, 32 * (r->p->nheld + 1));
+        if (nh) {
+            r->p->held = nh;
+            memcpy(nh + 32 * r->p->nheld++, origin, 32);
+        }
+        r->equivocation = 1;
+    }
+}
+
+/* Heads the batch will reach if all of it is accepted. */
+static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
+{
+    Sadasya__Head **t = calloc(b->n_entries ? b->n_entries : 1, sizeof *t);
+    *n = 0;
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < b->n_entries; i++) {
+        const Sadasya__SignedEntry *se = b->entries[i]->signed_;
+        uint8_t origin[32], next[32];
+        uint64_t seq, nseq;
+        if (entry_peek(se->entry.data, se->entry.len, origin, &seq))
+            continue;
+        int last = i + 1 == b->n_entries;
+        if (!last) {
+            const Sadasya__SignedEntry *ne = b->entries[i + 1]->signed_;
+            last = entry_peek(ne->entry.data, ne->entry.len, next, &nseq) ||
+                   memcmp(next, origin, 32);
+        }
+        if (!last)
+            continue;
+        Sadasya__Head *h = calloc(1, sizeof *h);
+        if (!h)
+            break;
+        sadasya__head__init(h);
+        h->origin.data = malloc(32);
+        h->hash.data = malloc(32);
+        if (!h->origin.data || !h->hash.data) {
+            free(h->origin.data);
+            free(h->hash.data);
+            free(h);
+            break;
+        }
+        memcpy(h->origin.data, origin, 32);
+        entry_hash(se->entry.data, se->entry.len, se->sig.data, h->hash.data);
+        h->origin.len = h->hash.len = 32;
+        h->seq = seq;
+        t[(*n)++] = h;
+    }
+    return t;
+}
+
+static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
+{
+    Sadasya__Batch *b = m->batch;
+    if (b->id == p->pull_id)
+        p->inflight = 0;
+    p->last_contact = wall_ms();
+    p->dirty = 1;
+    /* Keep the peer's heads for sync-status (steal them from the message). */
+    peer_clear_heads(p);
+    p->heads = b->heads;
+    p->nheads = b->n_heads;
+    b->heads = NULL;
+    b->n_heads = 0;
+
+    /* Ask for the next batch before applying this one: the network and the
+     * peer work while we verify and write. */
+    size_t ntips = 0;
+    Sadasya__Head **tips = NULL;
+    int pipelined = 0;
+    if (b->more && !p->inflight) {
+        tips = batch_tips(b, &ntips);
+        send_pull(n, p, tips, ntips, 0);
+        pipelined = 1;
+    }
+    recv_ctx rc_ = { p, 0 };
+    apply_opts o = { 0, on_peer_reject, &rc_, NULL, NULL, 0 };
+    apply_result res;
+    sd_err err;
+    int rc = sync_receive(n->s, b, p->held, p->nheld, &o, &res, &err);
+    sync_heads_free(tips, ntips);
+    if (rc) {
+        nlog(LOG_ERROR, "applying a batch from %s: %s", p->endpoint, err.msg);
+        snprintf(p->last_error, sizeof p->last_error, "%s", err.msg);
+        return;
+    }
+    p->received += res.added;
+    p->rejected += res.rejected;
+    if (res.added)
+        nlog(LOG_INFO, "from %s: %zu entries added (%zu duplicate, %zu rejected)",
+             p->endpoint, res.added, res.duplicate, res.rejected);
+    if (res.added)
+        wake_parked(n);
+    if (!pipelined || res.rejected) {
+        if (!p->inflight)
+            send_pull(n, p, NULL, 0, b->more ? 0 : NODE_LONGPOLL_MS);
+    }
+}
+
+static void on_dealer(node *n, peer *p)
+{
+    zmq_msg_t body;
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&body, p->dealer, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&body);
+        return;
+    }
+    sd_err err;
+    Sadasya__SyncMsg *m = NULL;
+    if (sync_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, &err)) {
+        p->bad++;
+        p->dirty = 1;
+        snprintf(p->last_error, sizeof p->last_error, "%s", err.msg);
+        nlog(LOG_WARN, "bad message from %s: %s", p->endpoint, err.msg);
+        p->inflight = 0;
+    } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH) {
+        on_batch(n, p, m);
+    } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_ERROR) {
+        nlog(LOG_WARN, "%s refused our pull: %s", p->endpoint, m->error->reason);
+        snprintf(p->last_error, sizeof p->last_error, "%s", m->error->reason);
+        p->inflight = 0;
+        p->dirty = 1;
+    } else {
+        p->bad++;
+        p->dirty = 1;
+    }
+    while (zmq_msg_more(&body)) { /* stray frames */
+        zmq_msg_close(&body);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&body, p->dealer, ZMQ_DONTWAIT) < 0)
+            break;
+    }
+    if (m)
+        sadasya__sync_msg__free_unpacked(m, NULL);
+    zmq_msg_close(&body);
+}
+
+static void on_monitor(node *n, peer *p)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, p->mon, ZMQ_DONTWAIT) < 0 || !zmq_msg_more(&ev) ||
+        zmq_msg_recv(&addr, p->mon, ZMQ_DONTWAIT) < 0 || zmq_msg_size(&ev) < 6) {
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+        return;
+    }
+    uint16_t event;
+    memcpy(&event, zmq_msg_data(&ev), sizeof event);
+    switch (event) {
+    case ZMQ_EVENT_CONNECTED:
+        p->connected = 1;
+        nlog(LOG_DEBUG, "connected to %s", p->endpoint);
+        break;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        p->handshaken = 1;
+        p->dirty = 1;
+        nlog(LOG_INFO, "secure session with %s (%s)", p->endpoint,
+             p->state[0] ? p->state : "national");
+        p->inflight = 0;
+        send_pull(n, p, NULL, 0, 0);
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        p->hs_fail++;
+        p->dirty = 1;
+        snprintf(p->last_error, sizeof p->last_error,
+                 "CURVE handshake failed%s",
+                 event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                     ? ": the peer does not admit this node's key" : "");
+        nlog(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+        break;
+    case ZMQ_EVENT_DISCONNECTED:
+        if (p->connected && !p->handshaken) {
+            /* Dropped before the handshake finished: a key mismatch looks
+             * like this from the client's side. */
+            p->hs_fail++;
+            snprintf(p->last_error, sizeof p->last_error,
+                     "disconnected during the CURVE handshake (wrong key?)");
+            nlog(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+        }
+        p->connected = p->handshaken = 0;
+        p->inflight = 0;
+        p->dirty = 1;
+        break;
+    default:
+        break;
+    }
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+}
+
+/* --- peers -------------------------------------------------------------- */
+
+static peer *find_peer(node *n, const char *endpoint)
+{
+    for (int i = 0; i < n->npeers; i++)
+        if (!strcmp(n->peers[i].endpoint, endpoint))
+            return &n->peers[i];
+    return NULL;
+}
+
+static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
+                    const char *state, int from_roster, sd_err *err)
+{
+    if (find_peer(n, endpoint))
+        return SD_OK;
+    if (!memcmp(key, n->id.kp.pk, 32))
+        return SD_OK; /* ourselves */
+    if (n->npeers == NODE_MAX_PEERS)
+        return sd_errf(err, SD_EINVAL, "more than %d peers", NODE_MAX_PEERS);
+    peer *p = &n->peers[n->npeers];
+    memset(p, 0, sizeof *p);
+    snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+    memcpy(p->key, key, 32);
+    snprintf(p->state, sizeof p->state, "%s", state ? state : "");
+    p->from_roster = from_roster;
+    if (crypto_sign_ed25519_pk_to_curve25519(p->xkey, key))
+        return sd_errf(err, SD_EINVAL, "peer key for %s is not a valid key",
+                       endpoint);
+    p->dealer = zmq_socket(n->ctx, ZMQ_DEALER);
+    if (!p->dealer)
+        return sd_errf(err, SD_EIO, "zmq_socket: %s", zmq_strerror(errno));
+    int one = 1, zero = 0, ivl = 100, ivlmax = 5000, hb = NODE_HEARTBEAT_MS,
+        hbto = 5 * NODE_HEARTBEAT_MS;
+    int64_t maxmsg = SYNC_MSG_MAX + 4096;
+    zmq_setsockopt(p->dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(p->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax);
+    zmq_setsockopt(p->dealer, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(p->dealer, ZMQ_HEARTBEAT_TIMEOUT, &hbto, sizeof hbto);
+    zmq_setsockopt(p->dealer, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_SERVERKEY, p->xkey, 32);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_PUBLICKEY, n->xpk, 32);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_SECRETKEY, n->xsk, 32);
+    char mon[64];
+    snprintf(mon, sizeof mon, "inproc://monitor-%d", n->npeers);
+    if (zmq_socket_monitor(p->dealer, mon,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) ||
+        !(p->mon = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_connect(p->mon, mon) ||
+        zmq_connect(p->dealer, endpoint)) {
+        int e = errno;
+        if (p->mon)
+            zmq_close(p->mon);
+        zmq_close(p->dealer);
+        return sd_errf(err, SD_EINVAL, "cannot connect to %s: %s", endpoint,
+                       zmq_strerror(e));
+    }
+    n->npeers++;
+    nlog(LOG_INFO, "peer %s (%s)", endpoint, state && *state ? state : "national");
+    return SD_OK;
+}
+
+typedef struct roster_walk {
+    node *n;
+} roster_walk;
+
+static int roster_peer(const Sadasya__ChapterView *cv, void *ctx)
+{
+    roster_walk *w = ctx;
+    if (cv->revoked || cv->chapter->key.len != 32)
+        return 0;
+    for (size_t i = 0; i < cv->chapter->n_endpoints; i++) {
+        sd_err err;
+        if (add_peer(w->n, cv->chapter->endpoints[i], cv->chapter->key.data,
+                     cv->chapter->state, 1, &err))
+            nlog(LOG_WARN, "roster peer %s: %s", cv->chapter->endpoints[i], err.msg);
+    }
+    return 0;
+}
+
+static void refresh_roster_peers(node *n)
+{
+    MDB_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL))
+        return;
+    roster_walk w = { n };
+    roster_each(n->s, txn, roster_peer, &w, NULL);
+    mdb_txn_abort(txn);
+}
+
+/* A configured peer: "tcp://…" (its key from the roster's endpoints, else
+ * the national key) or "KEYHEX@tcp://…". */
+static int config_peer(node *n, const char *spec, sd_err *err)
+{
+    uint8_t key[32];
+    const char *at = strchr(spec, '@');
+    const char *ep = at ? at + 1 : spec;
+    if (strncmp(ep, "tcp://", 6))
+        return sd_errf(err, SD_EINVAL, "peer %s is not tcp://HOST:PORT", spec);
+    char state[STORE_STATE_BYTES] = "";
+    if (at) {
+        char hex[65];
+        if (at - spec != 64)
+            return sd_errf(err, SD_EINVAL, "peer %s: key is not 64 hex characters", spec);
+        memcpy(hex, spec, 64);
+        hex[64] = '\0';
+        if (keys_parse_public(hex, key, err))
+            return SD_EINVAL;
+    } else {
+        memcpy(key, n->id.national_key, 32);
+        MDB_txn *txn;
+        if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+            MDB_cursor *c;
+            if (mdb_cursor_open(txn, n->s->roster, &c) == 0) {
+                MDB_val k = { 1, "s" }, v;
+                for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+                     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                    if (!k.mv_size || ((char *)k.mv_data)[0] != 's')
+                        break;
+                    Sadasya__ChapterView *cv =
+                        sadasya__chapter_view__unpack(NULL, v.mv_size, v.mv_data);
+                    if (!cv)
+                        continue;
+                    for (size_t i = 0; cv->chapter && i < cv->chapter->n_endpoints; i++)
+                        if (!strcmp(cv->chapter->endpoints[i], ep) &&
+                            cv->chapter->key.len == 32) {
+                            memcpy(key, cv->chapter->key.data, 32);
+                            snprintf(state, sizeof state, "%s", cv->chapter->state);
+                        }
+                    sadasya__chapter_view__free_unpacked(cv, NULL);
+                }
+                mdb_cursor_close(c);
+            }
+            mdb_txn_abort(txn);
+        }
+    }
+    return add_peer(n, ep, key, state, 0, err);
+}
+
+/* --- status for sync-status and peers ----------------------------------- */
+
+static void flush_status(node *n)
+{
+    int dirty = 0;
+    for (int i = 0; i < n->npeers; i++)
+        dirty |= n->peers[i].dirty;
+    if (!dirty)
+        return;
+    MDB_txn *txn;
+    if (store_begin(n->s, 1, &txn, NULL))
+        return;
+    for (int i = 0; i < n->npeers; i++) {
+        peer *p = &n->peers[i];
+        if (!p->dirty)
+            continue;
+        Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
+        ps.endpoint = p->endpoint;
+        ps.key.data = p->key;
+        ps.key.len = 32;
+        ps.state = p->state;
+        ps.connected = p->handshaken;
+        ps.last_contact_ms = p->last_contact;
+        ps.heads = p->heads;
+        ps.n_heads = p->nheads;
+        ps.received = p->received;
+        ps.rejected = p->rejected;
+        ps.bad_messages = p->bad;
+        ps.handshake_failures = p->hs_fail;
+        ps.last_error = p->last_error;
+        size_t len = sadasya__peer_status__get_packed_size(&ps);
+        uint8_t *buf = malloc(len ? len : 1);
+        if (!buf)
+            continue;
+        sadasya__peer_status__pack(&ps, buf);
+        char name[300];
+        snprintf(name, sizeof name, "peer:%s", p->endpoint);
+        if (store_meta_put(n->s, txn, name, buf, len, NULL) == SD_OK)
+            p->dirty = 0;
+        free(buf);
+    }
+    if (store_commit(n->s, txn, NULL))
+        for (int i = 0; i < n->npeers; i++)
+            n->peers[i].dirty = 1;
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+int node_new(node **out, const node_config *cfg, sd_err *err)
+{
+    *out = NULL;
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    n->cfg = *cfg;
+    log_level_ = cfg->log_level;
+    int rc = store_open(&n->s, cfg->data_dir, 0, err);
+    if (!rc)
+        rc = ident_load(n->s, &n->id, err);
+    if (rc) {
+        node_destroy(&n);
+        return rc;
+    }
+    if (crypto_sign_ed25519_pk_to_curve25519(n->xpk, n->id.kp.pk) ||
+        crypto_sign_ed25519_sk_to_curve25519(n->xsk, n->id.kp.sk)) {
+        node_destroy(&n);
+        return sd_errf(err, SD_EAUTH, "this node's key has no X25519 form");
+    }
+    n->ctx = zmq_ctx_new();
+    int zero = 0, one = 1;
+    int64_t maxmsg = SYNC_MSG_MAX + 4096;
+    /* The ZAP handler must be bound before any CURVE server socket. */
+    n->zap = zmq_socket(n->ctx, ZMQ_REP);
+    if (!n->zap || zmq_bind(n->zap, "inproc://zeromq.zap.01")) {
+        node_destroy(&n);
+        return sd_errf(err, SD_EIO, "cannot start the ZAP handler: %s",
+                       zmq_strerror(errno));
+    }
+    zmq_setsockopt(n->zap, ZMQ_LINGER, &zero, sizeof zero);
+    if (cfg->listen) {
+        n->router = zmq_socket(n->ctx, ZMQ_ROUTER);
+        zmq_setsockopt(n->router, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(n->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+        zmq_setsockopt(n->router, ZMQ_CURVE_SECRETKEY, n->xsk, 32);
+        zmq_setsockopt(n->router, ZMQ_CURVE_PUBLICKEY, n->xpk, 32);
+        zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, NODE_ZAP_DOMAIN,
+                       strlen(NODE_ZAP_DOMAIN));
+        zmq_setsockopt(n->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+        int hwm = 10000;
+        zmq_setsockopt(n->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (zmq_bind(n->router, cfg->listen)) {
+            int e = errno;
+            node_destroy(&n);
+            return sd_errf(err, SD_EIO, "cannot listen on %s: %s", cfg->listen,
+                           zmq_strerror(e));
+        }
+    }
+    char ep[4300];
+    snprintf(ep, sizeof ep, "%s/%s", cfg->data_dir, NOTIFY_SOCKET);
+    unlink(ep); /* a stale socket from a killed node */
+    snprintf(ep, sizeof ep, "ipc://%s/%s", cfg->data_dir, NOTIFY_SOCKET);
+    n->nudge = zmq_socket(n->ctx, ZMQ_PULL);
+    zmq_setsockopt(n->nudge, ZMQ_LINGER, &zero, sizeof zero);
+    if (!n->nudge || zmq_bind(n->nudge, ep)) {
+        int e = errno;
+        node_destroy(&n);
+        return sd_errf(err, SD_EIO, "cannot bind %s: %s", ep, zmq_strerror(e));
+    }
+    for (int i = 0; i < cfg->npeers; i++)
+        if ((rc = config_peer(n, cfg->peers[i], err))) {
+            node_destroy(&n);
+            return rc;
+        }
+    refresh_roster_peers(n);
+    nlog(LOG_INFO, "node %s (%s) listening on %s with %d peers", n->id.state,
+         n->id.name, cfg->listen ? cfg->listen : "(nothing)", n->npeers);
+    *out = n;
+    return SD_OK;
+}
+
+int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
+{
+    (void)err;
+    zmq_pollitem_t items[3 + 2 * NODE_MAX_PEERS];
+    while (!*stop) {
+        int ni = 0;
+        items[ni++] = (zmq_pollitem_t){ n->zap, 0, ZMQ_POLLIN, 0 };
+        items[ni++] = (zmq_pollitem_t){ n->nudge, 0, ZMQ_POLLIN, 0 };
+        int base_router = -1;
+        if (n->router) {
+            base_router = ni;
+            items[ni++] = (zmq_pollitem_t){ n->router, 0, ZMQ_POLLIN, 0 };
+        }
+        int base_peers = ni, np = n->npeers;
+        for (int i = 0; i < np; i++) {
+            items[ni++] = (zmq_pollitem_t){ n->peers[i].dealer, 0, ZMQ_POLLIN, 0 };
+            items[ni++] = (zmq_pollitem_t){ n->peers[i].mon, 0, ZMQ_POLLIN, 0 };
+        }
+        int64_t now = mono_ms(), timeout = 500;
+        for (int i = 0; i < n->nparked; i++)
+            if (n->park[i].deadline - now < timeout)
+                timeout = n->park[i].deadline - now;
+        if (timeout < 0)
+            timeout = 0;
+        int rc = zmq_poll(items, ni, (long)timeout);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            nlog(LOG_ERROR, "poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            on_zap(n);
+        if (items[1].revents & ZMQ_POLLIN) {
+            char b[16];
+            while (zmq_recv(n->nudge, b, sizeof b, ZMQ_DONTWAIT) >= 0)
+                ;
+            nlog(LOG_DEBUG, "local entries: waking %d parked pulls", n->nparked);
+            wake_parked(n);
+        }
+        if (base_router >= 0 && (items[base_router].revents & ZMQ_POLLIN))
+            for (int k = 0; k < 64; k++) {
+                int ev = 0;
+                size_t el = sizeof ev;
+                zmq_getsockopt(n->router, ZMQ_EVENTS, &ev, &el);
+                if (!(ev & ZMQ_POLLIN))
+                    break;
+                on_router(n);
+            }
+        for (int i = 0; i < np; i++) {
+            if (items[base_peers + 2 * i + 1].revents & ZMQ_POLLIN)
+                on_monitor(n, &n->peers[i]);
+            if (items[base_peers + 2 * i].revents & ZMQ_POLLIN)
+                on_dealer(n, &n->peers[i]);
+        }
+        now = mono_ms();
+        expire_parked(n, now);
+        for (int i = 0; i < n->npeers; i++) {
+            peer *p = &n->peers[i];
+            if (p->handshaken && (!p->inflight ||
+                                  now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
+                send_pull(n, p, NULL, 0, NODE_LONGPOLL_MS);
+        }
+        if (now >= n->next_status) {
+            flush_status(n);
+            n->next_status = now + NODE_STATUS_MS;
+        }
+        if (now >= n->next_roster) {
+            refresh_roster_peers(n);
+            n->next_roster = now + NODE_ROSTER_MS;
+        }
+    }
+    for (int i = 0; i < n->npeers; i++)
+        n->peers[i].dirty = 1;
+    flush_status(n);
+    nlog(LOG_INFO, "stopped (served %llu entries, %llu bad messages received)",
+         (unsigned long long)n->served, (unsigned long long)n->bad_in);
+    return SD_OK;
+}
+
+void node_destroy(node **np)
+{
+    if (!np || !*np)
+        return;
+    node *n = *np;
+    while (n->nparked)
+        park_drop(n, 0);
+    for (int i = 0; i < n->npeers; i++) {
+        zmq_socket_monitor(n->peers[i].dealer, NULL, 0);
+        zmq_close(n->peers[i].mon);
+        zmq_close(n->peers[i].dealer);
+        peer_clear_heads(&n->peers[i]);
+        free(n->peers[i].held);
+    }
+    if (n->router)
+        zmq_close(n->router);
+    if (n->nudge) {
+        zmq_close(n->nudge);
+        char ep[4300];
+        snprintf(ep, sizeof ep, "%s/%s", n->cfg.data_dir, NOTIFY_SOCKET);
+        unlink(ep);
+    }
+    if (n->zap)
+        zmq_close(n->zap);
+    if (n->ctx)
+        zmq_ctx_term(n->ctx);
+    sodium_memzero(&n->id, sizeof n->id);
+    sodium_memzero(n->xsk, sizeof n->xsk);
+    store_destroy(&n->s);
+    free(n);
+    *np = NULL;
+}

@@ -1,0 +1,170 @@
+/*
+ * sadasyad.c — the node daemon: replicates every origin's signed log with
+ * its peers (DESIGN.md §4). Runs in the foreground, logs to stderr, stops
+ * cleanly on SIGTERM or SIGINT.
+ *
+ *   sadasyad --data DIR --listen tcp://HOST:PORT [--peer tcp://HOST:PORT]...
+ *            [--log-level error|warn|info|debug] [--config FILE]
+ *
+ * The config file (INI) has the same settings:
+ *   [node]
+ *   data = /var/lib/sadasya/bihar
+ *   listen = tcp://0.0.0.0:7400
+ *   peer = tcp://national.example:7400
+ *   log-level = info
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "node.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static const char usage[] =
+    "usage: sadasyad --data DIR --listen tcp://HOST:PORT [--peer tcp://HOST:PORT]...\n"
+    "                [--log-level error|warn|info|debug] [--config FILE]\n"
+    "\n"
+    "Replicates signed entries with peers over ZeroMQ (CURVE). A peer may be\n"
+    "given as KEYHEX@tcp://HOST:PORT; without a key, the roster's key for that\n"
+    "endpoint is used, else the national key. Chapters' roster endpoints are\n"
+    "peers too.\n";
+
+typedef struct conf {
+    node_config *cfg;
+    char *strings[NODE_MAX_PEERS + 4];
+    int nstrings;
+    const char *error;
+} conf;
+
+static const char *keep(conf *c, const char *v)
+{
+    if (c->nstrings >= (int)(sizeof c->strings / sizeof c->strings[0]))
+        return NULL;
+    return c->strings[c->nstrings++] = strdup(v);
+}
+
+static int on_ini(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    conf *c = user;
+    if (strcmp(section, "node")) {
+        c->error = "settings belong in a [node] section";
+        return 0;
+    }
+    if (!strcmp(name, "data"))
+        c->cfg->data_dir = keep(c, value);
+    else if (!strcmp(name, "listen"))
+        c->cfg->listen = keep(c, value);
+    else if (!strcmp(name, "peer")) {
+        if (c->cfg->npeers == NODE_MAX_PEERS) {
+            c->error = "too many peers";
+            return 0;
+        }
+        c->cfg->peers[c->cfg->npeers++] = keep(c, value);
+    } else if (!strcmp(name, "log-level")) {
+        if ((c->cfg->log_level = node_log_level(value)) < 0) {
+            c->error = "log-level is not error, warn, info or debug";
+            return 0;
+        }
+    } else {
+        c->error = "unknown setting";
+        return 0;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fputs("sadasyad: error: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    node_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.log_level = LOG_INFO;
+    conf c = { &cfg, { 0 }, 0, NULL };
+    static const struct option opts[] = {
+        { "data", required_argument, 0, 'd' }, { "listen", required_argument, 0, 'l' },
+        { "peer", required_argument, 0, 'p' }, { "log-level", required_argument, 0, 'L' },
+        { "config", required_argument, 0, 'c' }, { "batch", required_argument, 0, 'b' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    int o;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': cfg.data_dir = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 'p':
+            if (cfg.npeers == NODE_MAX_PEERS) {
+                fprintf(stderr, "sadasyad: error: more than %d peers\n", NODE_MAX_PEERS);
+                return 2;
+            }
+            cfg.peers[cfg.npeers++] = optarg;
+            break;
+        case 'L':
+            if ((cfg.log_level = node_log_level(optarg)) < 0) {
+                fprintf(stderr, "sadasyad: error: --log-level %s: not error, warn, "
+                        "info or debug\n", optarg);
+                return 2;
+            }
+            break;
+        case 'c': {
+            int line = ini_parse(optarg, on_ini, &c);
+            if (line < 0) {
+                fprintf(stderr, "sadasyad: error: cannot read %s\n", optarg);
+                return 2;
+            }
+            if (line > 0) {
+                fprintf(stderr, "sadasyad: error: %s:%d: %s\n", optarg, line,
+                        c.error ? c.error : "syntax error");
+                return 2;
+            }
+            break;
+        }
+        case 'b': cfg.batch_max = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default:
+            fprintf(stderr, "sadasyad: error: unknown or incomplete option %s "
+                    "(see sadasyad --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (!cfg.data_dir) {
+        fputs("sadasyad: error: --data DIR is required (see sadasyad --help)\n", stderr);
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sd_err err;
+    sd_err_clear(&err);
+    node *n = NULL;
+    int rc = node_new(&n, &cfg, &err);
+    if (!rc)
+        rc = node_run(n, &stop_flag, &err);
+    node_destroy(&n);
+    for (int i = 0; i < c.nstrings; i++)
+        free(c.strings[i]);
+    if (rc) {
+        fprintf(stderr, "sadasyad: error: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,410 @@
+/*
+ * sync.c — the pull protocol's messages and their meaning. See sync.h.
+ */
+#include "sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "roster.h"
+
+static int head_ok(const Sadasya__Head *h)
+{
+    return h && h->origin.len == 32 && (h->hash.len == 32 || (h->seq == 0 && h->hash.len == 0));
+}
+
+int sync_decode(const uint8_t *buf, size_t len, Sadasya__SyncMsg **out,
+                sd_err *err)
+{
+    *out = NULL;
+    if (len == 0)
+        return sd_errf(err, SD_EINVAL, "empty message");
+    if (len > SYNC_MSG_MAX)
+        return sd_errf(err, SD_EINVAL, "message of %zu bytes (limit %u)", len,
+                       SYNC_MSG_MAX);
+    Sadasya__SyncMsg *m = sadasya__sync_msg__unpack(NULL, len, buf);
+    if (!m)
+        return sd_errf(err, SD_EINVAL, "message does not decode (%zu bytes)",
+                       len);
+    const char *why = NULL;
+    if (m->version != SYNC_VERSION)
+        why = "unknown protocol version";
+    else if (m->msg_case == SADASYA__SYNC_MSG__MSG_PULL) {
+        if (m->pull->n_have > SYNC_MAX_HEADS)
+            why = "pull lists too many heads";
+        for (size_t i = 0; !why && i < m->pull->n_have; i++)
+            if (!head_ok(m->pull->have[i]))
+                why = "pull with a malformed head";
+    } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH) {
+        const Sadasya__Batch *b = m->batch;
+        for (size_t i = 0; !why && i < b->n_heads; i++)
+            if (!head_ok(b->heads[i]))
+                why = "batch with a malformed head";
+        for (size_t i = 0; !why && i < b->n_entries; i++) {
+            const Sadasya__Carried *c = b->entries[i];
+            if (!c || !c->signed_ || c->signed_->sig.len != ENTRY_SIG_BYTES ||
+                c->signed_->entry.len == 0 ||
+                c->signed_->entry.len > ENTRY_MAX_BYTES ||
+                c->personal.len > PERSONAL_MAX_BYTES)
+                why = "batch with a malformed entry";
+        }
+    } else if (m->msg_case != SADASYA__SYNC_MSG__MSG_ERROR) {
+        why = "message of no known kind";
+    }
+    if (why) {
+        if (m->version != SYNC_VERSION)
+            sd_errf(err, SD_EINVAL, "%s %u (this node speaks %d)", why,
+                    m->version, SYNC_VERSION);
+        else
+            sd_errf(err, SD_EINVAL, "%s", why);
+        sadasya__sync_msg__free_unpacked(m, NULL);
+        return SD_EINVAL;
+    }
+    *out = m;
+    return SD_OK;
+}
+
+int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err)
+{
+    m->version = SYNC_VERSION;
+    size_t n = sadasya__sync_msg__get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    *len = sadasya__sync_msg__pack(m, buf);
+    *out = buf;
+    return SD_OK;
+}
+
+void sync_heads_free(Sadasya__Head **heads, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (heads[i]) {
+            free(heads[i]->origin.data);
+            free(heads[i]->hash.data);
+            free(heads[i]);
+        }
+    }
+    free(heads);
+}
+
+static Sadasya__Head *head_new(const uint8_t origin[32], uint64_t seq,
+                               const uint8_t hash[32])
+{
+    Sadasya__Head *h = malloc(sizeof *h);
+    if (!h)
+        return NULL;
+    sadasya__head__init(h);
+    h->origin.data = malloc(32);
+    h->hash.data = malloc(32);
+    if (!h->origin.data || !h->hash.data) {
+        free(h->origin.data);
+        free(h->hash.data);
+        free(h);
+        return NULL;
+    }
+    memcpy(h->origin.data, origin, 32);
+    memcpy(h->hash.data, hash, 32);
+    h->origin.len = h->hash.len = 32;
+    h->seq = seq;
+    return h;
+}
+
+int sync_heads(store *s, MDB_txn *txn, Sadasya__Head ***heads, size_t *n,
+               sd_err *err)
+{
+    *heads = NULL;
+    *n = 0;
+    uint8_t national[32];
+    int have_nat = roster_national_key(s, txn, national, NULL) == SD_OK;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->heads, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading heads", err);
+    size_t cap = 0;
+    Sadasya__Head **hs = NULL;
+    MDB_val k, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 32)
+            continue;
+        store_head h;
+        if ((ret = store_head_get(s, txn, k.mv_data, &h, err)))
+            break;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            Sadasya__Head **nh = realloc(hs, cap * sizeof *nh);
+            if (!nh) {
+                ret = sd_errf(err, SD_ENOMEM, "out of memory");
+                break;
+            }
+            hs = nh;
+        }
+        Sadasya__Head *head = head_new(k.mv_data, h.seq, h.hash);
+        if (!head) {
+            ret = sd_errf(err, SD_ENOMEM, "out of memory");
+            break;
+        }
+        /* National first: its roster entries authorise the rest. */
+        if (have_nat && !memcmp(k.mv_data, national, 32) && *n) {
+            memmove(hs + 1, hs, *n * sizeof *hs);
+            hs[0] = head;
+        } else {
+            hs[*n] = head;
+        }
+        (*n)++;
+    }
+    mdb_cursor_close(c);
+    if (ret) {
+        sync_heads_free(hs, *n);
+        *n = 0;
+        return ret;
+    }
+    *heads = hs;
+    return SD_OK;
+}
+
+static Sadasya__Head *find_head(Sadasya__Head *const *hs, size_t n,
+                                const uint8_t origin[32])
+{
+    for (size_t i = 0; i < n; i++)
+        if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
+            return hs[i];
+    return NULL;
+}
+
+int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
+              Sadasya__Head *const *after, size_t nafter, uint8_t **out,
+              size_t *len, sd_err *err)
+{
+    MDB_txn *txn;
+    int rc = store_begin(s, 0, &txn, err);
+    if (rc)
+        return rc;
+    Sadasya__Head **hs = NULL;
+    size_t n = 0;
+    rc = sync_heads(s, txn, &hs, &n, err);
+    mdb_txn_abort(txn);
+    if (rc)
+        return rc;
+    /* Heads a batch in hand will reach replace ours; new origins join. */
+    Sadasya__Head **all = malloc((n + nafter + 1) * sizeof *all);
+    if (!all) {
+        sync_heads_free(hs, n);
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++) {
+        Sadasya__Head *a = find_head(after, nafter, hs[i]->origin.data);
+        all[na++] = a && a->seq > hs[i]->seq ? a : hs[i];
+    }
+    for (size_t i = 0; i < nafter; i++)
+        if (!find_head(hs, n, after[i]->origin.data))
+            all[na++] = after[i];
+    Sadasya__Pull p = SADASYA__PULL__INIT;
+    p.id = id;
+    p.max = max;
+    p.wait_ms = wait_ms;
+    p.have = all;
+    p.n_have = na;
+    Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
+    m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
+    m.pull = &p;
+    rc = sync_encode(&m, out, len, err);
+    free(all);
+    sync_heads_free(hs, n);
+    return rc;
+}
+
+/* Growing arrays of Carried for a Batch, pointing into the read txn. */
+typedef struct carried_list {
+    Sadasya__Carried **items;
+    Sadasya__Carried *store_;
+    Sadasya__SignedEntry *signed_;
+    size_t n, cap, bytes;
+} carried_list;
+
+static int carried_add(carried_list *l, const MDB_val *v, const MDB_val *pv)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        Sadasya__Carried *ns = realloc(l->store_, cap * sizeof *ns);
+        if (!ns)
+            return -1;
+        l->store_ = ns;
+        Sadasya__SignedEntry *ng = realloc(l->signed_, cap * sizeof *ng);
+        if (!ng)
+            return -1;
+        l->signed_ = ng;
+        l->cap = cap;
+    }
+    Sadasya__SignedEntry *se = &l->signed_[l->n];
+    Sadasya__Carried *c = &l->store_[l->n];
+    sadasya__signed_entry__init(se);
+    sadasya__carried__init(c);
+    se->sig.data = v->mv_data;
+    se->sig.len = ENTRY_SIG_BYTES;
+    se->entry.data = (uint8_t *)v->mv_data + ENTRY_SIG_BYTES;
+    se->entry.len = v->mv_size - ENTRY_SIG_BYTES;
+    if (pv) {
+        c->personal.data = pv->mv_data;
+        c->personal.len = pv->mv_size;
+    }
+    l->n++;
+    l->bytes += v->mv_size + (pv ? pv->mv_size : 0) + 16;
+    return 0;
+}
+
+int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
+                size_t *len, size_t *nentries, sd_err *err)
+{
+    *nentries = 0;
+    size_t max = pull->max ? pull->max : SYNC_BATCH_ENTRIES;
+    if (max > 4 * SYNC_BATCH_ENTRIES)
+        max = 4 * SYNC_BATCH_ENTRIES;
+    MDB_txn *txn;
+    int rc = store_begin(s, 0, &txn, err);
+    if (rc)
+        return rc;
+    Sadasya__Head **hs = NULL;
+    size_t n = 0;
+    carried_list l;
+    memset(&l, 0, sizeof l);
+    int more = 0;
+    MDB_cursor *cur = NULL;
+    if ((rc = sync_heads(s, txn, &hs, &n, err)))
+        goto out;
+    int mrc = mdb_cursor_open(txn, s->log, &cur);
+    if (mrc) {
+        rc = store_mdb_err(mrc, "reading the log", err);
+        goto out;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        const Sadasya__Head *ours = hs[i];
+        const Sadasya__Head *theirs = find_head(pull->have, pull->n_have,
+                                                ours->origin.data);
+        uint64_t from = theirs ? theirs->seq + 1 : 1;
+        if (theirs && theirs->seq > 0 && theirs->seq <= ours->seq) {
+            /* Same entry at their head? If not, send ours for that seq. */
+            const uint8_t *sig, *bytes;
+            size_t blen;
+            uint8_t h[ENTRY_HASH_BYTES];
+            if (store_log_get(s, txn, ours->origin.data, theirs->seq, &sig,
+                              &bytes, &blen, NULL) == SD_OK) {
+                entry_hash(bytes, blen, sig, h);
+                if (memcmp(h, theirs->hash.data, 32))
+                    from = theirs->seq;
+            }
+        }
+        if (from > ours->seq)
+            continue;
+        if (l.n >= max || l.bytes >= SYNC_BATCH_BYTES) {
+            more = 1;
+            break;
+        }
+        uint8_t key[STORE_LOGKEY_BYTES];
+        store_logkey(key, ours->origin.data, from);
+        MDB_val k = { sizeof key, key }, v;
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != STORE_LOGKEY_BYTES ||
+                memcmp(k.mv_data, ours->origin.data, 32))
+                break;
+            if (l.n >= max || l.bytes >= SYNC_BATCH_BYTES) {
+                more = 1;
+                break;
+            }
+            if (v.mv_size <= ENTRY_SIG_BYTES)
+                continue;
+            MDB_val pv;
+            int hp = mdb_get(txn, s->personal, &k, &pv) == 0;
+            if (carried_add(&l, &v, hp ? &pv : NULL)) {
+                rc = sd_errf(err, SD_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        if (more)
+            break;
+    }
+    if (!rc) {
+        for (size_t i = 0; i < l.n; i++)
+            l.store_[i].signed_ = &l.signed_[i];
+        Sadasya__Carried **items = l.n ? malloc(l.n * sizeof *items) : NULL;
+        if (l.n && !items) {
+            rc = sd_errf(err, SD_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < l.n; i++)
+            items[i] = &l.store_[i];
+        Sadasya__Batch b = SADASYA__BATCH__INIT;
+        b.id = pull->id;
+        b.entries = items;
+        b.n_entries = l.n;
+        b.heads = hs;
+        b.n_heads = n;
+        b.more = more;
+        Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
+        m.msg_case = SADASYA__SYNC_MSG__MSG_BATCH;
+        m.batch = &b;
+        rc = sync_encode(&m, out, len, err);
+        free(items);
+        *nentries = l.n;
+    }
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    free(l.store_);
+    free(l.signed_);
+    sync_heads_free(hs, n);
+    return rc;
+}
+
+int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
+                 size_t n_held, const apply_opts *opts, apply_result *res,
+                 sd_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!b->n_entries)
+        return SD_OK;
+    entry_signed *items = calloc(b->n_entries, sizeof *items);
+    if (!items)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    size_t n = 0, held = 0;
+    for (size_t i = 0; i < b->n_entries; i++) {
+        const Sadasya__Carried *c = b->entries[i];
+        entry_signed *es = &items[n];
+        /* Borrow the decoded message's buffers: apply_batch only reads. */
+        es->entry = c->signed_->entry.data;
+        es->entry_len = c->signed_->entry.len;
+        memcpy(es->sig, c->signed_->sig.data, ENTRY_SIG_BYTES);
+        es->personal = c->personal.len ? c->personal.data : NULL;
+        es->personal_len = c->personal.len;
+        int skip = 0;
+        if (n_held) {
+            Sadasya__Entry *e = NULL;
+            if (entry_decode(es->entry, es->entry_len, &e, NULL) == SD_OK) {
+                for (size_t j = 0; j < n_held && !skip; j++)
+                    skip = !memcmp(e->origin.data, held_back + 32 * j, 32);
+                sadasya__entry__free_unpacked(e, NULL);
+            }
+        }
+        if (skip) {
+            held++;
+            if (opts && opts->on_reject)
+                opts->on_reject(es, "held back: its origin equivocated",
+                                opts->ctx);
+            continue;
+        }
+        n++;
+    }
+    apply_opts o = { 0 };
+    if (opts)
+        o = *opts;
+    o.flags |= APPLY_RUNSIG;
+    int rc = n ? apply_batch(s, items, n, &o, res, err) : SD_OK;
+    res->rejected += held;
+    free(items);
+    return rc;
+}

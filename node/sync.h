@@ -1,0 +1,59 @@
+/*
+ * sync.h — the pull protocol between nodes (DESIGN.md §4), apart from
+ * the sockets that carry it: decoding and checking messages, answering a
+ * Pull from the store, and applying a received Batch through the one
+ * write path. The daemon (node.c) moves these bytes over ZeroMQ; tests and
+ * fuzzers call them directly.
+ */
+#ifndef SADASYA_SYNC_H
+#define SADASYA_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apply.h"
+#include "store.h"
+
+#define SYNC_VERSION 1
+#define SYNC_MSG_MAX (32u << 20)         /* larger messages are refused */
+#define SYNC_BATCH_ENTRIES 4096          /* default entries per Batch */
+#define SYNC_BATCH_BYTES (8u << 20)      /* a Batch stops growing here */
+#define SYNC_MAX_HEADS 4096              /* origins a Pull may list */
+
+/* Decodes a message from a peer: size, version, and shape (32-byte keys
+ * and hashes in heads, entries carried whole). SD_EINVAL with the reason;
+ * *out is the caller's (sadasya__sync_msg__free_unpacked). */
+int sync_decode(const uint8_t *buf, size_t len, Sadasya__SyncMsg **out,
+                sd_err *err);
+
+/* Encodes m (its version set here) into a malloc'd buffer. */
+int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err);
+
+/* Every head this store holds, as Head messages (national first). Free
+ * with sync_heads_free. */
+int sync_heads(store *s, MDB_txn *txn, Sadasya__Head ***heads, size_t *n,
+               sd_err *err);
+void sync_heads_free(Sadasya__Head **heads, size_t n);
+
+/* An encoded Pull for what this store lacks beyond its heads, adjusted by
+ * `after` (heads a batch still being applied will reach; may be NULL). */
+int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
+              Sadasya__Head *const *after, size_t nafter, uint8_t **out,
+              size_t *len, sd_err *err);
+
+/* The encoded Batch answering pull from this store: entries beyond the
+ * puller's heads, each origin's run in seq order, national first, with
+ * Personal blobs; at most pull->max entries (SYNC_BATCH_ENTRIES if 0) and
+ * about SYNC_BATCH_BYTES. Where the puller's head hash differs from ours
+ * at its seq, that entry is sent again so the puller sees the conflict.
+ * *nentries is how many entries it carries. */
+int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
+                size_t *len, size_t *nentries, sd_err *err);
+
+/* Applies a received batch (APPLY_RUNSIG). Entries of origins listed in
+ * held_back (n_held 32-byte keys) are refused unread. */
+int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
+                 size_t n_held, const apply_opts *opts, apply_result *res,
+                 sd_err *err);
+
+#endif
