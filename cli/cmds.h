@@ -22,5 +22,7 @@ int cmd_export(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
 int cmd_log(cli *c, int argc, char **argv);
 int cmd_bundle(cli *c, int argc, char **argv);
+int cmd_sync_status(cli *c, int argc, char **argv);
+int cmd_peers(cli *c, int argc, char **argv);
 
 #endif

@@ -31,6 +31,8 @@ static const cli_cmd commands[] = {
     { "verify", cmd_verify, "re-check every entry (auditors)" },
     { "log", cmd_log, "raw signed entries (auditors)" },
     { "bundle", cmd_bundle, "carry signed entries between nodes as a file" },
+    { "sync-status", cmd_sync_status, "heads held here, and each peer's lag" },
+    { "peers", cmd_peers, "the node's peers and last contact" },
 };
 
 static void usage(FILE *f)

@@ -678,6 +678,7 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
         return sd_errf(err, SD_EINVAL, "cannot connect to %s: %s", endpoint,
                        zmq_strerror(e));
     }
+    p->dirty = 1; /* its status starts afresh: not connected */
     n->npeers++;
     nlog(LOG_INFO, "peer %s (%s)", endpoint, state && *state ? state : "national");
     return SD_OK;
@@ -952,8 +953,10 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
             n->next_roster = now + NODE_ROSTER_MS;
         }
     }
-    for (int i = 0; i < n->npeers; i++)
+    for (int i = 0; i < n->npeers; i++) {
         n->peers[i].dirty = 1;
+        n->peers[i].handshaken = 0; /* a stopped node is connected to none */
+    }
     flush_status(n);
     nlog(LOG_INFO, "stopped (served %llu entries, %llu bad messages received)",
          (unsigned long long)n->served, (unsigned long long)n->bad_in);

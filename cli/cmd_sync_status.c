@@ -1,0 +1,243 @@
+/*
+ * cmd_sync_status.c — `sadasya sync-status` and `sadasya peers`: what this
+ * node holds of each origin, and what the running node last learnt of each
+ * peer (written by sadasyad into the store's meta as "peer:ENDPOINT").
+ */
+#include <string.h>
+#include <time.h>
+
+#include "cmds.h"
+#include "sync.h"
+
+typedef struct peer_rec {
+    Sadasya__PeerStatus *ps;
+} peer_rec;
+
+/* Calls fn for each stored peer status. */
+static int each_peer(store *s, MDB_txn *txn,
+                     void (*fn)(const Sadasya__PeerStatus *ps, void *ctx),
+                     void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->meta, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading peers", err);
+    MDB_val k = { 5, "peer:" }, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 5 || memcmp(k.mv_data, "peer:", 5))
+            break;
+        Sadasya__PeerStatus *ps = sadasya__peer_status__unpack(NULL, v.mv_size, v.mv_data);
+        if (!ps)
+            continue;
+        fn(ps, ctx);
+        sadasya__peer_status__free_unpacked(ps, NULL);
+    }
+    mdb_cursor_close(c);
+    return SD_OK;
+}
+
+static void ago(uint64_t ms, char out[48])
+{
+    if (!ms) {
+        snprintf(out, 48, "never");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 48, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+typedef struct status_ctx {
+    cli *c;
+    Sadasya__Head **mine;
+    size_t nmine;
+    cJSON *arr;
+    cli_table *t;
+    int full; /* sync-status (1) or peers (0) */
+} status_ctx;
+
+static uint64_t seq_of(Sadasya__Head *const *hs, size_t n, const uint8_t *origin)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
+            return hs[i]->seq;
+    return 0;
+}
+
+static void one_peer(const Sadasya__PeerStatus *ps, void *ctx)
+{
+    status_ctx *x = ctx;
+    /* Lag: entries the peer holds that we lack, and the other way. */
+    uint64_t behind = 0, ahead = 0;
+    for (size_t i = 0; i < ps->n_heads; i++) {
+        uint64_t ours = seq_of(x->mine, x->nmine, ps->heads[i]->origin.data);
+        if (ps->heads[i]->seq > ours)
+            behind += ps->heads[i]->seq - ours;
+    }
+    for (size_t i = 0; i < x->nmine; i++) {
+        uint64_t theirs = seq_of(ps->heads, ps->n_heads, x->mine[i]->origin.data);
+        if (x->mine[i]->seq > theirs)
+            ahead += x->mine[i]->seq - theirs;
+    }
+    char last[48], key[65] = "";
+    ago(ps->last_contact_ms, last);
+    if (ps->key.len == 32)
+        cli_hex32(ps->key.data, key);
+    const char *state = ps->state[0] ? ps->state : "IN";
+    if (x->arr) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "endpoint", ps->endpoint);
+        cJSON_AddStringToObject(o, "state", state);
+        cJSON_AddStringToObject(o, "key", key);
+        cJSON_AddBoolToObject(o, "connected", ps->connected);
+        cJSON_AddNumberToObject(o, "last_contact_ms", (double)ps->last_contact_ms);
+        if (x->full) {
+            cJSON_AddNumberToObject(o, "behind", (double)behind);
+            cJSON_AddNumberToObject(o, "ahead", (double)ahead);
+            cJSON_AddNumberToObject(o, "received", (double)ps->received);
+            cJSON_AddNumberToObject(o, "rejected", (double)ps->rejected);
+            cJSON_AddNumberToObject(o, "bad_messages", (double)ps->bad_messages);
+            cJSON_AddNumberToObject(o, "handshake_failures", (double)ps->handshake_failures);
+            cJSON *heads = cJSON_AddArrayToObject(o, "heads");
+            for (size_t i = 0; i < ps->n_heads; i++) {
+                char h[65];
+                cJSON *ho = cJSON_CreateObject();
+                cli_hex32(ps->heads[i]->origin.data, h);
+                cJSON_AddStringToObject(ho, "origin", h);
+                cJSON_AddNumberToObject(ho, "seq", (double)ps->heads[i]->seq);
+                cJSON_AddItemToArray(heads, ho);
+            }
+        }
+        cJSON_AddStringToObject(o, "last_error", ps->last_error);
+        cJSON_AddItemToArray(x->arr, o);
+    } else if (x->full) {
+        char b[24], a[24], r[24], bad[24], hs[24];
+        snprintf(b, sizeof b, "%llu", (unsigned long long)behind);
+        snprintf(a, sizeof a, "%llu", (unsigned long long)ahead);
+        snprintf(r, sizeof r, "%llu", (unsigned long long)ps->rejected);
+        snprintf(bad, sizeof bad, "%llu", (unsigned long long)ps->bad_messages);
+        snprintf(hs, sizeof hs, "%llu", (unsigned long long)ps->handshake_failures);
+        const char *cells[] = { ps->endpoint, state, ps->connected ? "yes" : "no",
+                                last, b, a, r, bad, hs, ps->last_error };
+        cli_table_add(x->t, cells);
+    } else {
+        const char *cells[] = { ps->endpoint, state, ps->connected ? "yes" : "no",
+                                last, key };
+        cli_table_add(x->t, cells);
+    }
+}
+
+static int run(cli *c, int full)
+{
+    store *s;
+    if (cli_open(c, STORE_RDONLY, &s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    MDB_txn *txn;
+    status_ctx x = { c, NULL, 0, NULL, NULL, full };
+    cJSON *origins = NULL;
+    size_t nevidence = 0;
+    int rc = store_begin(s, 0, &txn, &err);
+    if (!rc)
+        rc = sync_heads(s, txn, &x.mine, &x.nmine, &err);
+    if (!rc) {
+        MDB_stat st;
+        if (mdb_stat(txn, s->evidence, &st) == 0)
+            nevidence = st.ms_entries;
+        if (full) {
+            static const char *const oh[] = { "ORIGIN", "STATE", "SEQ", "HEAD" };
+            cli_table *ot = c->json ? NULL : cli_table_new(4, oh);
+            if (c->json)
+                origins = cJSON_CreateArray();
+            for (size_t i = 0; i < x.nmine; i++) {
+                store_head h;
+                store_head_get(s, txn, x.mine[i]->origin.data, &h, NULL);
+                char key[65], hash[65], seq[24];
+                cli_hex32(x.mine[i]->origin.data, key);
+                cli_hex32(x.mine[i]->hash.data, hash);
+                snprintf(seq, sizeof seq, "%llu", (unsigned long long)h.seq);
+                if (origins) {
+                    cJSON *o = cJSON_CreateObject();
+                    cJSON_AddStringToObject(o, "origin", key);
+                    cJSON_AddStringToObject(o, "state", h.state);
+                    cJSON_AddNumberToObject(o, "seq", (double)h.seq);
+                    cJSON_AddStringToObject(o, "hash", hash);
+                    cJSON_AddNumberToObject(o, "members", (double)h.joins);
+                    cJSON_AddItemToArray(origins, o);
+                } else {
+                    key[16] = hash[16] = '\0';
+                    const char *cells[] = { key, h.state, seq, hash };
+                    cli_table_add(ot, cells);
+                }
+            }
+            if (ot) {
+                cli_table_print(ot, stdout);
+                cli_table_destroy(&ot);
+                if (nevidence)
+                    printf("\nequivocation evidence held: %zu entries (see verify)\n",
+                           nevidence);
+                putchar('\n');
+            }
+        }
+        static const char *const fh[] = { "PEER", "STATE", "CONNECTED", "LAST CONTACT",
+                                          "BEHIND", "AHEAD", "REJECTED", "BAD MSGS",
+                                          "HANDSHAKE FAILS", "LAST ERROR" };
+        static const char *const ph[] = { "PEER", "STATE", "CONNECTED", "LAST CONTACT", "KEY" };
+        if (c->json)
+            x.arr = cJSON_CreateArray();
+        else
+            x.t = full ? cli_table_new(10, fh) : cli_table_new(5, ph);
+        rc = each_peer(s, txn, one_peer, &x, &err);
+        mdb_txn_abort(txn);
+    }
+    store_destroy(&s);
+    sync_heads_free(x.mine, x.nmine);
+    if (rc) {
+        cJSON_Delete(origins);
+        cJSON_Delete(x.arr);
+        cli_table_destroy(&x.t);
+        return cli_error(&err);
+    }
+    if (c->json) {
+        cJSON *j = cJSON_CreateObject();
+        if (origins)
+            cJSON_AddItemToObject(j, "origins", origins);
+        if (full)
+            cJSON_AddNumberToObject(j, "evidence", (double)nevidence);
+        cJSON_AddItemToObject(j, "peers", x.arr);
+        cli_json_print(j);
+    } else {
+        cli_table_print(x.t, stdout);
+        cli_table_destroy(&x.t);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cmd_sync_status(cli *c, int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--help")) {
+        puts("usage: sadasya [--data DIR] [--json] sync-status\n\n"
+             "Per origin: the head this node holds. Per peer (as the running node\n"
+             "last saw it): connected, last contact, entries behind and ahead,\n"
+             "entries rejected, bad messages, CURVE handshake failures, last error.");
+        return CLI_EXIT_OK;
+    }
+    if (argc > 1)
+        return cli_usagef("sync-status", "unexpected argument %s", argv[1]);
+    return run(c, 1);
+}
+
+int cmd_peers(cli *c, int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--help")) {
+        puts("usage: sadasya [--data DIR] [--json] peers\n\n"
+             "The node's peers, connected or not, and when each was last heard from.");
+        return CLI_EXIT_OK;
+    }
+    if (argc > 1)
+        return cli_usagef("peers", "unexpected argument %s", argv[1]);
+    return run(c, 0);
+}
