@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # A small demo federation on this machine: the national office and two
 # state chapters (Bihar, Jharkhand), each with its own data directory under
-# ./demo. Members are registered on each state, the signed entries carried
-# between the nodes as bundle files (as chapters without a network do),
-# and every node then shows the same national totals. Re-runnable: it
-# starts the demo afresh each time.
+# ./demo and its own node (sadasyad) on 127.0.0.1. Members are registered
+# on each state, the nodes replicate the signed entries, and every node
+# then shows the same national totals. An offline chapter's bundle file is
+# shown too. Re-runnable: it starts the demo afresh each time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 ./deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target sadasya sadasyad >/dev/null
 
 S="$top/build/sadasya"
 demo="$top/demo"
@@ -20,14 +20,33 @@ mkdir -p "$demo"
 nat="$demo/national" br="$demo/bihar" jh="$demo/jharkhand"
 say() { printf '\n== %s\n' "$*"; }
 
+# Free loopback ports for the three nodes.
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$(( 20000 + RANDOM % 20000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  echo "quickstart: no free port found" >&2; exit 1
+}
+pn=$(free_port); pb=$(free_port); pj=$(free_port)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
 say "national office and two state chapters"
 root=$("$S" --data "$nat" init --national --name "राष्ट्रीय कार्यालय" | tail -1)
 brkey=$("$S" --data "$br" init --state BR --name "बिहार" --trust "$root" | tail -1)
 jhkey=$("$S" --data "$jh" init --state JH --name "झारखंड" --trust "$root" | tail -1)
-"$S" --data "$nat" roster add --state BR --name "बिहार" --key "$brkey"
-"$S" --data "$nat" roster add --state JH --name "झारखंड" --key "$jhkey"
+"$S" --data "$nat" roster add --state BR --name "बिहार" --key "$brkey" --endpoint "tcp://127.0.0.1:$pb"
+"$S" --data "$nat" roster add --state JH --name "झारखंड" --key "$jhkey" --endpoint "tcp://127.0.0.1:$pj"
 "$S" --data "$nat" roster
 
+say "starting the three nodes on 127.0.0.1 (logs in $demo/*.log)"
+D="$top/build/sadasyad"
+"$D" --data "$nat" --listen "tcp://127.0.0.1:$pn" 2>"$demo/national.log" & pids+=($!)
+"$D" --data "$br" --listen "tcp://127.0.0.1:$pb" --peer "tcp://127.0.0.1:$pn" 2>"$demo/bihar.log" & pids+=($!)
+"$D" --data "$jh" --listen "tcp://127.0.0.1:$pj" --peer "tcp://127.0.0.1:$pn" 2>"$demo/jharkhand.log" & pids+=($!)
 say "members join in Bihar (Rs 11 each)"
 reg() { "$S" --data "$1" register "${@:2}"; }
 first=$(reg "$br" --name "राजीव रंजन प्रसाद" --name-en "Rajiv Ranjan Prasad" \
@@ -49,14 +68,20 @@ reg "$jh" --name "शेखर प्रसाद" --name-en "Shekhar Prasad" --
 reg "$jh" --name "सुनीता देवी" --name-en "Sunita Devi" --gender female \
     --phone 9234000003 --district Ranchi --area rural
 
-say "carrying signed entries between the nodes as bundle files"
-"$S" --data "$br" bundle create "$demo/bihar.bundle"
-"$S" --data "$jh" bundle create "$demo/jharkhand.bundle"
-"$S" --data "$nat" bundle apply "$demo/bihar.bundle"
-"$S" --data "$nat" bundle apply "$demo/jharkhand.bundle"
-"$S" --data "$nat" bundle create "$demo/national.bundle"
-"$S" --data "$br" bundle apply "$demo/national.bundle"
-"$S" --data "$jh" bundle apply "$demo/national.bundle"
+say "waiting until every node holds every member"
+want=7
+for i in $(seq 1 100); do
+  ok=1
+  for d in "$nat" "$br" "$jh"; do
+    n=$("$S" --data "$d" --json stats | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+    [ "$n" = "$want" ] || ok=0
+  done
+  [ $ok = 1 ] && break
+  sleep 0.1
+done
+[ $ok = 1 ] || { echo "quickstart: nodes did not converge; see $demo/*.log" >&2; exit 1; }
+echo "all three nodes hold $want members"
+"$S" --data "$br" sync-status
 
 say "national totals, as each node sees them"
 for d in "$nat" "$br" "$jh"; do
@@ -66,6 +91,10 @@ done
 
 say "every node verifies every signature, chain and count"
 for d in "$nat" "$br" "$jh"; do "$S" --data "$d" verify; done
+
+say "an offline chapter's way: the same entries as a bundle file"
+"$S" --data "$br" bundle create "$demo/bihar.bundle"
+"$S" --data "$nat" bundle apply "$demo/bihar.bundle"
 
 say "ID card of $first (as the national office sees it)"
 "$S" --data "$nat" show "$first"
