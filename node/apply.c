@@ -179,17 +179,12 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
-/* Reads origin and prev of entry bytes without a full decode's checks. */
+/* Reads origin and prev of entry bytes without a full decode. */
 static int origin_prev(const entry_signed *es, uint8_t origin[32],
                        uint8_t prev[32])
 {
-    Sadasya__Entry *e = NULL;
-    if (entry_decode(es->entry, es->entry_len, &e, NULL))
-        return -1;
-    memcpy(origin, e->origin.data, 32);
-    memcpy(prev, e->prev.data, 32);
-    sadasya__entry__free_unpacked(e, NULL);
-    return 0;
+    uint64_t seq;
+    return entry_peek(es->entry, es->entry_len, origin, &seq, prev);
 }
 
 /* For APPLY_RUNSIG: marks the items whose authenticity their run's last

@@ -215,11 +215,11 @@ static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 }
 
 int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
-               uint64_t *seq)
+               uint64_t *seq, uint8_t prev[32])
 {
     const uint8_t *p = bytes, *end = bytes + len;
-    int have = 0;
-    while (p < end && have != 3) {
+    int have = 0, want = prev ? 7 : 3;
+    while (p < end && have != want) {
         uint64_t key, v;
         if (varint(&p, end, &key))
             return -1;
@@ -234,11 +234,11 @@ int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
         } else if (type == 2) {
             if (varint(&p, end, &v) || v > (uint64_t)(end - p))
                 return -1;
-            if (field == 1) {
+            if (field == 1 || (field == 3 && prev)) {
                 if (v != 32)
                     return -1;
-                memcpy(origin, p, 32);
-                have |= 1;
+                memcpy(field == 1 ? origin : prev, p, 32);
+                have |= field == 1 ? 1 : 4;
             }
             p += v;
         } else if (type == 1) {
@@ -253,5 +253,5 @@ int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
             return -1;
         }
     }
-    return have == 3 ? 0 : -1;
+    return have == want ? 0 : -1;
 }

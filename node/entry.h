@@ -84,10 +84,11 @@ int entry_personal_decode(const uint8_t *bytes, size_t len,
 int entry_personal_seal(Sadasya__Personal *p, uint8_t **blob, size_t *len,
                         uint8_t hash[ENTRY_HASH_BYTES], sd_err *err);
 
-/* Reads origin (field 1) and seq (field 2) from entry bytes by walking the
- * protobuf wire format, without decoding the rest: cheap enough to group a
- * batch by origin. -1 if the bytes are not well formed that far. */
+/* Reads origin (field 1), seq (field 2) and, when prev is not NULL, prev
+ * (field 3) from entry bytes by walking the protobuf wire format without
+ * decoding the rest: cheap enough to group a batch by origin and check
+ * its links. -1 if the bytes are not well formed that far. */
 int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
-               uint64_t *seq);
+               uint64_t *seq, uint8_t prev[32]);
 
 #endif

@@ -418,7 +418,7 @@ static void on_peer_reject(const entry_signed *es, const char *why, void *ctx)
     recv_ctx *r = ctx;
     uint8_t origin[32];
     uint64_t seq = 0;
-    int ok = entry_peek(es->entry, es->entry_len, origin, &seq) == 0;
+    int ok = entry_peek(es->entry, es->entry_len, origin, &seq, NULL) == 0;
     nlog(LOG_WARN, "from %s: rejected seq %llu: %s", r->p->endpoint,
          (unsigned long long)seq, why);
     snprintf(r->p->last_error, sizeof r->p->last_error, "%s", why);
@@ -443,12 +443,12 @@ static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
         const Sadasya__SignedEntry *se = b->entries[i]->signed_;
         uint8_t origin[32], next[32];
         uint64_t seq, nseq;
-        if (entry_peek(se->entry.data, se->entry.len, origin, &seq))
+        if (entry_peek(se->entry.data, se->entry.len, origin, &seq, NULL))
             continue;
         int last = i + 1 == b->n_entries;
         if (!last) {
             const Sadasya__SignedEntry *ne = b->entries[i + 1]->signed_;
-            last = entry_peek(ne->entry.data, ne->entry.len, next, &nseq) ||
+            last = entry_peek(ne->entry.data, ne->entry.len, next, &nseq, NULL) ||
                    memcmp(next, origin, 32);
         }
         if (!last)

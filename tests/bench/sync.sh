@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): catch-up of COUNT entries from one node to an
+# empty one over tcp loopback with CURVE. Prints entries/s, the raw limits
+# measured in the same run (Ed25519 verify/s, BLAKE2b/s, LMDB append/s,
+# ZeroMQ CURVE msgs/s and MB/s) and the receiving node's peak anonymous
+# memory. Goal: >= 150,000 entries/s, memory bounded.
+#   tests/bench/sync.sh [COUNT=1000000]
+set -euo pipefail
+count=${1:-1000000}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+./deploy/install-deps.sh
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" --target sadasya sadasyad bench_raw bench_curve >/dev/null
+S=build-bench/sadasya D=build-bench/sadasyad
+work=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-sync-bench.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+echo "== raw limits of this machine"
+build-bench/bench_raw | tee "$work/raw.txt"
+build-bench/bench_curve 300 200000 | tee "$work/curve.txt"
+
+echo "== source: $count members on a BR node"
+root=$("$S" --data "$work/nat" init --national --name N | tail -1)
+br=$("$S" --data "$work/br" init --state BR --name Bihar --trust "$root" | tail -1)
+"$S" --data "$work/nat" roster add --state BR --name Bihar --key "$br" >/dev/null
+python3 tests/bench/gen_members.py "$count" > "$work/members.csv"
+"$S" --data "$work/br" import "$work/members.csv" >/dev/null
+entries=$("$S" --data "$work/br" --json sync-status | python3 -c 'import json,sys; print(sum(o["seq"] for o in json.load(sys.stdin)["origins"]))')
+echo "source holds $entries entries"
+
+pb=$(port)
+"$D" --data "$work/br" --listen "tcp://127.0.0.1:$pb" --log-level warn 2>"$work/br.log" & pids+=($!)
+sleep 0.5
+t0=$(date +%s.%N)
+"$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & npid=$!; pids+=($npid)
+peak=0
+while :; do
+  rss=$(awk '/^RssAnon:/ {print $2}' /proc/$npid/status 2>/dev/null || echo 0)
+  [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+  n=$("$S" --data "$work/nat" --json stats 2>/dev/null | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+  [ "${n:-0}" -ge "$count" ] && break
+  kill -0 "$npid" || { echo "receiving node died; log:"; cat "$work/nat.log"; exit 1; }
+  sleep 0.1
+done
+t1=$(date +%s.%N)
+secs=$(python3 -c "print(round($t1-$t0,2))")
+rate=$(python3 -c "print(int($count/($t1-$t0)))")
+verify=$(awk '/ed25519_verify_per_s/ {print $2}' "$work/raw.txt")
+echo "== catch-up"
+echo "entries: $count members in ${secs} s"
+echo "entries_per_s $rate"
+echo "receiver_peak_rss_anon_kib $peak"
+echo "raw: $(tr '\n' ' ' < "$work/raw.txt")$(tr '\n' ' ' < "$work/curve.txt")"
+[ -n "$verify" ] && echo "ratio to one core's ed25519 verify rate: $(python3 -c "print(round($rate/$verify,2))")"
+echo "goal: >= 150000 entries/s"
+"$S" --data "$work/nat" verify --threads 2 | tail -1
