@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "day.h"
 #include "member.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] update NUMBER [--name NAME]\n"
@@ -143,7 +144,10 @@ int cmd_update(cli *c, int argc, char **argv)
             u.personal_hash.data = phash;
             u.personal_hash.len = sizeof phash;
         }
-        u.district = (char *)(nw.district ? nw.district : "");
+        char district[MEMBER_FIELD_MAX + 1] = "";
+        if (nw.district)
+            text_place(nw.district, district, sizeof district);
+        u.district = district;
         u.area = nw.area ? view_area_parse(nw.area) : 0;
         u.occupation = (char *)(nw.occupation ? nw.occupation : "");
         u.interests_set = interests;

@@ -99,9 +99,10 @@ int member_check(const member_input *in, sd_err *err)
                        "fee \"%s\" is not a whole number of paise",
                        in->fee_paise);
     if (given(in->referred_by)) {
-        int rc = number_parse(in->referred_by, NULL, NULL, NULL, err);
+        sd_err why;
+        int rc = number_parse(in->referred_by, NULL, NULL, NULL, &why);
         if (rc)
-            return sd_errf(err, rc, "referred-by: %s", err ? err->msg : "");
+            return sd_errf(err, rc, "referred-by: %s", why.msg);
     }
     if (given(in->joined)) {
         uint32_t d;
@@ -148,7 +149,9 @@ int member_build(writer *w, const member_input *in, entry_signed *out,
     j.personal_hash.data = phash;
     j.personal_hash.len = sizeof phash;
     j.gender = view_gender_parse(in->gender);
-    j.district = nz(in->district);
+    char district[MEMBER_FIELD_MAX + 1];
+    text_place(in->district, district, sizeof district);
+    j.district = district;
     j.area = given(in->area) ? view_area_parse(in->area)
                              : SADASYA__AREA__AREA_UNSPECIFIED;
     j.occupation = nz(in->occupation);

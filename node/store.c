@@ -88,7 +88,15 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
     rc = mdb_env_open(s->env, dir, envflags, 0600);
     if (rc == EACCES && s->rdonly) {
         /* A read-only copy without a lock file we may write: LMDB can still
-         * read it when told that no other process writes. */
+         * read it when told that no other process writes. A handle whose
+         * open failed must be discarded, so start from a fresh one. */
+        mdb_env_close(s->env);
+        s->env = NULL;
+        if ((rc = mdb_env_create(&s->env)))
+            goto fail;
+        mdb_env_set_maxdbs(s->env, STORE_MAX_DBS);
+        mdb_env_set_maxreaders(s->env, 126);
+        mdb_env_set_mapsize(s->env, size);
         rc = mdb_env_open(s->env, dir, envflags | MDB_NOLOCK, 0600);
     }
     if (rc)

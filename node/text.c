@@ -126,3 +126,41 @@ int text_utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+void text_place(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    int word_start = 1, pending_space = 0;
+    if (!cap)
+        return;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p == ' ' || *p == '\t') {
+            pending_space = n > 0;
+            word_start = 1;
+            continue;
+        }
+        if (pending_space && n + 1 < cap) {
+            out[n++] = ' ';
+            pending_space = 0;
+        }
+        if (n + 1 >= cap)
+            break;
+        char c = (char)*p;
+        if (*p < 0x80 && isalpha(*p))
+            c = (char)(word_start ? toupper(*p) : tolower(*p));
+        word_start = *p < 0x80 && !isalnum(*p) && *p != '\'';
+        out[n++] = c;
+    }
+    /* Never leave a cut UTF-8 sequence at the end. */
+    while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80) {
+        size_t k = n - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
+            k--;
+        size_t need = ((unsigned char)out[k] & 0xE0) == 0xC0 ? 2
+                      : ((unsigned char)out[k] & 0xF0) == 0xE0 ? 3 : 4;
+        if (n - k == need)
+            break;
+        n = k;
+    }
+    out[n] = '\0';
+}

@@ -27,7 +27,13 @@ int text_phone_norm(const char *in, char out[TEXT_PHONE_MAX]);
  * vowel signs and viramas take none). Invalid UTF-8 counts a column a byte. */
 int text_width(const char *s);
 
-/* 1 if s is valid UTF-8 with no control characters other than none. */
+/* The canonical spelling of a place name, so that "patna", "PATNA" and
+ * " Patna " count as one district: surrounding spaces dropped, inner runs
+ * of spaces made one, each ASCII word capitalised ("East Champaran");
+ * other scripts kept as they are. Writes at most cap bytes with the NUL. */
+void text_place(const char *in, char *out, size_t cap);
+
+/* 1 if s is valid UTF-8 with no control characters. */
 int text_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -416,6 +416,7 @@ static int compare_table(vctx *v, const char *name, MDB_dbi a, MDB_txn *ta,
         else {
             size_t m = ka.mv_size < kb.mv_size ? ka.mv_size : kb.mv_size;
             c = memcmp(ka.mv_data, kb.mv_data, m);
+            c = c < 0 ? -1 : c > 0; /* memcmp's sign only */
             if (!c)
                 c = ka.mv_size < kb.mv_size ? -1 : ka.mv_size > kb.mv_size;
             if (!c && (va.mv_size != vb.mv_size ||
