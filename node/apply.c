@@ -27,16 +27,46 @@ typedef struct apply_ctx {
     int have_cur, cur_dirty, cur_held_back;
     store_head head;
     char first_refusal[SD_ERR_MSG_MAX];
+    /* Reports held until the transaction commits. */
+    struct apply_note { size_t item; int kind; char *why; } *notes;
+    size_t nnotes, capnotes;
     const uint8_t *vouched; /* per item: authenticated by its run (RUNSIG) */
     const entry_signed *items;
 } apply_ctx;
+
+static void note(apply_ctx *a, const entry_signed *es, int kind,
+                 const char *why)
+{
+    if (!a->opts || !a->opts->on_reject)
+        return;
+    if (a->nnotes == a->capnotes) {
+        size_t cap = a->capnotes ? a->capnotes * 2 : 32;
+        struct apply_note *nn = realloc(a->notes, cap * sizeof *nn);
+        if (!nn)
+            return; /* counted all the same; only the report is lost */
+        a->notes = nn;
+        a->capnotes = cap;
+    }
+    char *w = strdup(why);
+    if (!w)
+        return;
+    a->notes[a->nnotes++] = (struct apply_note){ (size_t)(es - a->items), kind, w };
+}
+
+static void notes_free(apply_ctx *a)
+{
+    for (size_t i = 0; i < a->nnotes; i++)
+        free(a->notes[i].why);
+    free(a->notes);
+    a->notes = NULL;
+    a->nnotes = a->capnotes = 0;
+}
 
 static void reject(apply_ctx *a, const entry_signed *es, const char *why)
 {
     if (!a->res->rejected++)
         snprintf(a->first_refusal, sizeof a->first_refusal, "%s", why);
-    if (a->opts && a->opts->on_reject)
-        a->opts->on_reject(es, why, a->opts->ctx);
+    note(a, es, APPLY_REFUSED, why);
 }
 
 /* An error that refuses one entry, rather than failing the batch. */
@@ -287,10 +317,9 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
             memcmp(ph, commit->data, ENTRY_HASH_BYTES) ||
             entry_personal_decode(es->personal, es->personal_len, &p, NULL)) {
             a->res->personal_dropped++;
-            if (a->opts && a->opts->on_reject)
-                a->opts->on_reject(es, "personal data does not match its "
-                                   "signed hash: dropped, entry kept",
-                                   a->opts->ctx);
+            note(a, es, APPLY_PERSONAL_DROPPED,
+                 "personal data does not match its signed hash: dropped, "
+                 "entry kept");
         }
     }
 
@@ -365,9 +394,15 @@ static int apply_once(store *s, entry_signed *items, size_t n,
     if (rc) {
         mdb_txn_abort(a.txn);
         view_batch_discard(vb);
+        notes_free(&a);
         return rc;
     }
-    return store_commit(s, a.txn, err);
+    rc = store_commit(s, a.txn, err);
+    for (size_t i = 0; !rc && i < a.nnotes; i++)
+        opts->on_reject(&items[a.notes[i].item], a.notes[i].kind,
+                        a.notes[i].why, opts->ctx);
+    notes_free(&a);
+    return rc;
 }
 
 int apply_batch(store *s, entry_signed *items, size_t n,

@@ -44,10 +44,17 @@ typedef struct apply_result {
     size_t personal_dropped; /* blobs not matching their hash, or erased */
 } apply_result;
 
+/* What an on_reject report is about. */
+enum { APPLY_REFUSED = 0, APPLY_PERSONAL_DROPPED = 1 };
+
 typedef struct apply_opts {
     int flags;
-    /* Called for each refusal: es is the item; why is one line. */
-    void (*on_reject)(const entry_signed *es, const char *why, void *ctx);
+    /* Called for each refused entry (kind APPLY_REFUSED) and each Personal
+     * blob dropped from a kept entry (APPLY_PERSONAL_DROPPED): es is the
+     * item, why one line. Called once the batch has committed, for that
+     * attempt only (never for one abandoned to grow the map). */
+    void (*on_reject)(const entry_signed *es, int kind, const char *why,
+                      void *ctx);
     void *ctx;
     /* Optional meta record written in the same transaction (import
      * progress): nothing of the batch lands without it, nor it without. */

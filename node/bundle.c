@@ -255,6 +255,8 @@ static int filter_origins(origin_ref *v, size_t *n, const char *const *states,
             return sd_errf(err, SD_ENOTFOUND,
                            "this node holds no entries of state %s", code);
     }
+    if (!nstates)
+        return SD_OK;
     size_t keep = 0;
     for (size_t j = 0; j < *n; j++) {
         int want = v[j].national;
@@ -653,12 +655,7 @@ typedef struct applier {
     size_t n, bytes, next_idx;
     noted *notes;
     size_t nnotes, cap_notes;
-    size_t notes_base;   /* notes before apply_batch began */
-    /* The result apply_batch is filling, and how far it had got at the
-     * last report: tells a refusal from a dropped blob, and notices the
-     * batch being applied again after the map grew. */
     apply_result res;
-    size_t seen_rejected, seen_dropped;
 } applier;
 
 static void notes_truncate(applier *a, size_t keep)
@@ -688,20 +685,11 @@ static void note(applier *a, const batch_item *it, int personal_only,
         a->nnotes++;
 }
 
-static void on_apply_reject(const entry_signed *es, const char *why, void *ctx)
+static void on_apply_reject(const entry_signed *es, int kind, const char *why,
+                            void *ctx)
 {
     applier *a = ctx;
-    if (a->res.rejected + a->res.personal_dropped !=
-        a->seen_rejected + a->seen_dropped + 1) {
-        /* apply_batch started the batch over (the map grew): forget what
-         * the abandoned attempt reported. */
-        notes_truncate(a, a->notes_base);
-        a->seen_rejected = a->seen_dropped = 0;
-    }
-    int personal_only = a->res.personal_dropped > a->seen_dropped;
-    a->seen_rejected = a->res.rejected;
-    a->seen_dropped = a->res.personal_dropped;
-    note(a, &a->items[es - a->es], personal_only, why);
+    note(a, &a->items[es - a->es], kind == APPLY_PERSONAL_DROPPED, why);
 }
 
 static int item_cmp(const void *x, const void *y)
@@ -800,8 +788,6 @@ static int flush_batch(applier *a, sd_err *err)
             es->personal_len = ca->personal.len;
         }
         memset(&a->res, 0, sizeof a->res);
-        a->seen_rejected = a->seen_dropped = 0;
-        a->notes_base = a->nnotes;
         apply_opts o = { 0 };
         o.on_reject = on_apply_reject;
         o.ctx = a;

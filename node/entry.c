@@ -186,12 +186,16 @@ int entry_personal_seal(Sadasya__Personal *p, uint8_t **blob, size_t *len,
     p->salt.data = salt;
     p->salt.len = sizeof salt;
     size_t n = sadasya__personal__get_packed_size(p);
-    if (n > PERSONAL_MAX_BYTES)
-        return sd_errf(err, SD_EINVAL, "personal data of %zu bytes (limit %d)",
-                       n, PERSONAL_MAX_BYTES);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf)
+    uint8_t *buf = n > PERSONAL_MAX_BYTES ? NULL : malloc(n ? n : 1);
+    if (!buf) {
+        p->salt.data = NULL;
+        p->salt.len = 0;
+        if (n > PERSONAL_MAX_BYTES)
+            return sd_errf(err, SD_EINVAL,
+                           "personal data of %zu bytes (limit %d)", n,
+                           PERSONAL_MAX_BYTES);
         return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
     *len = sadasya__personal__pack(p, buf);
     *blob = buf;
     p->salt.data = NULL;

@@ -413,8 +413,10 @@ typedef struct recv_ctx {
     int equivocation;
 } recv_ctx;
 
-static void on_peer_reject(const entry_signed *es, const char *why, void *ctx)
+static void on_peer_reject(const entry_signed *es, int kind, const char *why,
+                           void *ctx)
 {
+    (void)kind;
     recv_ctx *r = ctx;
     uint8_t origin[32];
     uint64_t seq = 0;

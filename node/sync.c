@@ -393,8 +393,8 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
         if (skip) {
             held++;
             if (opts && opts->on_reject)
-                opts->on_reject(es, "held back: its origin equivocated",
-                                opts->ctx);
+                opts->on_reject(es, APPLY_REFUSED,
+                                "held back: its origin equivocated", opts->ctx);
             continue;
         }
         n++;

@@ -32,11 +32,14 @@ int text_tokens(const char *s, int (*fn)(const char *tok, size_t len, void *ctx)
         while (*p && is_sep(*p))
             p++;
         size_t n = 0;
+        int full = 0;
         while (*p && !is_sep(*p)) {
             size_t l = u8len(*p);
             for (size_t i = 1; i < l; i++)
                 if (!p[i]) { l = i; break; }
-            if (n + l <= sizeof tok) {
+            if (!full && n + l > sizeof tok)
+                full = 1; /* cut here: the token stays a prefix */
+            if (!full) {
                 for (size_t i = 0; i < l; i++)
                     tok[n + i] = (char)(l == 1 ? tolower(p[i]) : p[i]);
                 n += l;
@@ -122,6 +125,12 @@ int text_utf8_valid(const char *s, size_t len)
                 return 0;
         if (l == 2 && c < 0xC2)
             return 0;
+        if (l == 3 && ((c == 0xE0 && p[1] < 0xA0) ||  /* overlong */
+                       (c == 0xED && p[1] >= 0xA0)))  /* surrogate */
+            return 0;
+        if (l == 4 && (c > 0xF4 || (c == 0xF0 && p[1] < 0x90) ||
+                       (c == 0xF4 && p[1] >= 0x90)))  /* overlong, > U+10FFFF */
+            return 0;
         p += l;
     }
     return 1;
@@ -143,8 +152,19 @@ void text_place(const char *in, char *out, size_t cap)
             out[n++] = ' ';
             pending_space = 0;
         }
-        if (n + 1 >= cap)
+        size_t l = u8len(*p);
+        if (n + (l > 1 ? l : 1) >= cap)
             break;
+        if (l > 1) { /* a whole character or none */
+            size_t i;
+            for (i = 1; i < l && p[i]; i++)
+                ;
+            memcpy(out + n, p, i);
+            n += i;
+            p += i - 1;
+            word_start = 0;
+            continue;
+        }
         char c = (char)*p;
         if (*p < 0x80 && isalpha(*p))
             c = (char)(word_start ? toupper(*p) : tolower(*p));

@@ -333,10 +333,12 @@ typedef struct fold_ctx {
     const char *state;
 } fold_ctx;
 
-static void fold_reject(const entry_signed *es, const char *why, void *ctx)
+static void fold_reject(const entry_signed *es, int kind, const char *why,
+                        void *ctx)
 {
     fold_ctx *f = ctx;
     (void)es;
+    (void)kind;
     finding(f->v, 0, "%s: the log does not fold: %s", f->state, why);
 }
 

@@ -702,15 +702,17 @@ int view_find_district(store *s, MDB_txn *txn, const char *state,
 }
 
 /* Name search: candidates from the first token's prefix, then each kept
- * only if every query token starts one of the member's name tokens. */
+ * only if every query token starts one of the member's name tokens. A
+ * member may sit under several tokens with that prefix, and not next to
+ * each other in the index ("raj" < "rajesh" < "ram"), so candidates are
+ * gathered, sorted and made unique before they are reported. */
 typedef struct name_query {
     char toks[8][TEXT_TOKEN_MAX + 1];
     int ntoks;
     store *s;
     MDB_txn *txn;
-    int (*fn)(const char *number, void *ctx);
-    void *ctx;
-    char last[NUMBER_MAX_LEN]; /* dedupe: a member may match twice in a row */
+    char (*cand)[NUMBER_MAX_LEN];
+    size_t ncand, capcand;
     int matched[8];
 } name_query;
 
@@ -736,30 +738,46 @@ static int match_tok(const char *tok, size_t len, void *ctx)
     return 0;
 }
 
-static int name_candidate(const char *number, void *ctx)
+static int name_collect(const char *number, void *ctx)
 {
     name_query *q = ctx;
-    if (!strcmp(q->last, number))
-        return 0;
-    snprintf(q->last, sizeof q->last, "%s", number);
-    if (q->ntoks > 1) {
-        Sadasya__MemberView *m = NULL;
-        Sadasya__Personal *p = NULL;
-        if (view_member_get(q->s, q->txn, number, &m, NULL))
-            return 0;
-        int rc = view_personal_get(q->s, q->txn, m, &p, NULL);
-        sadasya__member_view__free_unpacked(m, NULL);
-        if (rc)
-            return 0;
-        memset(q->matched, 0, sizeof q->matched);
-        text_tokens(p->name, match_tok, q);
-        text_tokens(p->name_en, match_tok, q);
-        sadasya__personal__free_unpacked(p, NULL);
-        for (int i = 0; i < q->ntoks; i++)
-            if (!q->matched[i])
-                return 0;
+    if (q->ncand == q->capcand) {
+        size_t cap = q->capcand ? q->capcand * 2 : 64;
+        char (*nc)[NUMBER_MAX_LEN] = realloc(q->cand, cap * sizeof *nc);
+        if (!nc)
+            return SD_ENOMEM;
+        q->cand = nc;
+        q->capcand = cap;
     }
-    return q->fn(number, q->ctx);
+    snprintf(q->cand[q->ncand++], NUMBER_MAX_LEN, "%s", number);
+    return 0;
+}
+
+static int name_matches(name_query *q, const char *number)
+{
+    if (q->ntoks < 2)
+        return 1;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *p = NULL;
+    if (view_member_get(q->s, q->txn, number, &m, NULL))
+        return 0;
+    int rc = view_personal_get(q->s, q->txn, m, &p, NULL);
+    sadasya__member_view__free_unpacked(m, NULL);
+    if (rc)
+        return 0;
+    memset(q->matched, 0, sizeof q->matched);
+    text_tokens(p->name, match_tok, q);
+    text_tokens(p->name_en, match_tok, q);
+    sadasya__personal__free_unpacked(p, NULL);
+    for (int i = 0; i < q->ntoks; i++)
+        if (!q->matched[i])
+            return 0;
+    return 1;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
 }
 
 int view_find_name(store *s, MDB_txn *txn, const char *text,
@@ -770,13 +788,23 @@ int view_find_name(store *s, MDB_txn *txn, const char *text,
     memset(&q, 0, sizeof q);
     q.s = s;
     q.txn = txn;
-    q.fn = fn;
-    q.ctx = ctx;
     text_tokens(text, collect_tok, &q);
     if (!q.ntoks)
         return sd_errf(err, SD_EINVAL, "nothing to search for in \"%s\"", text);
-    return index_scan(txn, s->idx_name, q.toks[0], strlen(q.toks[0]), 1,
-                      name_candidate, &q, err);
+    int rc = index_scan(txn, s->idx_name, q.toks[0], strlen(q.toks[0]), 1,
+                        name_collect, &q, err);
+    if (rc == SD_ENOMEM)
+        rc = sd_errf(err, SD_ENOMEM, "out of memory");
+    if (!rc && q.ncand)
+        qsort(q.cand, q.ncand, sizeof *q.cand, cand_cmp);
+    for (size_t i = 0; i < q.ncand && !rc; i++) {
+        if (i && !strcmp(q.cand[i], q.cand[i - 1]))
+            continue;
+        if (name_matches(&q, q.cand[i]))
+            rc = fn(q.cand[i], ctx);
+    }
+    free(q.cand);
+    return rc;
 }
 
 int view_counter_get(store *s, MDB_txn *txn, const char *dim,

@@ -116,36 +116,18 @@ int writer_sign(writer *w, Sadasya__Entry *e, const uint8_t *personal,
     return SD_OK;
 }
 
-typedef struct own_reject {
-    sd_err first;
-    size_t n;
-} own_reject;
-
-static void on_own_reject(const entry_signed *es, const char *why, void *ctx)
-{
-    (void)es;
-    own_reject *r = ctx;
-    if (!r->n++)
-        sd_errf(&r->first, SD_EINVAL, "%s", why);
-}
-
 int writer_commit(writer *w, entry_signed *items, size_t n,
                   const apply_opts *extra, apply_result *res, sd_err *err)
 {
-    own_reject rej;
-    memset(&rej, 0, sizeof rej);
+    /* APPLY_OWN: any refusal fails the whole batch, its reason in err. */
     apply_opts o = { 0 };
     if (extra)
         o = *extra;
     o.flags |= APPLY_OWN;
-    o.on_reject = on_own_reject;
-    o.ctx = &rej;
     apply_result local;
     if (!res)
         res = &local;
     int rc = apply_batch(w->s, items, n, &o, res, err);
-    if (!rc && rej.n)
-        rc = sd_errf(err, SD_EINVAL, "%s", rej.first.msg);
     if (rc)
         writer_reload(w, NULL);
     else

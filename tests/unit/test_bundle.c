@@ -8,30 +8,15 @@
  * checks of apply_batch, and entries of keys outside the roster are
  * rejected. Each test builds its nodes in its own mkdtemp directory.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <sodium.h>
+#include "helpers.h" /* first: it sets _GNU_SOURCE */
 
 #include "bundle.h"
-#include "ident.h"
-#include "member.h"
-#include "roster.h"
 #include "view.h"
-#include "writer.h"
 
 /* --- fixture: a temporary directory holding nodes and files --------------- */
 
 typedef struct fixture {
-    char dir[128];
+    char dir[TH_PATH_MAX];
 } fixture;
 
 static int setup(void **state)
@@ -39,13 +24,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/test_bundle.XXXXXX",
-             tmp && strlen(tmp) < 80 ? tmp : "/tmp");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
+    th_tmpdir(f->dir, "test_bundle");
     *state = f;
     return 0;
 }
@@ -53,112 +32,30 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
+    th_rmrf(f->dir);
     free(f);
     return 0;
 }
 
-static void path_of(const fixture *f, const char *name, char out[256])
+#define PATH_BYTES (TH_PATH_MAX + 64)
+
+static void path_of(const fixture *f, const char *name, char out[PATH_BYTES])
 {
-    snprintf(out, 256, "%s/%s", f->dir, name);
+    snprintf(out, PATH_BYTES, "%s/%s", f->dir, name);
 }
 
 /* --- nodes ------------------------------------------------------------------ */
 
-typedef struct node {
-    store *s;
-    uint8_t pk[KEYS_PUBLIC_BYTES];
-} node;
+typedef th_node node;
 
-/* A new node: national when trust is NULL, else a state trusting it. */
+/* A new node in f: national when trust is NULL, else a state trusting it. */
 static void node_new(const fixture *f, const char *name, const char *state,
                      const uint8_t *trust, node *n)
 {
-    char dir[256];
-    path_of(f, name, dir);
-    sd_err err;
-    sd_err_clear(&err);
-    int rc = ident_init(dir, trust ? state : ROSTER_NATIONAL_STATE,
-                        trust ? state : "Bharat", trust, n->pk, &err);
-    if (rc)
-        fail_msg("ident_init %s: %s", name, err.msg);
-    rc = store_open(&n->s, dir, 0, &err);
-    if (rc)
-        fail_msg("store_open %s: %s", name, err.msg);
-}
-
-static void node_close(node *n)
-{
-    store_destroy(&n->s);
-}
-
-/* Registers count members on n, in writer batches of up to 1000. */
-static void register_members(node *n, int count, int phone_base)
-{
-    sd_err err;
-    sd_err_clear(&err);
-    writer *w = NULL;
-    if (writer_open(&w, n->s, &err))
-        fail_msg("writer_open: %s", err.msg);
-    entry_signed *es = calloc(1000, sizeof *es);
-    assert_non_null(es);
-    for (int done = 0; done < count;) {
-        int k = count - done < 1000 ? count - done : 1000;
-        for (int i = 0; i < k; i++) {
-            char name[64], phone[32];
-            snprintf(name, sizeof name, "सीता देवी %d", done + i);
-            snprintf(phone, sizeof phone, "98%08d", phone_base + done + i);
-            member_input in;
-            memset(&in, 0, sizeof in);
-            in.name = name;
-            in.gender = (done + i) % 2 ? "male" : "female";
-            in.phone = phone;
-            in.district = "Patna";
-            char number[NUMBER_MAX_LEN];
-            if (member_build(w, &in, &es[i], number, &err))
-                fail_msg("member_build: %s", err.msg);
-        }
-        if (writer_commit(w, es, (size_t)k, NULL, NULL, &err))
-            fail_msg("writer_commit: %s", err.msg);
-        for (int i = 0; i < k; i++)
-            entry_signed_clear(&es[i]);
-        done += k;
-    }
-    free(es);
-    writer_destroy(&w);
-}
-
-/* The national node authorises key for state. */
-static void roster_add(node *nat, const char *state, const char *name,
-                       const uint8_t key[32])
-{
-    sd_err err;
-    sd_err_clear(&err);
-    writer *w = NULL;
-    if (writer_open(&w, nat->s, &err))
-        fail_msg("writer_open: %s", err.msg);
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)state;
-    ch.name = (char *)name;
-    ch.key.data = (uint8_t *)key;
-    ch.key.len = 32;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
-    entry_signed es;
-    if (writer_sign(w, &e, NULL, 0, &es, &err))
-        fail_msg("writer_sign: %s", err.msg);
-    if (writer_commit(w, &es, 1, NULL, NULL, &err))
-        fail_msg("writer_commit: %s", err.msg);
-    entry_signed_clear(&es);
-    writer_destroy(&w);
+    if (trust)
+        th_node_state(n, f->dir, name, state, trust);
+    else
+        th_node_national(n, f->dir, name);
 }
 
 static uint64_t total_members(node *n)
@@ -400,9 +297,9 @@ static void fed_new(const fixture *f, fed *x, int members)
 {
     node_new(f, "nat", NULL, NULL, &x->nat);
     node_new(f, "br", "BR", x->nat.pk, &x->br);
-    roster_add(&x->nat, "BR", "Bihar", x->br.pk);
-    register_members(&x->br, members, 0);
-    char p[256];
+    th_roster_add(&x->nat, "BR", x->br.pk);
+    th_register(&x->br, members, NULL);
+    char p[PATH_BYTES];
     path_of(f, "br-to-nat.bundle", p);
     create(&x->br, p, NULL, 0, NULL);
     apply_ok(&x->nat, p, NULL, NULL);
@@ -410,8 +307,8 @@ static void fed_new(const fixture *f, fed *x, int members)
 
 static void fed_close(fed *x)
 {
-    node_close(&x->nat);
-    node_close(&x->br);
+    th_node_close(&x->nat);
+    th_node_close(&x->br);
 }
 
 /* --- tests -------------------------------------------------------------------- */
@@ -424,10 +321,10 @@ static void test_roundtrip(void **state)
     node nat, br;
     node_new(f, "nat", NULL, NULL, &nat);
     node_new(f, "br", "BR", nat.pk, &br);
-    roster_add(&nat, "BR", "Bihar", br.pk);
-    register_members(&br, 5200, 0);
+    th_roster_add(&nat, "BR", br.pk);
+    th_register(&br, 5200, NULL);
 
-    char p1[256], p2[256];
+    char p1[PATH_BYTES], p2[PATH_BYTES];
     path_of(f, "br.bundle", p1);
     path_of(f, "nat.bundle", p2);
     bundle_stats st;
@@ -458,7 +355,8 @@ static void test_roundtrip(void **state)
     assert_int_equal(store_begin(nat.s, 0, &txn, NULL), SD_OK);
     assert_int_equal(view_member_get(nat.s, txn, number, &m, NULL), SD_OK);
     assert_int_equal(view_personal_get(nat.s, txn, m, &pd, NULL), SD_OK);
-    assert_string_equal(pd->name, "सीता देवी 5199");
+    assert_string_equal(pd->name, "सदस्य");
+    assert_non_null(strstr(pd->name_en, "Member Number"));
     sadasya__personal__free_unpacked(pd, NULL);
     sadasya__member_view__free_unpacked(m, NULL);
     mdb_txn_abort(txn);
@@ -487,8 +385,8 @@ static void test_roundtrip(void **state)
     store_digest(&nat, after);
     assert_memory_equal(before, after, 32);
 
-    node_close(&nat);
-    node_close(&br);
+    th_node_close(&nat);
+    th_node_close(&br);
 }
 
 /* --state keeps the national origin and the named states only. */
@@ -499,9 +397,9 @@ static void test_state_filter(void **state)
     fed_new(f, &x, 3);
     node jh;
     node_new(f, "jh", "JH", x.nat.pk, &jh);
-    roster_add(&x.nat, "JH", "Jharkhand", jh.pk);
-    register_members(&jh, 4, 100);
-    char p[256];
+    th_roster_add(&x.nat, "JH", jh.pk);
+    th_register(&jh, 4, NULL);
+    char p[PATH_BYTES];
     path_of(f, "jh.bundle", p);
     create(&jh, p, NULL, 0, NULL);
     apply_ok(&x.nat, p, NULL, NULL);
@@ -532,12 +430,12 @@ static void test_state_filter(void **state)
     struct stat sb;
     assert_int_equal(stat(p, &sb), -1);
     /* and no temporary file is left behind */
-    char cmd[512];
+    char cmd[PATH_BYTES + 64];
     snprintf(cmd, sizeof cmd, "ls '%s' | grep -q 'none.bundle'", f->dir);
     assert_int_not_equal(system(cmd), 0);
 
-    node_close(&jh);
-    node_close(&up);
+    th_node_close(&jh);
+    th_node_close(&up);
     fed_close(&x);
 }
 
@@ -550,7 +448,7 @@ static void test_damaged(void **state)
     fed_new(f, &x, 20);
     node up;
     node_new(f, "up", "UP", x.nat.pk, &up);
-    char p[256], q[256];
+    char p[PATH_BYTES], q[PATH_BYTES];
     path_of(f, "nat.bundle", p);
     path_of(f, "damaged.bundle", q);
     create(&x.nat, p, NULL, 0, NULL);
@@ -604,7 +502,7 @@ static void test_damaged(void **state)
     assert_int_equal(st.applied.added, 20 + 2);
     assert_int_equal(total_members(&up), 20);
     free(b);
-    node_close(&up);
+    th_node_close(&up);
     fed_close(&x);
 }
 
@@ -616,7 +514,7 @@ static void test_malformed_frames(void **state)
     fed_new(f, &x, 2);
     node up;
     node_new(f, "up", "UP", x.nat.pk, &up);
-    char p[256], q[256];
+    char p[PATH_BYTES], q[PATH_BYTES];
     path_of(f, "nat.bundle", p);
     path_of(f, "bad.bundle", q);
     create(&x.nat, p, NULL, 0, NULL);
@@ -676,7 +574,7 @@ static void test_malformed_frames(void **state)
     store_digest(&up, after);
     assert_memory_equal(before, after, 32);
     frames_free(&fr);
-    node_close(&up);
+    th_node_close(&up);
     fed_close(&x);
 }
 
@@ -688,7 +586,7 @@ static void test_tampered_entries(void **state)
     fixture *f = *state;
     fed x;
     fed_new(f, &x, 5);
-    char p[256], q[256];
+    char p[PATH_BYTES], q[PATH_BYTES];
     path_of(f, "nat.bundle", p);
     path_of(f, "tampered.bundle", q);
     create(&x.nat, p, NULL, 0, NULL);
@@ -718,7 +616,7 @@ static void test_tampered_entries(void **state)
     assert_int_equal(st.applied.added, 3);
     assert_int_equal(st.applied.duplicate, 4);
     assert_int_equal(total_members(&up), 5);
-    node_close(&up);
+    th_node_close(&up);
 
     /* Broken chain: seq 2 of BR re-encoded with another prev. */
     Sadasya__Entry *e = sadasya__entry__unpack(NULL, fr.f[3]->carried->signed_->entry.len,
@@ -741,7 +639,7 @@ static void test_tampered_entries(void **state)
     assert_int_equal(st.applied.rejected, 4);
     assert_int_equal(rj.first_seq, 2);
     assert_non_null(strstr(rj.first_why, "broken chain"));
-    node_close(&up);
+    th_node_close(&up);
 
     /* A Personal blob that is not the signed one: dropped, entry kept. */
     Sadasya__Carried *ca = fr.f[2]->carried;
@@ -761,7 +659,7 @@ static void test_tampered_entries(void **state)
     assert_int_equal(st.applied.rejected, 1);
     assert_string_equal(rj.first_why, "signature of 10 bytes");
     assert_int_equal(rj.first_seq, 5);
-    node_close(&up);
+    th_node_close(&up);
 
     frames_free(&fr);
     fed_close(&x);
@@ -778,8 +676,8 @@ static void test_roster_authority(void **state)
     /* JH was never added to the roster. */
     node jh;
     node_new(f, "jh", "JH", x.nat.pk, &jh);
-    register_members(&jh, 2, 500);
-    char p[256], q[256];
+    th_register(&jh, 2, NULL);
+    char p[PATH_BYTES], q[PATH_BYTES];
     path_of(f, "jh.bundle", p);
     create(&jh, p, NULL, 0, NULL);
 
@@ -813,8 +711,8 @@ static void test_roster_authority(void **state)
     assert_heads_equal(&up, &x.nat);
 
     frames_free(&fr);
-    node_close(&up);
-    node_close(&jh);
+    th_node_close(&up);
+    th_node_close(&jh);
     fed_close(&x);
 }
 
@@ -824,7 +722,7 @@ static void test_check_only(void **state)
     fixture *f = *state;
     fed x;
     fed_new(f, &x, 4);
-    char p[256];
+    char p[PATH_BYTES];
     path_of(f, "nat.bundle", p);
     bundle_stats wst, cst;
     create(&x.nat, p, NULL, 0, &wst);

@@ -1,0 +1,476 @@
+/*
+ * test_store.c — unit tests for node/store.c: creating the environment
+ * (a 0700 directory), reopening it, opening an auditor's read-only copy,
+ * the errors for a missing directory, heads and meta round trips, the
+ * big-endian log keys, and map growth up to SADASYA_MAP_MAX_MB: a full
+ * map is SD_EFULL with a clear message and nothing of the batch written,
+ * and a later open with a larger limit carries on.
+ */
+#include "helpers.h"
+
+#include <errno.h>
+
+#include "verify.h"
+#include "view.h"
+
+typedef struct fixture {
+    char root[TH_PATH_MAX];
+    char dir[TH_PATH_MAX + 16];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    th_tmpdir(f->root, "test_store");
+    snprintf(f->dir, sizeof f->dir, "%s/data", f->root);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    unsetenv("SADASYA_MAP_MAX_MB");
+    th_rmrf(f->root);
+    free(f);
+    return 0;
+}
+
+static store *open_ok(const char *dir, int flags)
+{
+    store *s = NULL;
+    sd_err err;
+    sd_err_clear(&err);
+    int rc = store_open(&s, dir, flags, &err);
+    if (rc)
+        fail_msg("store_open %s: %s", dir, err.msg);
+    assert_non_null(s);
+    return s;
+}
+
+static void put_meta(store *s, const char *name, const char *val)
+{
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_put(s, txn, name, val, strlen(val), &err),
+                     SD_OK);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+}
+
+/* The meta value as a string, or NULL when absent. */
+static char *get_meta(store *s, const char *name)
+{
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    const void *v;
+    size_t n;
+    char *out = NULL;
+    int rc = store_meta_get(s, txn, name, &v, &n, &err);
+    if (rc == SD_OK) {
+        out = malloc(n + 1);
+        assert_non_null(out);
+        memcpy(out, v, n);
+        out[n] = '\0';
+    } else {
+        assert_int_equal(rc, SD_ENOTFOUND);
+    }
+    mdb_txn_abort(txn);
+    return out;
+}
+
+static void test_create_mode_0700(void **state)
+{
+    fixture *f = *state;
+    struct stat st;
+    assert_int_not_equal(stat(f->dir, &st), 0);
+    mode_t old = umask(0); /* the mode must not depend on a lax umask */
+    store *s = open_ok(f->dir, STORE_CREATE);
+    umask(old);
+    assert_int_equal(stat(f->dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    char path[TH_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0077, 0);
+    assert_false(s->rdonly);
+    assert_string_equal(s->dir, f->dir);
+    store_destroy(&s);
+    assert_null(s);
+    store_destroy(&s); /* harmless twice */
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    put_meta(s, "name", "Bihar chapter");
+    store_destroy(&s);
+    /* Reopened without STORE_CREATE: the directory is there now. */
+    s = open_ok(f->dir, 0);
+    char *v = get_meta(s, "name");
+    assert_non_null(v);
+    assert_string_equal(v, "Bihar chapter");
+    free(v);
+    store_destroy(&s);
+}
+
+static void test_missing_dir(void **state)
+{
+    fixture *f = *state;
+    store *s = (store *)&s;
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(store_open(&s, f->dir, 0, &err), SD_ENOTFOUND);
+    assert_null(s);
+    assert_int_equal(err.code, SD_ENOTFOUND);
+    assert_non_null(strstr(err.msg, f->dir));
+    assert_int_equal(store_open(&s, f->dir, STORE_RDONLY, &err), SD_ENOTFOUND);
+    /* Nothing was created on the way. */
+    struct stat st;
+    assert_int_not_equal(stat(f->dir, &st), 0);
+
+    /* A file where the directory should be. */
+    FILE *fp = fopen(f->dir, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(store_open(&s, f->dir, STORE_CREATE, &err), SD_EINVAL);
+    assert_null(s);
+}
+
+static void test_rdonly_open(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    put_meta(s, "role", "state");
+    store_destroy(&s);
+
+    store *ro = open_ok(f->dir, STORE_RDONLY);
+    assert_true(ro->rdonly);
+    char *v = get_meta(ro, "role");
+    assert_non_null(v);
+    assert_string_equal(v, "state");
+    free(v);
+    MDB_txn *txn = NULL;
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(store_begin(ro, 1, &txn, &err), SD_EINVAL);
+    assert_non_null(strstr(err.msg, "read-only"));
+    store_destroy(&ro);
+
+    /* A copy whose files the reader may not write (an auditor's copy):
+     * only meaningful when not running as root. */
+    if (geteuid() != 0) {
+        char path[TH_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/lock.mdb", f->dir);
+        assert_int_equal(chmod(path, 0400), 0);
+        snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+        assert_int_equal(chmod(path, 0400), 0);
+        ro = open_ok(f->dir, STORE_RDONLY);
+        v = get_meta(ro, "role");
+        assert_non_null(v);
+        free(v);
+        store_destroy(&ro);
+    }
+}
+
+static void test_empty_dir_rdonly_is_not_a_store(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    store *s = NULL;
+    sd_err err;
+    sd_err_clear(&err);
+    int rc = store_open(&s, f->dir, STORE_RDONLY, &err);
+    assert_int_not_equal(rc, SD_OK);
+    assert_null(s);
+    assert_true(strlen(err.msg) > 0);
+}
+
+static void test_head_roundtrip(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    uint8_t origin[32], other[32];
+    randombytes_buf(origin, sizeof origin);
+    memcpy(other, origin, 32);
+    other[31] ^= 1;
+    MDB_txn *txn;
+    sd_err err;
+    store_head h, back;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    /* Nothing held: a zero head, not an error. */
+    memset(&back, 0xaa, sizeof back);
+    assert_int_equal(store_head_get(s, txn, origin, &back, &err), SD_OK);
+    assert_int_equal(back.seq, 0);
+    assert_int_equal(back.joins, 0);
+    uint8_t zero[ENTRY_HASH_BYTES] = { 0 };
+    assert_memory_equal(back.hash, zero, sizeof zero);
+    assert_string_equal(back.state, "");
+
+    memset(&h, 0, sizeof h);
+    h.seq = 0x0102030405060708ull;
+    randombytes_buf(h.hash, sizeof h.hash);
+    h.joins = 4242;
+    snprintf(h.state, sizeof h.state, "UP");
+    assert_int_equal(store_head_put(s, txn, origin, &h, &err), SD_OK);
+    assert_int_equal(store_head_get(s, txn, origin, &back, &err), SD_OK);
+    assert_int_equal(back.seq, h.seq);
+    assert_memory_equal(back.hash, h.hash, ENTRY_HASH_BYTES);
+    assert_int_equal(back.joins, 4242);
+    assert_string_equal(back.state, "UP");
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+
+    /* Committed, and per origin. */
+    back = th_head(s, origin);
+    assert_int_equal(back.seq, h.seq);
+    assert_string_equal(back.state, "UP");
+    back = th_head(s, other);
+    assert_int_equal(back.seq, 0);
+
+    /* A three-letter code fills the field and still ends in NUL. */
+    snprintf(h.state, sizeof h.state, "ABC");
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_head_put(s, txn, origin, &h, &err), SD_OK);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+    back = th_head(s, origin);
+    assert_string_equal(back.state, "ABC");
+
+    /* A head record of the wrong size is reported as corrupt. */
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    MDB_val k = { 32, other }, v = { 5, (void *)"short" };
+    assert_int_equal(mdb_put(txn, s->heads, &k, &v, 0), 0);
+    assert_int_equal(store_head_get(s, txn, other, &back, &err), SD_ECORRUPT);
+    mdb_txn_abort(txn);
+    store_destroy(&s);
+}
+
+static void test_meta(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    assert_null(get_meta(s, "name"));
+    put_meta(s, "name", "first");
+    put_meta(s, "state", "BR");
+    char *v = get_meta(s, "name");
+    assert_string_equal(v, "first");
+    free(v);
+    put_meta(s, "name", "second");
+    v = get_meta(s, "name");
+    assert_string_equal(v, "second");
+    free(v);
+    v = get_meta(s, "state");
+    assert_string_equal(v, "BR");
+    free(v);
+
+    /* Binary values keep their length. */
+    MDB_txn *txn;
+    sd_err err;
+    const uint8_t bin[4] = { 0, 1, 0, 2 };
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_put(s, txn, "bin", bin, sizeof bin, &err), SD_OK);
+    const void *p;
+    size_t n;
+    assert_int_equal(store_meta_get(s, txn, "bin", &p, &n, &err), SD_OK);
+    assert_int_equal(n, 4);
+    assert_memory_equal(p, bin, 4);
+    /* An aborted write leaves nothing. */
+    mdb_txn_abort(txn);
+    assert_null(get_meta(s, "bin"));
+    store_destroy(&s);
+}
+
+static void test_be64_and_logkey(void **state)
+{
+    (void)state;
+    uint8_t b[8];
+    store_put_be64(b, 0x0102030405060708ull);
+    const uint8_t want[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    assert_memory_equal(b, want, 8);
+    assert_int_equal(store_be64(b), 0x0102030405060708ull);
+    store_put_be64(b, UINT64_MAX);
+    assert_int_equal(store_be64(b), UINT64_MAX);
+
+    /* Keys sort by origin, then seq numerically (LMDB compares bytes). */
+    uint8_t origin[32], k1[STORE_LOGKEY_BYTES], k2[STORE_LOGKEY_BYTES];
+    randombytes_buf(origin, sizeof origin);
+    store_logkey(k1, origin, 255);
+    store_logkey(k2, origin, 256);
+    assert_memory_equal(k1, origin, 32);
+    assert_int_equal(store_be64(k1 + 32), 255);
+    assert_true(memcmp(k1, k2, STORE_LOGKEY_BYTES) < 0);
+}
+
+static void test_log_get_missing(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    uint8_t origin[32];
+    randombytes_buf(origin, sizeof origin);
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    const uint8_t *sig, *entry;
+    size_t len;
+    assert_int_equal(store_log_get(s, txn, origin, 1, &sig, &entry, &len, &err),
+                     SD_ENOTFOUND);
+    mdb_txn_abort(txn);
+    store_destroy(&s);
+}
+
+static void test_mdb_err_mapping(void **state)
+{
+    (void)state;
+    sd_err err;
+    assert_int_equal(store_mdb_err(MDB_MAP_FULL, "x", &err), SD_EMAPFULL);
+    assert_int_equal(store_mdb_err(ENOSPC, "writing", &err), SD_EFULL);
+    assert_non_null(strstr(err.msg, "writing"));
+    assert_non_null(strstr(err.msg, "nothing was written"));
+    assert_int_equal(store_mdb_err(MDB_NOTFOUND, "x", &err), SD_ENOTFOUND);
+    assert_int_equal(store_mdb_err(MDB_CORRUPTED, "x", &err), SD_ECORRUPT);
+    assert_int_equal(store_mdb_err(EIO, "x", &err), SD_EIO);
+    assert_int_equal(store_mdb_err(ENOSPC, "x", NULL), SD_EFULL);
+}
+
+static void test_grow_until_limit(void **state)
+{
+    fixture *f = *state;
+    setenv("SADASYA_MAP_MAX_MB", "3", 1);
+    store *s = open_ok(f->dir, STORE_CREATE);
+    assert_int_equal(s->map_max, 3ull << 20);
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    assert_int_equal(info.me_mapsize, 3ull << 20); /* min(initial, limit) */
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(store_grow(s, &err), SD_EFULL);
+    assert_non_null(strstr(err.msg, "limit 3 MiB"));
+    store_destroy(&s);
+
+    /* Below the limit it doubles, capped at the limit. */
+    unsetenv("SADASYA_MAP_MAX_MB");
+    s = open_ok(f->dir, 0);
+    mdb_env_info(s->env, &info);
+    assert_int_equal(info.me_mapsize, STORE_MAP_INITIAL);
+    s->map_max = STORE_MAP_INITIAL + (STORE_MAP_INITIAL / 2);
+    assert_int_equal(store_grow(s, &err), SD_OK);
+    mdb_env_info(s->env, &info);
+    assert_int_equal(info.me_mapsize, s->map_max);
+    assert_int_equal(store_grow(s, &err), SD_EFULL);
+    store_destroy(&s);
+}
+
+/* --- a full map --------------------------------------------------------- */
+
+static void read_state(store *s, const uint8_t origin[32], store_head *h,
+                       counter_row *total, size_t *members, size_t *log)
+{
+    *h = th_head(s, origin);
+    MDB_txn *txn;
+    assert_int_equal(store_begin(s, 0, &txn, NULL), SD_OK);
+    assert_int_equal(view_counter_get(s, txn, "total", "", total, NULL), SD_OK);
+    mdb_txn_abort(txn);
+    *members = th_count(s, s->members);
+    *log = th_count(s, s->log);
+}
+
+static void test_map_full_then_larger_limit(void **state)
+{
+    fixture *f = *state;
+    /* A national key of no real node: this store is a state node alone. */
+    uint8_t national[32];
+    randombytes_buf(national, sizeof national);
+    th_node n;
+    th_node_state(&n, f->root, "br", "BR", national);
+    th_node_close(&n);
+
+    setenv("SADASYA_MAP_MAX_MB", "1", 1);
+    th_node_open(&n);
+    assert_int_equal(n.s->map_max, 1ull << 20);
+
+    const size_t batch = 25;
+    store_head before, after;
+    counter_row tb, ta;
+    size_t mb, ma, lb, la;
+    int rc = SD_OK;
+    sd_err err;
+    int rounds = 0;
+    for (; rounds < 400; rounds++) {
+        read_state(n.s, n.pk, &before, &tb, &mb, &lb);
+        sd_err_clear(&err);
+        rc = th_register_rc(&n, batch, NULL, &err);
+        if (rc)
+            break;
+    }
+    assert_true(rounds > 0);           /* some batches fitted */
+    assert_int_equal(rc, SD_EFULL);
+    assert_int_equal(err.code, SD_EFULL);
+    assert_non_null(strstr(err.msg, "map full"));
+    assert_non_null(strstr(err.msg, "nothing was written"));
+    assert_non_null(strstr(err.msg, "1 MiB"));
+
+    /* The failed batch left nothing: head, counters, members, log. */
+    read_state(n.s, n.pk, &after, &ta, &ma, &la);
+    assert_int_equal(after.seq, before.seq);
+    assert_memory_equal(after.hash, before.hash, ENTRY_HASH_BYTES);
+    assert_int_equal(after.joins, before.joins);
+    assert_memory_equal(&ta, &tb, sizeof ta);
+    assert_int_equal(ma, mb);
+    assert_int_equal(la, lb);
+    assert_int_equal(after.seq, (uint64_t)rounds * batch);
+    assert_int_equal(ta.members, after.joins);
+    assert_int_equal(ma, after.joins);
+    th_node_close(&n);
+
+    /* A larger limit: the store opens whole and registration goes on with
+     * the next number. */
+    setenv("SADASYA_MAP_MAX_MB", "16", 1);
+    th_node_open(&n);
+    char numbers[25][NUMBER_MAX_LEN];
+    th_register(&n, batch, numbers);
+    char want[NUMBER_MAX_LEN];
+    assert_int_equal(number_format(want, "BR", after.joins + 1, NULL), SD_OK);
+    assert_string_equal(numbers[0], want);
+    read_state(n.s, n.pk, &after, &ta, &ma, &la);
+    assert_int_equal(after.seq, before.seq + batch);
+    assert_int_equal(ta.members, before.joins + batch);
+    assert_int_equal(ma, before.joins + batch);
+
+    /* And it is still consistent by the auditor's measure. */
+    verify_opts vo;
+    memset(&vo, 0, sizeof vo);
+    vo.scratch_dir = f->root;
+    vo.threads = 1;
+    verify_result vr;
+    assert_int_equal(verify_run(n.s, &vo, &vr, &err), SD_OK);
+    assert_int_equal(vr.failures, 0);
+    assert_int_equal(vr.entries, after.seq);
+    th_node_close(&n);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_mode_0700, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rdonly_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_dir_rdonly_is_not_a_store,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_head_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+        cmocka_unit_test(test_be64_and_logkey),
+        cmocka_unit_test_setup_teardown(test_log_get_missing, setup, teardown),
+        cmocka_unit_test(test_mdb_err_mapping),
+        cmocka_unit_test_setup_teardown(test_grow_until_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_full_then_larger_limit, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
