@@ -28,6 +28,8 @@
 #define NODE_ROSTER_MS 3000        /* roster endpoints re-read this often */
 #define NODE_HEARTBEAT_MS 2000
 #define NODE_ZAP_DOMAIN "sadasya"
+#define NODE_RETRY_MIN_MS 500      /* first reconnect after a failed handshake */
+#define NODE_RETRY_MAX_MS 30000
 
 typedef struct peer {
     char endpoint[256];
@@ -44,6 +46,9 @@ typedef struct peer {
     uint64_t received, rejected, bad, hs_fail, last_contact;
     char last_error[SD_ERR_MSG_MAX];
     int dirty;
+    /* libzmq does not reconnect after a failed handshake (the peer may not
+     * know our key yet: its roster arrives later), so we do, backing off. */
+    int64_t retry_at, backoff_ms;
 } peer;
 
 typedef struct parked {
@@ -562,6 +567,26 @@ static void on_dealer(node *n, peer *p)
     zmq_msg_close(&body);
 }
 
+static void schedule_retry(peer *p)
+{
+    if (p->retry_at)
+        return;
+    p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : NODE_RETRY_MIN_MS;
+    if (p->backoff_ms > NODE_RETRY_MAX_MS)
+        p->backoff_ms = NODE_RETRY_MAX_MS;
+    p->retry_at = mono_ms() + p->backoff_ms;
+}
+
+static void retry_connect(peer *p, int64_t now)
+{
+    if (!p->retry_at || now < p->retry_at)
+        return;
+    p->retry_at = 0;
+    nlog(LOG_DEBUG, "reconnecting to %s", p->endpoint);
+    zmq_disconnect(p->dealer, p->endpoint);
+    zmq_connect(p->dealer, p->endpoint);
+}
+
 static void on_monitor(node *n, peer *p)
 {
     zmq_msg_t ev, addr;
@@ -582,6 +607,8 @@ static void on_monitor(node *n, peer *p)
         break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         p->handshaken = 1;
+        p->backoff_ms = 0;
+        p->retry_at = 0;
         p->dirty = 1;
         nlog(LOG_INFO, "secure session with %s (%s)", p->endpoint,
              p->state[0] ? p->state : "national");
@@ -598,6 +625,7 @@ static void on_monitor(node *n, peer *p)
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                      ? ": the peer does not admit this node's key" : "");
         nlog(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+        schedule_retry(p);
         break;
     case ZMQ_EVENT_DISCONNECTED:
         if (p->connected && !p->handshaken) {
@@ -607,6 +635,7 @@ static void on_monitor(node *n, peer *p)
             snprintf(p->last_error, sizeof p->last_error,
                      "disconnected during the CURVE handshake (wrong key?)");
             nlog(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+            schedule_retry(p);
         }
         p->connected = p->handshaken = 0;
         p->inflight = 0;
@@ -942,6 +971,7 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
         expire_parked(n, now);
         for (int i = 0; i < n->npeers; i++) {
             peer *p = &n->peers[i];
+            retry_connect(p, now);
             if (p->handshaken && (!p->inflight ||
                                   now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
                 send_pull(n, p, NULL, 0, NODE_LONGPOLL_MS);
