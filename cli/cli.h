@@ -22,6 +22,7 @@
 typedef struct cli {
     const char *data_dir;
     int json;
+    int override_fence; /* --override-fence: a restored store may write */
 } cli;
 
 typedef struct cli_cmd {

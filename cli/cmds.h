@@ -24,5 +24,7 @@ int cmd_log(cli *c, int argc, char **argv);
 int cmd_bundle(cli *c, int argc, char **argv);
 int cmd_sync_status(cli *c, int argc, char **argv);
 int cmd_peers(cli *c, int argc, char **argv);
+int cmd_backup(cli *c, int argc, char **argv);
+int cmd_restore(cli *c, int argc, char **argv);
 
 #endif

@@ -33,12 +33,16 @@ static const cli_cmd commands[] = {
     { "bundle", cmd_bundle, "carry signed entries between nodes as a file" },
     { "sync-status", cmd_sync_status, "heads held here, and each peer's lag" },
     { "peers", cmd_peers, "the node's peers and last contact" },
+    { "backup", cmd_backup, "a consistent copy of the data directory" },
+    { "restore", cmd_restore, "put a backup back (fenced until caught up)" },
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sadasya [--data DIR] [--json] COMMAND [ARGS...]\n\n"
-               "DIR defaults to $SADASYA_DATA, else ./sadasya-data.\n\n"
+               "DIR defaults to $SADASYA_DATA, else ./sadasya-data.\n"
+               "--override-fence lets a store restored from a backup write\n"
+               "before it has caught up with its peers (see backup --help).\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -53,7 +57,7 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         return cli_errorf("libsodium failed to initialise");
 
-    cli c = { getenv("SADASYA_DATA"), 0 };
+    cli c = { getenv("SADASYA_DATA"), 0, 0 };
     if (!c.data_dir || !*c.data_dir)
         c.data_dir = "./sadasya-data";
 
@@ -61,6 +65,8 @@ int main(int argc, char **argv)
     for (; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             c.json = 1;
+        } else if (!strcmp(argv[i], "--override-fence")) {
+            c.override_fence = 1;
         } else if (!strcmp(argv[i], "--data")) {
             if (i + 1 >= argc)
                 return cli_usagef(NULL, "--data needs a directory");
@@ -80,12 +86,14 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    /* --json after the command is the same flag. */
+    /* --json and --override-fence after the command are the same flags. */
     int n = 0;
     char **args = argv + i;
     for (int j = 0; j < argc - i; j++) {
         if (!strcmp(args[j], "--json"))
             c.json = 1;
+        else if (!strcmp(args[j], "--override-fence"))
+            c.override_fence = 1;
         else
             args[n++] = args[j];
     }

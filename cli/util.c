@@ -49,6 +49,8 @@ int cli_open(cli *c, int flags, store **out)
 {
     sd_err err;
     sd_err_clear(&err);
+    if (c->override_fence)
+        flags |= STORE_OVERRIDE_FENCE;
     if (store_open(out, c->data_dir, flags, &err))
         return cli_error(&err);
     return SD_OK;

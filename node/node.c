@@ -70,6 +70,7 @@ struct node {
     uint64_t next_id;
     int64_t next_status, next_roster;
     uint64_t bad_in, served;
+    int fenced; /* restored from a backup, not yet caught up (backup.h) */
 };
 
 /* --- logging and time --------------------------------------------------- */
@@ -481,6 +482,32 @@ static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
     return t;
 }
 
+/* A fenced node may write again once a peer that has sent us everything
+ * it holds holds nothing newer of our own log than we do. */
+static void try_unfence(node *n, peer *p)
+{
+    MDB_txn *txn;
+    store_head mine;
+    if (store_begin(n->s, 1, &txn, NULL))
+        return;
+    if (store_head_get(n->s, txn, n->id.kp.pk, &mine, NULL) == SD_OK) {
+        uint64_t theirs = 0;
+        for (size_t i = 0; i < p->nheads; i++)
+            if (!memcmp(p->heads[i]->origin.data, n->id.kp.pk, 32))
+                theirs = p->heads[i]->seq;
+        MDB_val k = { strlen(STORE_META_FENCE), STORE_META_FENCE };
+        if (theirs <= mine.seq && mdb_del(txn, n->s->meta, &k, NULL) == 0 &&
+            store_commit(n->s, txn, NULL) == SD_OK) {
+            n->fenced = 0;
+            nlog(LOG_INFO, "caught up with %s: this node's own log is at seq "
+                 "%llu; it may write again", p->endpoint,
+                 (unsigned long long)mine.seq);
+            return;
+        }
+    }
+    mdb_txn_abort(txn);
+}
+
 static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
 {
     Sadasya__Batch *b = m->batch;
@@ -518,6 +545,8 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     }
     p->received += res.added;
     p->rejected += res.rejected;
+    if (n->fenced && !b->more)
+        try_unfence(n, p);
     if (res.added)
         nlog(LOG_INFO, "from %s: %zu entries added (%zu duplicate, %zu rejected)",
              p->endpoint, res.added, res.duplicate, res.rejected);
@@ -906,6 +935,16 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
             return rc;
         }
     refresh_roster_peers(n);
+    MDB_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+        const void *v;
+        size_t vl;
+        n->fenced = store_meta_get(n->s, txn, STORE_META_FENCE, &v, &vl, NULL) == SD_OK;
+        mdb_txn_abort(txn);
+    }
+    if (n->fenced)
+        nlog(LOG_WARN, "restored from a backup: no local writes until this node "
+             "has caught up its own log from a peer");
     nlog(LOG_INFO, "node %s (%s) listening on %s with %d peers", n->id.state,
          n->id.name, cfg->listen ? cfg->listen : "(nothing)", n->npeers);
     *out = n;

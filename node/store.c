@@ -61,6 +61,7 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->rdonly = !!(flags & STORE_RDONLY);
+    s->override_fence = !!(flags & STORE_OVERRIDE_FENCE);
     s->map_max = map_max_from_env();
 
     int rc = mdb_env_create(&s->env);

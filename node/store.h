@@ -31,6 +31,12 @@
 #define STORE_RDONLY 0x1   /* open read-only (an auditor's copy) */
 #define STORE_CREATE 0x2   /* create the directory (mode 0700) if absent */
 #define STORE_SCRATCH 0x4  /* no fsync: a throw-away store (verify's fold) */
+#define STORE_OVERRIDE_FENCE 0x8 /* the operator lets a restored store write */
+
+/* Meta record set in restored copies: this node's own log may be behind
+ * what peers hold, so it must not sign anything until it has caught up
+ * (DESIGN.md §2, fencing). sadasyad clears it. */
+#define STORE_META_FENCE "fence"
 
 #define STORE_KEY_FILE "node.key"
 #define STORE_LOGKEY_BYTES (KEYS_PUBLIC_BYTES + 8)
@@ -42,6 +48,7 @@ typedef struct store {
     MDB_dbi log, personal, heads, members, idx_phone, idx_name, idx_dist,
         counters, roster, evidence, meta;
     int rdonly;
+    int override_fence;
     uint64_t map_max;      /* growth stops here: SADASYA_MAP_MAX_MB, else 1 TiB */
     char dir[4096];
 } store;

@@ -28,6 +28,29 @@ int writer_reload(writer *w, sd_err *err)
     return rc;
 }
 
+int writer_check_fence(store *s, sd_err *err)
+{
+    if (s->override_fence)
+        return SD_OK;
+    MDB_txn *txn;
+    int rc = store_begin(s, 0, &txn, err);
+    if (rc)
+        return rc;
+    const void *v;
+    size_t n;
+    int fenced = store_meta_get(s, txn, STORE_META_FENCE, &v, &n, NULL) == SD_OK;
+    mdb_txn_abort(txn);
+    if (fenced)
+        return sd_errf(err, SD_ECONFLICT,
+                       "%s was restored from a backup: peers may hold newer "
+                       "entries of this chapter, and writing now could issue a "
+                       "membership number twice. Start the node (sadasyad) so "
+                       "it catches up from its peers first, or pass "
+                       "--override-fence if you know no peer holds newer entries",
+                       s->dir);
+    return SD_OK;
+}
+
 int writer_open(writer **out, store *s, sd_err *err)
 {
     *out = NULL;
@@ -49,8 +72,14 @@ int writer_open(writer **out, store *s, sd_err *err)
         free(w);
         return sd_errf(err, SD_EIO, "cannot lock %s: %s", path, strerror(e));
     }
+    int rc = writer_check_fence(s, err);
+    if (rc) {
+        close(w->lock_fd);
+        free(w);
+        return rc;
+    }
     ident id;
-    int rc = ident_load(s, &id, err);
+    rc = ident_load(s, &id, err);
     if (!rc) {
         w->kp = id.kp;
         memcpy(w->state, id.state, sizeof w->state);

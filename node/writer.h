@@ -27,8 +27,13 @@ typedef struct writer {
     store_head head; /* after the last signed entry */
 } writer;
 
-/* Locks the directory (waiting for another local writer to finish), loads
- * the key and reads this node's head. */
+/* SD_ECONFLICT (with the operator's way out) when the store is a restored
+ * copy not yet caught up with its peers, unless opened with
+ * STORE_OVERRIDE_FENCE. */
+int writer_check_fence(store *s, sd_err *err);
+
+/* Locks the directory (waiting for another local writer to finish), checks
+ * the fence, loads the key and reads this node's head. */
 int writer_open(writer **out, store *s, sd_err *err);
 void writer_destroy(writer **w);
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # helper functions are called through check/wait_until
+# test_equivocation.sh — one key, two histories. BR's data dir is copied
+# (cp -a, node stopped) to BR2; a different member is registered on each,
+# so both sign seq 2 of BR's log with different entries. BR2 then runs as a
+# second node with the same key on another port, peering the national (and
+# the national dials it back, as a pull only carries entries towards the
+# dialling side). The national must keep both signed entries as evidence
+# (sync-status "evidence" > 0; verify exits 1 naming "equivocation": the
+# planted fault), so must BR2 once it sees the national's seq 2; the view
+# keeps one member for that seq; the honest nodes go on replicating the
+# other origins (and BR's original line).
+#
+# Known product issue (xcheck): evidence does not travel. A node that only
+# ever sees one of the two entries (JH, and BR itself) never learns of the
+# equivocation.
+#
+#   tests/integration/test_equivocation.sh SADASYA_BINARY BUILD_DIR
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_init equivocation "$@"
+
+N=$T/national
+BR=$T/BR
+BR2=$T/BR2
+JH=$T/JH
+NK=$(init_national "$N" "Bharat Sangh")
+BK=$(init_state "$BR" BR Bihar "$NK")
+JK=$(init_state "$JH" JH Jharkhand "$NK")
+PN=$(free_port)
+PB=$(free_port)
+PB2=$(free_port)
+PJ=$(free_port)
+must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
+    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
+must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
+    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
+
+reg() { # reg DATA NAME PHONE DISTRICT — prints the number
+    must "$S" --data "$1" register --name "$2" --gender male --phone "$3" --district "$4"
+}
+
+# The national also dials where the copy will listen (nothing there yet).
+start_node N "$N" "$PN" --peer "$BK@tcp://127.0.0.1:$PB2"
+start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
+start_node JH "$JH" "$PJ" --peer "tcp://127.0.0.1:$PN"
+reg "$BR" "पहला सदस्य" 9100000001 Patna >/dev/null
+reg "$JH" "झारखंड सदस्य" 9200000001 Ranchi >/dev/null
+check "N, BR and JH converge" wait_converged 15 "$N" "$BR" "$JH"
+
+# Two histories for BR's seq 2.
+stop_node BR >/dev/null
+cp -a "$BR" "$BR2"
+X=$(reg "$BR" "सच्चा सदस्य" 9100000002 Patna)
+Y=$(reg "$BR2" "दूसरा सदस्य" 9100000099 Gaya)
+check "both copies issue the same number at the same seq ($X, $Y)" test "$X" == "$Y"
+check "the two entries differ" \
+    bash -c "! cmp -s <('$S' --data '$BR' --json log --state BR --from 2) <('$S' --data '$BR2' --json log --state BR --from 2)"
+
+restart_node BR
+x_at_n() { [[ $(total "$N") -eq 3 ]]; }
+check "the original's seq 2 reaches the national first" wait_until 10 x_at_n
+
+start_node BR2 "$BR2" "$PB2" --peer "tcp://127.0.0.1:$PN"
+ev_at() { [[ $(evidence "$1") -gt 0 ]]; }
+check "the national stores evidence (sync-status evidence > 0)" wait_until 20 ev_at "$N"
+check "the copy stores evidence too" wait_until 20 ev_at "$BR2"
+note "evidence: N $(evidence "$N"), BR2 $(evidence "$BR2"), BR $(evidence "$BR"), JH $(evidence "$JH")"
+check "the national's log names the equivocation" \
+    grep -q 'equivocation' "$(node_log N)"
+
+# While both hold seq 2 as their head, the copy offers its seq 2 at every
+# pull and the national refuses it: does it ask again at once, forever?
+r0=$(peer_field "$N" ":$PB2" rejected)
+sleep 2
+r1=$(peer_field "$N" ":$PB2" rejected)
+note "the national refused the copy's entries $((r1 - r0)) times in 2 s ($r1 in all)"
+xcheck "the national does not re-pull from the equivocating copy in a tight loop (<= 10 in 2 s)" \
+    test $((r1 - r0)) -le 10
+
+sd "$N" verify
+check "verify on the national exits 1 (planted fault)" test "$RC" -eq 1
+check "verify on the national names \"equivocation\"" grep -qi 'equivocation' "$T/out"
+note "national verify: $(grep -i -m1 'equivocation' "$T/out")"
+sd "$BR2" verify
+check "verify on the copy exits 1 naming \"equivocation\"" \
+    bash -c "[[ $RC -eq 1 ]] && grep -qi equivocation '$T/out'"
+
+sd "$N" --json show "$X"
+check "the national's view keeps the first entry for $X" \
+    bash -c "[[ $RC -eq 0 ]] && grep -q 'सच्चा सदस्य' '$T/out'"
+check "the national holds BR's seq 2 once in its log" \
+    test "$("$S" --data "$N" --json log --state BR | grep -c '"seq":2')" -eq 1
+
+# The honest nodes keep working for other origins, and for BR's original line.
+reg "$JH" "नया झारखंड सदस्य" 9200000002 Dhanbad >/dev/null
+jh_at() { sd "$1" list --state JH; [[ $RC -eq 0 ]] && [[ $(grep -c 'JH-000000' "$T/out") -eq 2 ]]; }
+check "a new JH member reaches the national" wait_until 10 jh_at "$N"
+check "a new JH member reaches BR" wait_until 10 jh_at "$BR"
+check "a new JH member reaches the copy" wait_until 10 jh_at "$BR2"
+B3=$(reg "$BR" "तीसरा सदस्य" 9100000003 Patna)
+b3_at_n() { sd "$N" show "$B3"; [[ $RC -eq 0 ]]; }
+check "BR's next member ($B3) still reaches the national" wait_until 10 b3_at_n
+b3_at_jh() { sd "$JH" show "$B3"; [[ $RC -eq 0 ]]; }
+check "... and JH" wait_until 10 b3_at_jh
+for name in N BR JH BR2; do check "node $name is still running" node_alive "$name"; done
+
+xcheck "evidence reaches JH, which only saw one of the two entries" ev_at "$JH"
+xcheck "evidence reaches BR, which only saw its own entry" ev_at "$BR"
+
+for name in BR2 JH BR N; do check "node $name stops cleanly" stop_node "$name"; done
+verify_all "$BR" "$JH"
+finish
