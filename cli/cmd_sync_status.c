@@ -3,15 +3,27 @@
  * node holds of each origin, and what the running node last learnt of each
  * peer (written by sadasyad into the store's meta as "peer:ENDPOINT").
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "sync.h"
 
-typedef struct peer_rec {
-    Sadasya__PeerStatus *ps;
-} peer_rec;
+/* 1 when a node (sadasyad) holds the data dir's node.lock. */
+static int node_running(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/node.lock", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int running = flock(fd, LOCK_SH | LOCK_NB) != 0;
+    close(fd);
+    return running;
+}
 
 /* Calls fn for each stored peer status. */
 static int each_peer(store *s, MDB_txn *txn,
@@ -56,6 +68,7 @@ typedef struct status_ctx {
     cJSON *arr;
     cli_table *t;
     int full; /* sync-status (1) or peers (0) */
+    int running; /* a stopped node is connected to nothing */
 } status_ctx;
 
 static uint64_t seq_of(Sadasya__Head *const *hs, size_t n, const uint8_t *origin)
@@ -85,13 +98,14 @@ static void one_peer(const Sadasya__PeerStatus *ps, void *ctx)
     ago(ps->last_contact_ms, last);
     if (ps->key.len == 32)
         cli_hex32(ps->key.data, key);
-    const char *state = ps->state[0] ? ps->state : "IN";
+    const char *state = ps->state[0] ? ps->state : "?";
+    int connected = x->running && ps->connected;
     if (x->arr) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "endpoint", ps->endpoint);
         cJSON_AddStringToObject(o, "state", state);
         cJSON_AddStringToObject(o, "key", key);
-        cJSON_AddBoolToObject(o, "connected", ps->connected);
+        cJSON_AddBoolToObject(o, "connected", connected);
         cJSON_AddNumberToObject(o, "last_contact_ms", (double)ps->last_contact_ms);
         if (x->full) {
             cJSON_AddNumberToObject(o, "behind", (double)behind);
@@ -119,11 +133,11 @@ static void one_peer(const Sadasya__PeerStatus *ps, void *ctx)
         snprintf(r, sizeof r, "%llu", (unsigned long long)ps->rejected);
         snprintf(bad, sizeof bad, "%llu", (unsigned long long)ps->bad_messages);
         snprintf(hs, sizeof hs, "%llu", (unsigned long long)ps->handshake_failures);
-        const char *cells[] = { ps->endpoint, state, ps->connected ? "yes" : "no",
+        const char *cells[] = { ps->endpoint, state, connected ? "yes" : "no",
                                 last, b, a, r, bad, hs, ps->last_error };
         cli_table_add(x->t, cells);
     } else {
-        const char *cells[] = { ps->endpoint, state, ps->connected ? "yes" : "no",
+        const char *cells[] = { ps->endpoint, state, connected ? "yes" : "no",
                                 last, key };
         cli_table_add(x->t, cells);
     }
@@ -137,7 +151,7 @@ static int run(cli *c, int full)
     sd_err err;
     sd_err_clear(&err);
     MDB_txn *txn;
-    status_ctx x = { c, NULL, 0, NULL, NULL, full };
+    status_ctx x = { c, NULL, 0, NULL, NULL, full, node_running(c->data_dir) };
     cJSON *origins = NULL;
     size_t nevidence = 0;
     int rc = store_begin(s, 0, &txn, &err);
@@ -207,9 +221,12 @@ static int run(cli *c, int full)
             cJSON_AddItemToObject(j, "origins", origins);
         if (full)
             cJSON_AddNumberToObject(j, "evidence", (double)nevidence);
+        cJSON_AddBoolToObject(j, "node_running", x.running);
         cJSON_AddItemToObject(j, "peers", x.arr);
         cli_json_print(j);
     } else {
+        if (!x.running)
+            puts("node: not running (peer states as it last saw them)");
         cli_table_print(x.t, stdout);
         cli_table_destroy(&x.t);
     }

@@ -423,3 +423,81 @@ int apply_batch(store *s, entry_signed *items, size_t n,
     view_batch_destroy(&vb);
     return rc;
 }
+
+/* The evidence key of an entry: origin ‖ seq ‖ hash. */
+static int evidence_key(const entry_signed *es, uint8_t key[STORE_LOGKEY_BYTES + 32],
+                        uint8_t origin[32], uint64_t *seq)
+{
+    if (entry_peek(es->entry, es->entry_len, origin, seq, NULL))
+        return -1;
+    store_logkey(key, origin, *seq);
+    entry_hash(es->entry, es->entry_len, es->sig, key + STORE_LOGKEY_BYTES);
+    return 0;
+}
+
+static int evidence_put(store *s, MDB_txn *txn, const uint8_t *key,
+                        const uint8_t *sig, const uint8_t *entry, size_t len,
+                        sd_err *err)
+{
+    MDB_val k = { STORE_LOGKEY_BYTES + 32, (void *)key }, v;
+    if (mdb_get(txn, s->evidence, &k, &v) == 0)
+        return 0;
+    v.mv_size = ENTRY_SIG_BYTES + len;
+    int rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE);
+    if (rc)
+        return store_mdb_err(rc, "writing evidence", err);
+    memcpy(v.mv_data, sig, ENTRY_SIG_BYTES);
+    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, entry, len);
+    return 1;
+}
+
+int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
+                   size_t n, sd_err *err)
+{
+    uint8_t key[STORE_LOGKEY_BYTES + 32], origin[32];
+    uint64_t seq;
+    if (evidence_key(es, key, origin, &seq) ||
+        !entry_verify_sig(origin, es->entry, es->entry_len, es->sig))
+        return 0;
+    MDB_txn *txn;
+    int rc = store_begin(s, 1, &txn, err);
+    if (rc)
+        return rc;
+    int conflict = 0, stored = 0;
+    /* Against the entry we hold for that seq... */
+    const uint8_t *sig, *bytes;
+    size_t len;
+    if (store_log_get(s, txn, origin, seq, &sig, &bytes, &len, NULL) == SD_OK) {
+        uint8_t h[ENTRY_HASH_BYTES], mine[STORE_LOGKEY_BYTES + 32];
+        entry_hash(bytes, len, sig, h);
+        if (memcmp(h, key + STORE_LOGKEY_BYTES, 32)) {
+            conflict = 1;
+            memcpy(mine, key, STORE_LOGKEY_BYTES);
+            memcpy(mine + STORE_LOGKEY_BYTES, h, 32);
+            rc = evidence_put(s, txn, mine, sig, bytes, len, err);
+        }
+    }
+    /* ...or against another validly signed one carried alongside. */
+    for (size_t i = 0; !conflict && i < n && rc >= 0; i++) {
+        uint8_t k2[STORE_LOGKEY_BYTES + 32], o2[32];
+        uint64_t s2;
+        if (evidence_key(&others[i], k2, o2, &s2) || memcmp(o2, origin, 32) ||
+            s2 != seq || !memcmp(k2, key, sizeof key))
+            continue;
+        if (entry_verify_sig(o2, others[i].entry, others[i].entry_len, others[i].sig))
+            conflict = 1;
+    }
+    if (conflict && rc >= 0) {
+        int r = evidence_put(s, txn, key, es->sig, es->entry, es->entry_len, err);
+        if (r < 0)
+            rc = r;
+        else
+            stored = r;
+    }
+    if (rc < 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    rc = store_commit(s, txn, err);
+    return rc ? rc : stored;
+}

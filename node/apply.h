@@ -70,4 +70,12 @@ typedef struct apply_opts {
 int apply_batch(store *s, entry_signed *items, size_t n,
                 const apply_opts *opts, apply_result *res, sd_err *err);
 
+/* Keeps a signed entry learnt as evidence from a peer: stored when its
+ * signature verifies and it conflicts with the entry this node holds for
+ * that (origin, seq), or with another such entry in others (n of them).
+ * Returns 1 when new evidence was stored, 0 when it was not evidence or
+ * already held, or a negative SD code on a store failure. */
+int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
+                   size_t n, sd_err *err);
+
 #endif

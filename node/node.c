@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,11 @@
 #include "sync.h"
 
 #define NODE_MAX_PARKED 1024
+#define NODE_MAX_LINKS (2 * NODE_MAX_PEERS) /* dialled and inbound */
+#define NODE_INBOUND_IDLE_MS 90000 /* an inbound link silent this long is dropped */
+#define NODE_REFUSAL_BACKOFF_MIN_MS 1000
+#define NODE_REFUSAL_BACKOFF_MAX_MS 60000
+#define NODE_LOCK_FILE "node.lock"
 #define NODE_PULL_GRACE_MS 10000   /* a pull unanswered this long past its wait is resent */
 #define NODE_STATUS_MS 1000        /* peer status written to the store at most this often */
 #define NODE_ROSTER_MS 3000        /* roster endpoints re-read this often */
@@ -31,7 +38,16 @@
 #define NODE_RETRY_MIN_MS 500      /* first reconnect after a failed handshake */
 #define NODE_RETRY_MAX_MS 30000
 
+/* A link to another node: one we dialled (our DEALER to its ROUTER), or
+ * one that dialled us (inbound: its DEALER to our ROUTER, reached through
+ * its routing id). Both ways, each side pulls from the other, so a chapter
+ * that can only dial out (no public address) still gets its entries out. */
 typedef struct peer {
+    int inbound;
+    uint8_t rid[256];          /* inbound: ROUTER routing id */
+    size_t rid_len;
+    int64_t last_heard;        /* inbound: dropped when silent too long */
+    int drop;                  /* inbound: to be dropped at the next tick */
     char endpoint[256];
     uint8_t key[32], xkey[32];
     char state[STORE_STATE_BYTES];
@@ -49,10 +65,20 @@ typedef struct peer {
     /* libzmq does not reconnect after a failed handshake (the peer may not
      * know our key yet: its roster arrives later), so we do, backing off. */
     int64_t retry_at, backoff_ms;
+    /* After a batch that only brought refusals, pull again later, not at
+     * once: the peer would send the same refused entries straight back. */
+    int64_t next_pull_at, pull_backoff_ms;
 } peer;
 
-typedef struct parked {
+/* Where the answer to a pull goes: a DEALER, or the ROUTER and a routing id. */
+typedef struct target {
+    void *sock;
     zmq_msg_t who;
+    int routed;
+} target;
+
+typedef struct parked {
+    target to;
     Sadasya__SyncMsg *msg;     /* owns the pull */
     int64_t deadline;
 } parked;
@@ -63,8 +89,9 @@ struct node {
     ident id;
     uint8_t xpk[32], xsk[32];
     void *ctx, *router, *zap, *nudge;
-    peer peers[NODE_MAX_PEERS];
+    peer peers[NODE_MAX_LINKS];
     int npeers;
+    int lock_fd;
     parked park[NODE_MAX_PARKED];
     int nparked;
     uint64_t next_id;
@@ -72,6 +99,13 @@ struct node {
     uint64_t bad_in, served;
     int fenced; /* restored from a backup, not yet caught up (backup.h) */
 };
+
+static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m);
+static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
+                      size_t nafter, uint32_t wait_ms);
+static peer *find_inbound(node *n, const zmq_msg_t *rid);
+static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user);
+static void drop_inbound(node *n, int i);
 
 /* --- logging and time --------------------------------------------------- */
 
@@ -146,7 +180,32 @@ static int send_owned(void *sock, uint8_t *buf, size_t len, int flags)
     return 0;
 }
 
-static void reply_error(node *n, zmq_msg_t *who, uint64_t id, const char *why)
+/* Sends buf (taking ownership) to a target. */
+static int target_send(target *t, uint8_t *buf, size_t len)
+{
+    if (t->routed) {
+        zmq_msg_t w;
+        zmq_msg_init(&w);
+        zmq_msg_copy(&w, &t->who);
+        if (zmq_msg_send(&w, t->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&w);
+            free(buf);
+            return -1;
+        }
+    }
+    return send_owned(t->sock, buf, len, 0);
+}
+
+static void target_init(target *t, void *sock, zmq_msg_t *who)
+{
+    t->sock = sock;
+    t->routed = who != NULL;
+    zmq_msg_init(&t->who);
+    if (who)
+        zmq_msg_copy(&t->who, who);
+}
+
+static void reply_error(target *t, uint64_t id, const char *why)
 {
     Sadasya__SyncError e = SADASYA__SYNC_ERROR__INIT;
     e.id = id;
@@ -158,43 +217,27 @@ static void reply_error(node *n, zmq_msg_t *who, uint64_t id, const char *why)
     size_t len;
     if (sync_encode(&m, &buf, &len, NULL))
         return;
-    zmq_msg_t w;
-    zmq_msg_init(&w);
-    zmq_msg_copy(&w, who);
-    if (zmq_msg_send(&w, n->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&w);
-        free(buf);
-        return;
-    }
-    send_owned(n->router, buf, len, 0);
+    target_send(t, buf, len);
 }
 
 /* --- serving pulls ------------------------------------------------------ */
 
 /* Answers a pull now. Returns the entries sent, or -1 on failure. */
-static long answer(node *n, zmq_msg_t *who, const Sadasya__Pull *p, int force)
+static long answer(node *n, target *t, const Sadasya__Pull *p, int force)
 {
     sd_err err;
     uint8_t *buf;
     size_t len, nent;
     if (sync_answer(n->s, p, &buf, &len, &nent, &err)) {
         nlog(LOG_ERROR, "answering a pull: %s", err.msg);
-        reply_error(n, who, p->id, "node failed to read its store");
+        reply_error(t, p->id, "node failed to read its store");
         return -1;
     }
     if (!nent && !force) {
         free(buf);
         return 0;
     }
-    zmq_msg_t w;
-    zmq_msg_init(&w);
-    zmq_msg_copy(&w, who);
-    if (zmq_msg_send(&w, n->router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&w);
-        free(buf);
-        return -1;
-    }
-    if (send_owned(n->router, buf, len, 0))
+    if (target_send(t, buf, len))
         return -1;
     n->served += nent;
     return (long)nent;
@@ -202,7 +245,7 @@ static long answer(node *n, zmq_msg_t *who, const Sadasya__Pull *p, int force)
 
 static void park_drop(node *n, int i)
 {
-    zmq_msg_close(&n->park[i].who);
+    zmq_msg_close(&n->park[i].to.who);
     sadasya__sync_msg__free_unpacked(n->park[i].msg, NULL);
     n->park[i] = n->park[--n->nparked];
 }
@@ -211,7 +254,7 @@ static void park_drop(node *n, int i)
 static void wake_parked(node *n)
 {
     for (int i = 0; i < n->nparked;) {
-        long sent = answer(n, &n->park[i].who, n->park[i].msg->pull, 0);
+        long sent = answer(n, &n->park[i].to, n->park[i].msg->pull, 0);
         if (sent != 0)
             park_drop(n, i);
         else
@@ -223,12 +266,87 @@ static void expire_parked(node *n, int64_t now)
 {
     for (int i = 0; i < n->nparked;) {
         if (now >= n->park[i].deadline) {
-            answer(n, &n->park[i].who, n->park[i].msg->pull, 1);
+            answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
             park_drop(n, i);
         } else {
             i++;
         }
     }
+}
+
+/* The state of a ZAP User-Id (the client's key in hex), for log lines. */
+static const char *user_label(node *n, const char *user)
+{
+    static char label[STORE_STATE_BYTES + 8];
+    uint8_t key[32];
+    char st[STORE_STATE_BYTES];
+    int flag;
+    MDB_txn *txn;
+    snprintf(label, sizeof label, "?");
+    if (!user || strlen(user) != 64 ||
+        sodium_hex2bin(key, sizeof key, user, 64, NULL, NULL, NULL))
+        return label;
+    if (!memcmp(key, n->id.national_key, 32))
+        snprintf(label, sizeof label, "%s", ROSTER_NATIONAL_STATE);
+    else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+        if (roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK)
+            snprintf(label, sizeof label, "%s", st);
+        mdb_txn_abort(txn);
+    }
+    return label;
+}
+
+/* A decoded message from a link (NULL: an inbound node we do not pull
+ * from; label names it). Takes ownership of m. */
+static void on_message(node *n, target *t, peer *p, const char *label,
+                       Sadasya__SyncMsg *m)
+{
+    const char *from = p ? p->endpoint : label;
+    if (p) {
+        p->last_heard = mono_ms();
+        p->last_contact = wall_ms();
+    }
+    switch (m->msg_case) {
+    case SADASYA__SYNC_MSG__MSG_PULL: {
+        long sent = answer(n, t, m->pull, m->pull->wait_ms == 0);
+        if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
+            parked *pk = &n->park[n->nparked++];
+            target_init(&pk->to, t->sock, t->routed ? &t->who : NULL);
+            pk->msg = m;
+            uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
+            pk->deadline = mono_ms() + w;
+            return;
+        }
+        if (sent == 0)
+            answer(n, t, m->pull, 1);
+        break;
+    }
+    case SADASYA__SYNC_MSG__MSG_BATCH:
+        if (p) {
+            on_batch(n, p, m);
+        } else {
+            n->bad_in++;
+            nlog(LOG_WARN, "bad message from %s: unexpected batch (no pull asked "
+                 "for it)", from);
+            reply_error(t, m->batch->id, "a batch no pull asked for");
+        }
+        break;
+    case SADASYA__SYNC_MSG__MSG_ERROR:
+        nlog(LOG_WARN, "%s refused our pull: %s", from, m->error->reason);
+        if (p) {
+            snprintf(p->last_error, sizeof p->last_error, "%s", m->error->reason);
+            p->inflight = 0;
+            p->dirty = 1;
+        }
+        break;
+    default:
+        if (p) {
+            p->bad++;
+            p->dirty = 1;
+        }
+        break;
+    }
+    sadasya__sync_msg__free_unpacked(m, NULL);
 }
 
 static void on_router(node *n)
@@ -262,42 +380,35 @@ static void on_router(node *n)
     const char *user = zmq_msg_gets(&body, "User-Id");
     sd_err err;
     Sadasya__SyncMsg *m = NULL;
+    target t;
+    target_init(&t, n->router, &who);
     if (extra)
         sd_errf(&err, SD_EINVAL, "request of several frames");
     if (extra || sync_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, &err)) {
         n->bad_in++;
-        nlog(LOG_WARN, "bad message from %s: %s", user ? user : "?", err.msg);
-        reply_error(n, &who, 0, err.msg);
-    } else if (m->msg_case != SADASYA__SYNC_MSG__MSG_PULL) {
-        n->bad_in++;
-        nlog(LOG_WARN, "unexpected %s from %s",
-             m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH ? "batch" : "message",
-             user ? user : "?");
-        reply_error(n, &who, 0, "only pulls are served here");
-    } else {
-        long sent = answer(n, &who, m->pull, m->pull->wait_ms == 0);
-        if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
-            parked *pk = &n->park[n->nparked++];
-            zmq_msg_init(&pk->who);
-            zmq_msg_copy(&pk->who, &who);
-            pk->msg = m;
-            uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
-            pk->deadline = mono_ms() + w;
-            m = NULL;
-        } else if (sent == 0) {
-            answer(n, &who, m->pull, 1);
+        nlog(LOG_WARN, "bad message from %s: %s", user_label(n, user), err.msg);
+        reply_error(&t, 0, err.msg);
+        peer *in = find_inbound(n, &who);
+        if (in) {
+            in->bad++;
+            in->dirty = 1;
         }
+    } else {
+        peer *in = inbound_link(n, &who, user);
+        on_message(n, &t, in, user_label(n, user), m);
+        m = NULL;
     }
-    if (m)
-        sadasya__sync_msg__free_unpacked(m, NULL);
+    zmq_msg_close(&t.who);
     zmq_msg_close(&who);
     zmq_msg_close(&body);
 }
 
 /* --- ZAP: only roster keys connect -------------------------------------- */
 
-/* The state of an allowed X25519 client key, or NULL. */
-static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8])
+/* The state of an allowed X25519 client key, or NULL; its Ed25519 key
+ * goes to ed. */
+static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8],
+                               uint8_t ed[32])
 {
     MDB_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
@@ -305,8 +416,10 @@ static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8])
     const char *who = NULL;
     uint8_t x[32];
     if (crypto_sign_ed25519_pk_to_curve25519(x, n->id.national_key) == 0 &&
-        !memcmp(x, xkey, 32))
+        !memcmp(x, xkey, 32)) {
         who = strcpy(out, "IN");
+        memcpy(ed, n->id.national_key, 32);
+    }
     MDB_cursor *c;
     if (!who && mdb_cursor_open(txn, n->s->roster, &c) == 0) {
         MDB_val k = { 1, "k" }, v;
@@ -321,6 +434,7 @@ static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8])
                 !memcmp(x, xkey, 32)) {
                 memcpy(out, v.mv_data, STORE_STATE_BYTES);
                 out[STORE_STATE_BYTES - 1] = '\0';
+                memcpy(ed, (uint8_t *)k.mv_data + 1, 32);
                 who = out;
             }
         }
@@ -347,7 +461,8 @@ static void on_zap(node *n)
     }
     /* version, request id, domain, address, identity, mechanism, key */
     const char *status = "400", *text = "not in the roster";
-    char who[8] = "";
+    char who[8] = "", user[65] = "";
+    uint8_t ed[32];
     char addr[64] = "?";
     if (nf >= 4) {
         size_t al = zmq_msg_size(&f[3]);
@@ -358,9 +473,10 @@ static void on_zap(node *n)
     }
     if (nf == 7 && zmq_msg_size(&f[5]) == 5 &&
         !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) && zmq_msg_size(&f[6]) == 32) {
-        if (zap_allowed(n, zmq_msg_data(&f[6]), who)) {
+        if (zap_allowed(n, zmq_msg_data(&f[6]), who, ed)) {
             status = "200";
             text = "OK";
+            sodium_bin2hex(user, sizeof user, ed, 32); /* the User-Id */
         }
     } else {
         text = "CURVE required";
@@ -374,7 +490,7 @@ static void on_zap(node *n)
         zmq_send(n->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
         zmq_send(n->zap, status, 3, ZMQ_SNDMORE);
         zmq_send(n->zap, text, strlen(text), ZMQ_SNDMORE);
-        zmq_send(n->zap, who, strlen(who), ZMQ_SNDMORE);
+        zmq_send(n->zap, user, strlen(user), ZMQ_SNDMORE);
         zmq_send(n->zap, "", 0, 0);
     }
     for (int i = 0; i < nf; i++)
@@ -404,7 +520,16 @@ static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
         nlog(LOG_ERROR, "building a pull: %s", err.msg);
         return;
     }
-    if (send_owned(p->dealer, buf, len, 0)) {
+    target t;
+    target_init(&t, p->inbound ? n->router : p->dealer, NULL);
+    if (p->inbound) {
+        t.routed = 1;
+        zmq_msg_init_size(&t.who, p->rid_len);
+        memcpy(zmq_msg_data(&t.who), p->rid, p->rid_len);
+    }
+    int rc = target_send(&t, buf, len);
+    zmq_msg_close(&t.who);
+    if (rc) {
         nlog(LOG_DEBUG, "pull to %s not sent (not connected)", p->endpoint);
         return;
     }
@@ -545,6 +670,19 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     }
     p->received += res.added;
     p->rejected += res.rejected;
+    if (!res.added && res.rejected) {
+        /* Nothing but refusals: the peer would send them straight back. */
+        p->pull_backoff_ms = p->pull_backoff_ms ? p->pull_backoff_ms * 2
+                                                : NODE_REFUSAL_BACKOFF_MIN_MS;
+        if (p->pull_backoff_ms > NODE_REFUSAL_BACKOFF_MAX_MS)
+            p->pull_backoff_ms = NODE_REFUSAL_BACKOFF_MAX_MS;
+        p->next_pull_at = mono_ms() + p->pull_backoff_ms;
+        nlog(LOG_INFO, "from %s: only refusals; next pull in %lld ms",
+             p->endpoint, (long long)p->pull_backoff_ms);
+    } else if (res.added) {
+        p->pull_backoff_ms = 0;
+        p->next_pull_at = 0;
+    }
     if (n->fenced && !b->more)
         try_unfence(n, p);
     if (res.added)
@@ -552,10 +690,8 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
              p->endpoint, res.added, res.duplicate, res.rejected);
     if (res.added)
         wake_parked(n);
-    if (!pipelined || res.rejected) {
-        if (!p->inflight)
-            send_pull(n, p, NULL, 0, b->more ? 0 : NODE_LONGPOLL_MS);
-    }
+    if ((!pipelined || res.rejected) && !p->inflight && !p->next_pull_at)
+        send_pull(n, p, NULL, 0, b->more ? 0 : NODE_LONGPOLL_MS);
 }
 
 static void on_dealer(node *n, peer *p)
@@ -574,16 +710,11 @@ static void on_dealer(node *n, peer *p)
         snprintf(p->last_error, sizeof p->last_error, "%s", err.msg);
         nlog(LOG_WARN, "bad message from %s: %s", p->endpoint, err.msg);
         p->inflight = 0;
-    } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH) {
-        on_batch(n, p, m);
-    } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_ERROR) {
-        nlog(LOG_WARN, "%s refused our pull: %s", p->endpoint, m->error->reason);
-        snprintf(p->last_error, sizeof p->last_error, "%s", m->error->reason);
-        p->inflight = 0;
-        p->dirty = 1;
     } else {
-        p->bad++;
-        p->dirty = 1;
+        target t;
+        target_init(&t, p->dealer, NULL);
+        on_message(n, &t, p, p->endpoint, m);
+        m = NULL;
     }
     while (zmq_msg_more(&body)) { /* stray frames */
         zmq_msg_close(&body);
@@ -642,12 +773,18 @@ static void on_monitor(node *n, peer *p)
         nlog(LOG_INFO, "secure session with %s (%s)", p->endpoint,
              p->state[0] ? p->state : "national");
         p->inflight = 0;
+        /* One link per node is enough: if it had dialled us, stop pulling
+         * over that one. */
+        for (int i = 0; i < n->npeers; i++)
+            if (n->peers[i].inbound && !memcmp(n->peers[i].key, p->key, 32))
+                n->peers[i].drop = 1; /* dropped by the loop, not here */
         send_pull(n, p, NULL, 0, 0);
         break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         p->hs_fail++;
+        p->connected = 0; /* the disconnect that follows is the same failure */
         p->dirty = 1;
         snprintf(p->last_error, sizeof p->last_error,
                  "CURVE handshake failed%s",
@@ -790,8 +927,18 @@ static int config_peer(node *n, const char *spec, sd_err *err)
         hex[64] = '\0';
         if (keys_parse_public(hex, key, err))
             return SD_EINVAL;
+        int flag;
+        MDB_txn *txn;
+        if (!memcmp(key, n->id.national_key, 32))
+            snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
+        else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+            if (roster_key_state(n->s, txn, key, state, &flag, NULL))
+                snprintf(state, sizeof state, "?");
+            mdb_txn_abort(txn);
+        }
     } else {
         memcpy(key, n->id.national_key, 32);
+        snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
         MDB_txn *txn;
         if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
             MDB_cursor *c;
@@ -819,6 +966,74 @@ static int config_peer(node *n, const char *spec, sd_err *err)
         }
     }
     return add_peer(n, ep, key, state, 0, err);
+}
+
+/* --- links that dialled us ------------------------------------------------ */
+
+static peer *find_inbound(node *n, const zmq_msg_t *rid)
+{
+    size_t len = zmq_msg_size((zmq_msg_t *)rid);
+    const void *data = zmq_msg_data((zmq_msg_t *)rid);
+    for (int i = 0; i < n->npeers; i++)
+        if (n->peers[i].inbound && n->peers[i].rid_len == len &&
+            !memcmp(n->peers[i].rid, data, len))
+            return &n->peers[i];
+    return NULL;
+}
+
+static void drop_inbound(node *n, int i)
+{
+    peer *p = &n->peers[i];
+    nlog(LOG_INFO, "%s went quiet; no longer pulling from it", p->endpoint);
+    peer_clear_heads(p);
+    free(p->held);
+    n->peers[i] = n->peers[--n->npeers];
+}
+
+/* The inbound link for a node that sent us a message, made on first
+ * contact so that we pull from it too; NULL when we already pull from
+ * that key over a link we dialled, or when it is not a node's key. */
+static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user)
+{
+    peer *p = find_inbound(n, rid);
+    if (p)
+        return p;
+    uint8_t key[32];
+    if (!user || strlen(user) != 64 ||
+        sodium_hex2bin(key, sizeof key, user, 64, NULL, NULL, NULL))
+        return NULL;
+    for (int i = 0; i < n->npeers; i++)
+        if (!n->peers[i].inbound && n->peers[i].handshaken &&
+            !memcmp(n->peers[i].key, key, 32))
+            return NULL;
+    size_t len = zmq_msg_size((zmq_msg_t *)rid);
+    if (n->npeers == NODE_MAX_LINKS || len > sizeof p->rid)
+        return NULL;
+    p = &n->peers[n->npeers++];
+    memset(p, 0, sizeof *p);
+    p->inbound = 1;
+    memcpy(p->rid, zmq_msg_data((zmq_msg_t *)rid), len);
+    p->rid_len = len;
+    memcpy(p->key, key, 32);
+    p->handshaken = p->connected = 1;
+    p->last_heard = mono_ms();
+    p->dirty = 1;
+    char st[STORE_STATE_BYTES] = "";
+    int flag;
+    MDB_txn *txn;
+    if (!memcmp(key, n->id.national_key, 32))
+        snprintf(st, sizeof st, "%s", ROSTER_NATIONAL_STATE);
+    else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+        roster_key_state(n->s, txn, key, st, &flag, NULL);
+        mdb_txn_abort(txn);
+    }
+    snprintf(p->state, sizeof p->state, "%s", st);
+    snprintf(p->endpoint, sizeof p->endpoint, "inbound:%s:%.16s",
+             st[0] ? st : "?", user);
+    nlog(LOG_INFO, "%s dialled in: pulling from it over its connection",
+         p->endpoint);
+    send_pull(n, p, NULL, 0, 0);
+    return p;
 }
 
 /* --- status for sync-status and peers ----------------------------------- */
@@ -877,6 +1092,18 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     n->cfg = *cfg;
     log_level_ = cfg->log_level;
+    n->lock_fd = -1;
+    char lp[4200];
+    snprintf(lp, sizeof lp, "%s/%s", cfg->data_dir, NODE_LOCK_FILE);
+    n->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (n->lock_fd < 0 || flock(n->lock_fd, LOCK_EX | LOCK_NB)) {
+        int e = errno;
+        node_destroy(&n);
+        return e == EWOULDBLOCK
+                   ? sd_errf(err, SD_ECONFLICT, "another sadasyad runs on %s",
+                             cfg->data_dir)
+                   : sd_errf(err, SD_EIO, "cannot lock %s: %s", lp, strerror(e));
+    }
     int rc = store_open(&n->s, cfg->data_dir, 0, err);
     if (!rc)
         rc = ident_load(n->s, &n->id, err);
@@ -954,7 +1181,7 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
 int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
 {
     (void)err;
-    zmq_pollitem_t items[3 + 2 * NODE_MAX_PEERS];
+    zmq_pollitem_t items[3 + 2 * NODE_MAX_LINKS];
     while (!*stop) {
         int ni = 0;
         items[ni++] = (zmq_pollitem_t){ n->zap, 0, ZMQ_POLLIN, 0 };
@@ -964,8 +1191,12 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
             base_router = ni;
             items[ni++] = (zmq_pollitem_t){ n->router, 0, ZMQ_POLLIN, 0 };
         }
-        int base_peers = ni, np = n->npeers;
-        for (int i = 0; i < np; i++) {
+        int base_peers = ni, np = 0;
+        peer *polled[NODE_MAX_LINKS];
+        for (int i = 0; i < n->npeers; i++) {
+            if (n->peers[i].inbound)
+                continue;
+            polled[np++] = &n->peers[i];
             items[ni++] = (zmq_pollitem_t){ n->peers[i].dealer, 0, ZMQ_POLLIN, 0 };
             items[ni++] = (zmq_pollitem_t){ n->peers[i].mon, 0, ZMQ_POLLIN, 0 };
         }
@@ -1000,19 +1231,30 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
                     break;
                 on_router(n);
             }
+        /* Inbound links may come and go while handling these: the
+         * dialled peers' slots stay put (they are never dropped). */
         for (int i = 0; i < np; i++) {
             if (items[base_peers + 2 * i + 1].revents & ZMQ_POLLIN)
-                on_monitor(n, &n->peers[i]);
+                on_monitor(n, polled[i]);
             if (items[base_peers + 2 * i].revents & ZMQ_POLLIN)
-                on_dealer(n, &n->peers[i]);
+                on_dealer(n, polled[i]);
         }
         now = mono_ms();
         expire_parked(n, now);
         for (int i = 0; i < n->npeers; i++) {
             peer *p = &n->peers[i];
-            retry_connect(p, now);
-            if (p->handshaken && (!p->inflight ||
-                                  now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
+            if (p->inbound && (p->drop || now - p->last_heard > NODE_INBOUND_IDLE_MS ||
+                               (p->inflight && now - p->sent_ms >
+                                                   p->wait_ms + NODE_PULL_GRACE_MS))) {
+                drop_inbound(n, i--);
+                continue;
+            }
+            if (!p->inbound)
+                retry_connect(p, now);
+            if (p->next_pull_at && now >= p->next_pull_at)
+                p->next_pull_at = 0;
+            if (p->handshaken && !p->next_pull_at &&
+                (!p->inflight || now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
                 send_pull(n, p, NULL, 0, NODE_LONGPOLL_MS);
         }
         if (now >= n->next_status) {
@@ -1042,9 +1284,11 @@ void node_destroy(node **np)
     while (n->nparked)
         park_drop(n, 0);
     for (int i = 0; i < n->npeers; i++) {
-        zmq_socket_monitor(n->peers[i].dealer, NULL, 0);
-        zmq_close(n->peers[i].mon);
-        zmq_close(n->peers[i].dealer);
+        if (!n->peers[i].inbound) {
+            zmq_socket_monitor(n->peers[i].dealer, NULL, 0);
+            zmq_close(n->peers[i].mon);
+            zmq_close(n->peers[i].dealer);
+        }
         peer_clear_heads(&n->peers[i]);
         free(n->peers[i].held);
     }
@@ -1063,6 +1307,8 @@ void node_destroy(node **np)
     sodium_memzero(&n->id, sizeof n->id);
     sodium_memzero(n->xsk, sizeof n->xsk);
     store_destroy(&n->s);
+    if (n->lock_fd >= 0)
+        close(n->lock_fd); /* releases the lock: the node is not running */
     free(n);
     *np = NULL;
 }

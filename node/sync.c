@@ -40,6 +40,13 @@ int sync_decode(const uint8_t *buf, size_t len, Sadasya__SyncMsg **out,
         for (size_t i = 0; !why && i < b->n_heads; i++)
             if (!head_ok(b->heads[i]))
                 why = "batch with a malformed head";
+        if (b->n_evidence > SYNC_MAX_EVIDENCE)
+            why = "batch with too much evidence";
+        for (size_t i = 0; !why && i < b->n_evidence; i++)
+            if (!b->evidence[i] || b->evidence[i]->sig.len != ENTRY_SIG_BYTES ||
+                b->evidence[i]->entry.len == 0 ||
+                b->evidence[i]->entry.len > ENTRY_MAX_BYTES)
+                why = "batch with malformed evidence";
         for (size_t i = 0; !why && i < b->n_entries; i++) {
             const Sadasya__Carried *c = b->entries[i];
             if (!c || !c->signed_ || c->signed_->sig.len != ENTRY_SIG_BYTES ||
@@ -337,7 +344,31 @@ int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
         }
         for (size_t i = 0; i < l.n; i++)
             items[i] = &l.store_[i];
+        /* Evidence of equivocation travels with every answer (it is rare
+         * and small), so that every node learns of it. */
+        Sadasya__SignedEntry ev[SYNC_MAX_EVIDENCE], *evp[SYNC_MAX_EVIDENCE];
+        size_t nev = 0;
+        MDB_cursor *ec;
+        if (mdb_cursor_open(txn, s->evidence, &ec) == 0) {
+            MDB_val k, v;
+            for (int r = mdb_cursor_get(ec, &k, &v, MDB_FIRST);
+                 r == 0 && nev < SYNC_MAX_EVIDENCE;
+                 r = mdb_cursor_get(ec, &k, &v, MDB_NEXT)) {
+                if (v.mv_size <= ENTRY_SIG_BYTES)
+                    continue;
+                sadasya__signed_entry__init(&ev[nev]);
+                ev[nev].sig.data = v.mv_data;
+                ev[nev].sig.len = ENTRY_SIG_BYTES;
+                ev[nev].entry.data = (uint8_t *)v.mv_data + ENTRY_SIG_BYTES;
+                ev[nev].entry.len = v.mv_size - ENTRY_SIG_BYTES;
+                evp[nev] = &ev[nev];
+                nev++;
+            }
+            mdb_cursor_close(ec);
+        }
         Sadasya__Batch b = SADASYA__BATCH__INIT;
+        b.evidence = evp;
+        b.n_evidence = nev;
         b.id = pull->id;
         b.entries = items;
         b.n_entries = l.n;
@@ -366,6 +397,23 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
                  sd_err *err)
 {
     memset(res, 0, sizeof *res);
+    if (b->n_evidence) {
+        entry_signed ev[SYNC_MAX_EVIDENCE];
+        size_t nev = 0;
+        for (size_t i = 0; i < b->n_evidence && nev < SYNC_MAX_EVIDENCE; i++) {
+            memset(&ev[nev], 0, sizeof ev[nev]);
+            ev[nev].entry = b->evidence[i]->entry.data;
+            ev[nev].entry_len = b->evidence[i]->entry.len;
+            memcpy(ev[nev].sig, b->evidence[i]->sig.data, ENTRY_SIG_BYTES);
+            nev++;
+        }
+        for (size_t i = 0; i < nev; i++) {
+            int r = apply_evidence(s, &ev[i], ev, nev, err);
+            if (r < 0)
+                return r;
+            res->evidence += (size_t)r;
+        }
+    }
     if (!b->n_entries)
         return SD_OK;
     entry_signed *items = calloc(b->n_entries, sizeof *items);
@@ -403,8 +451,10 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
     if (opts)
         o = *opts;
     o.flags |= APPLY_RUNSIG;
+    size_t learnt = res->evidence;
     int rc = n ? apply_batch(s, items, n, &o, res, err) : SD_OK;
     res->rejected += held;
+    res->evidence += learnt;
     free(items);
     return rc;
 }

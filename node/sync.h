@@ -19,6 +19,7 @@
 #define SYNC_BATCH_ENTRIES 4096          /* default entries per Batch */
 #define SYNC_BATCH_BYTES (8u << 20)      /* a Batch stops growing here */
 #define SYNC_MAX_HEADS 4096              /* origins a Pull may list */
+#define SYNC_MAX_EVIDENCE 64             /* evidence entries per Batch */
 
 /* Decodes a message from a peer: size, version, and shape (32-byte keys
  * and hashes in heads, entries carried whole). SD_EINVAL with the reason;

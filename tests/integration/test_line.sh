@@ -8,7 +8,7 @@
 #
 # Phase 1 — the links dialled one way, as a chapter behind NAT would:
 #   BR dials N, JH dials BR. The roster must reach JH through BR.
-#   (Known product issue, an xcheck: a pull only carries entries from the
+#   (Once an issue: a pull only carried entries from the
 #   listening side to the dialling side, so JH's members never reach BR or
 #   N when nobody dials JH. See the report.)
 # Phase 2 — each link dialled from both ends (N⇄BR, BR⇄JH; still a line):
@@ -48,7 +48,7 @@ sd "$JH" roster
 check "phase 1: JH lists BR and JH as authorised chapters" \
     bash -c "grep -q '^BR' '$T/out' && grep -q '^JH' '$T/out'"
 jh_at_n() { [[ $(total "$N") -eq 3 ]]; }
-xcheck "phase 1: JH's members reach N through BR when only JH and BR dial out" \
+check "phase 1: JH's members reach N through BR when only JH and BR dial out" \
     wait_until 4 jh_at_n
 note "phase 1: members held: N $(total "$N"), BR $(total "$BR"), JH $(total "$JH")"
 for name in JH BR N; do stop_node "$name" >/dev/null; done
@@ -82,9 +82,9 @@ check "phase 2: N, BR and JH converge" wait_converged 20 "$N" "$BR" "$JH"
 # It really was a line: N and JH never spoke to each other.
 peers_of() { timeout 30 "$S" --data "$1" --json peers | "$PY" -c '
 import json, sys
-print(" ".join(sorted(p["endpoint"] for p in json.load(sys.stdin)["peers"])))'; }
-check "N's only peer is BR" test "$(peers_of "$N")" == "tcp://127.0.0.1:$PB"
-check "JH's only peer is BR" test "$(peers_of "$JH")" == "tcp://127.0.0.1:$PB"
+print(" ".join(sorted(set(p["state"] for p in json.load(sys.stdin)["peers"]))))'; }
+check "N's only peer (dialled or dialling in) is BR" test "$(peers_of "$N")" == "BR"
+check "JH's only peer (dialled or dialling in) is BR" test "$(peers_of "$JH")" == "BR"
 check "N never admitted a connection from JH" \
     bash -c "! grep -q 'admitted JH' '$(node_log N)'"
 check "JH never admitted a connection from N" \
@@ -94,7 +94,7 @@ check "BR admitted both N and JH" \
 
 # Display of a peer given as KEYHEX@endpoint: it should show its roster state.
 st=$(peer_field "$JH" ":$PB" state)
-xcheck "JH's sync-status names its KEY@ peer BR as BR (shows \"$st\")" test "$st" == BR
+check "JH's sync-status names its KEY@ peer BR as BR (shows \"$st\")" test "$st" == BR
 
 for name in JH BR N; do check "node $name stops cleanly" stop_node "$name"; done
 verify_all "$N" "$BR" "$JH"
