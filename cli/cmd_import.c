@@ -359,8 +359,9 @@ static int header_parse(const char *path, const csv_row *row, import_cols *cols,
     return SD_OK;
 }
 
-/* Turns a data row into a member's input (pointing into the row) and checks
- * it. SD_EINVAL with the reason when the row is bad. */
+/* Turns a data row into a member's input (pointing into the row), not yet
+ * checked (member_check). SD_EINVAL with the reason when the row cannot be
+ * one. */
 static int row_input(const import_cols *cols, csv_row *row, member_input *in,
                      sd_err *err)
 {
@@ -393,7 +394,7 @@ static int row_input(const import_cols *cols, csv_row *row, member_input *in,
         case COL_JOINED: in->joined = v; break;
         }
     }
-    return member_check(in, err);
+    return SD_OK;
 }
 
 /* The first bad rows, by line, and how many there were in all. */
@@ -522,7 +523,7 @@ static int check_row(csv_row *row, void *ctx)
     member_input in;
     sd_err why;
     sd_err_clear(&why);
-    if (row_input(&cp->cols, row, &in, &why))
+    if (row_input(&cp->cols, row, &in, &why) || member_check(&in, &why))
         bad_add(&cp->bad, row->line, why.msg);
     if (!(cp->rows & 1023))
         progress_check(cp->prog, cp->r->bytes, cp->size, cp->rows, 0);
@@ -552,7 +553,7 @@ typedef struct pipeline {
     /* the worker's */
     reader r;
     int have_header;
-    uint64_t rows;
+    uint64_t rows;               /* data rows read (atomic: progress reads it) */
     uint64_t pushed_rows;        /* rows_done of the last batch handed over */
     batch *cur;
     bad_rows bad;                /* skipped in this run */
@@ -562,7 +563,8 @@ typedef struct pipeline {
     pthread_cond_t not_empty, not_full;
     batch *slot[IMPORT_QUEUE_SLOTS];
     size_t head, count;
-    int done, stop;
+    int done;
+    int stop;                    /* set by the committer (also read atomically) */
     int rc;                      /* the worker's failure */
     sd_err err;
 } pipeline;
@@ -607,12 +609,28 @@ static int pipeline_push(pipeline *pl, batch *b)
     return stop;
 }
 
-/* The next batch, or NULL when the worker is done and the queue empty. */
-static batch *pipeline_pop(pipeline *pl)
+/* The next batch, or NULL when the worker is done and the queue empty.
+ * While waiting, redraws the progress (rows the worker has read) when
+ * prog is given. */
+static batch *pipeline_pop(pipeline *pl, progress *prog)
 {
     pthread_mutex_lock(&pl->mu);
-    while (!pl->count && !pl->done)
-        pthread_cond_wait(&pl->not_empty, &pl->mu);
+    while (!pl->count && !pl->done) {
+        if (!prog || !prog->on) {
+            pthread_cond_wait(&pl->not_empty, &pl->mu);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += IMPORT_PROGRESS_NS;
+        if (until.tv_nsec >= 1000000000l) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000l;
+        }
+        if (pthread_cond_timedwait(&pl->not_empty, &pl->mu, &until) == ETIMEDOUT)
+            progress_rows(prog, __atomic_load_n(&pl->rows, __ATOMIC_RELAXED) -
+                          pl->skip, pl->rows_expected - pl->skip, 0);
+    }
     batch *b = NULL;
     if (pl->count) {
         b = pl->slot[pl->head];
@@ -639,8 +657,11 @@ static int build_row(csv_row *row, void *ctx)
         pl->have_header = 1;
         return 0;
     }
-    if (pl->rows++ < pl->skip)
+    uint64_t n = __atomic_add_fetch(&pl->rows, 1, __ATOMIC_RELAXED);
+    if (n <= pl->skip)
         return 0;
+    if (__atomic_load_n(&pl->stop, __ATOMIC_RELAXED))
+        return 1; /* the committer failed: no use signing more */
     if (!pl->cur && !(pl->cur = batch_new(pl->batch_size))) {
         sd_err e;
         return worker_fail(pl, sd_errf(&e, SD_ENOMEM, "out of memory"), &e);
@@ -651,10 +672,11 @@ static int build_row(csv_row *row, void *ctx)
     sd_err_clear(&err);
     int rc = row_input(pl->cols, row, &in, &err);
     char number[NUMBER_MAX_LEN];
-    if (!rc && (rc = member_build(pl->w, &in, &b->items[b->n], number, &err))) {
-        /* member_build checks again: a refusal here is not the row's. */
+    /* member_build checks the row first: only when that passes is a
+     * failure not the row's (no number left, out of memory). */
+    if (!rc && (rc = member_build(pl->w, &in, &b->items[b->n], number, &err)) &&
+        !member_check(&in, NULL))
         return worker_fail(pl, rc, &err);
-    }
     if (rc) {
         if (!pl->skip_bad) {
             sd_err e;
@@ -813,7 +835,7 @@ static int import_rows(pipeline *pl, writer *w, const char *meta_name,
     sd_err_clear(&err);
     int rc = SD_OK;
     batch *b;
-    while ((b = pipeline_pop(pl))) {
+    while ((b = pipeline_pop(pl, &prog))) {
         store_put_be64(be, b->rows_done);
         apply_opts o = { 0 };
         o.meta_name = meta_name;
@@ -832,17 +854,18 @@ static int import_rows(pipeline *pl, writer *w, const char *meta_name,
         sum->imported += b->n;
         done = b->rows_done - pl->skip;
         batch_destroy(&b);
-        progress_rows(&prog, done, todo, 0);
+        progress_rows(&prog, __atomic_load_n(&pl->rows, __ATOMIC_RELAXED) -
+                      pl->skip, todo, 0);
     }
     if (rc) {
         /* Stop the worker before anything else touches the writer. */
         pthread_mutex_lock(&pl->mu);
-        pl->stop = 1;
+        __atomic_store_n(&pl->stop, 1, __ATOMIC_RELAXED);
         pthread_cond_broadcast(&pl->not_full);
         pthread_mutex_unlock(&pl->mu);
     }
     pthread_join(th, NULL);
-    while ((b = pipeline_pop(pl)))
+    while ((b = pipeline_pop(pl, NULL)))
         batch_destroy(&b);
     sodium_memzero(&committer, sizeof committer);
     if (!rc)
@@ -862,14 +885,15 @@ static int import_rows(pipeline *pl, writer *w, const char *meta_name,
     if (!rc)
         return CLI_EXIT_OK;
     if (rc == SD_EFULL)
-        cli_errorf("disk full: %s", err.msg);
+        cli_errorf("out of space for the next batch: %s", err.msg);
     else
         cli_error(&err);
     if (sum->imported)
-        fprintf(stderr, "sadasya: error: %" PRIu64 " members (%s .. %s) were "
-                "imported before the failure and are kept; run the same "
-                "import again to resume\n", sum->imported, sum->first,
-                sum->last);
+        fprintf(stderr, "sadasya: error: %" PRIu64 " members (%s .. %s) "
+                "imported before that are kept; %srun the same import again "
+                "to resume\n", sum->imported, sum->first, sum->last,
+                rc == SD_EFULL ? "free space (or raise SADASYA_MAP_MAX_MB) "
+                                 "and " : "");
     else
         fprintf(stderr, "sadasya: error: nothing was imported\n");
     return CLI_EXIT_FAIL;
@@ -916,15 +940,21 @@ int cmd_import(cli *c, int argc, char **argv)
         return cli_usagef("import", "unexpected argument %s", argv[optind + 1]);
     const char *path = argv[optind];
 
-    /* Pass 1: check the whole file before touching the store. */
+    store *s;
+    if (cli_open(c, 0, &s))
+        return CLI_EXIT_FAIL;
+
+    /* Pass 1: check the whole file before writing anything. */
     sd_err err;
     sd_err_clear(&err);
     check_pass cp;
     memset(&cp, 0, sizeof cp);
     cp.path = path;
     reader r;
-    if (reader_open(&r, path, check_row, &cp, &err))
+    if (reader_open(&r, path, check_row, &cp, &err)) {
+        store_destroy(&s);
         return cli_error(&err);
+    }
     struct stat st;
     if (fstat(fileno(r.f), &st) == 0 && S_ISREG(st.st_mode))
         cp.size = (uint64_t)st.st_size;
@@ -940,22 +970,21 @@ int cmd_import(cli *c, int argc, char **argv)
     if (prog.drawn)
         progress_check(&prog, cp.size, cp.size, cp.rows, 1);
     progress_end(&prog);
-    if (rc)
+    if (!rc && cp.rc)
+        err = cp.err;
+    else if (!rc && !cp.have_header)
+        sd_errf(&err, SD_EINVAL, "%s is empty: the first row must name the "
+                "columns", path);
+    if (rc || cp.rc || !cp.have_header) {
+        store_destroy(&s);
         return cli_error(&err);
-    if (cp.rc)
-        return cli_error(&cp.err);
-    if (!cp.have_header)
-        return cli_errorf("%s is empty: the first row must name the columns",
-                          path);
+    }
 
     char meta_name[IMPORT_META_NAME_LEN];
     char hex[65];
     cli_hex32(hash, hex);
     snprintf(meta_name, sizeof meta_name, "%s%s", IMPORT_META_PREFIX, hex);
 
-    store *s;
-    if (cli_open(c, 0, &s))
-        return CLI_EXIT_FAIL;
     summary sum;
     memset(&sum, 0, sizeof sum);
     sum.rows = cp.rows;
