@@ -26,6 +26,7 @@ typedef struct vctx {
     MDB_txn *txn;
     const verify_opts *o;
     verify_result *r;
+    pthread_mutex_t *lock; /* findings come from two threads */
 } vctx;
 
 static void finding(vctx *v, int warning, const char *fmt, ...)
@@ -38,12 +39,14 @@ static void finding(vctx *v, int warning, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    pthread_mutex_lock(v->lock);
     if (warning)
         v->r->warnings++;
     else
         v->r->failures++;
     if (v->o->report)
         v->o->report(warning, line, v->o->ctx);
+    pthread_mutex_unlock(v->lock);
 }
 
 /* --- signatures, in parallel ------------------------------------------- */
@@ -515,13 +518,33 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
     return rc;
 }
 
+typedef struct view_job {
+    vctx v;           /* its own read transaction */
+    origin_info *ois;
+    size_t n;
+    int rc;
+    sd_err err;
+} view_job;
+
+static void *view_thread(void *arg)
+{
+    view_job *j = arg;
+    j->rc = store_begin(j->v.s, 0, &j->v.txn, &j->err);
+    if (j->rc)
+        return NULL;
+    j->rc = check_view(&j->v, j->ois, j->n, &j->err);
+    mdb_txn_abort(j->v.txn);
+    return NULL;
+}
+
 /* --- the whole run ------------------------------------------------------ */
 
 int verify_run(store *s, const verify_opts *opts, verify_result *res,
                sd_err *err)
 {
     memset(res, 0, sizeof *res);
-    vctx v = { s, NULL, opts, res };
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    vctx v = { s, NULL, opts, res, &lock };
     int threads = opts->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -581,6 +604,17 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     }
     mdb_cursor_close(hc);
 
+    /* The fresh fold needs no signatures (they are checked here), so it
+     * runs on its own thread, beside the signature checks. */
+    view_job vj = { { s, NULL, opts, res, &lock }, ois, n, SD_OK, { 0, "" } };
+    pthread_t fold_thread;
+    int folding = 0;
+    if (!rc && !opts->state) {
+        if (pthread_create(&fold_thread, NULL, view_thread, &vj) == 0)
+            folding = 1;
+        else
+            rc = check_view(&v, ois, n, err);
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         if (opts->state && strcmp(opts->state, ois[i].state))
             continue;
@@ -590,8 +624,14 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     }
     if (!rc)
         rc = check_evidence(&v, err);
-    if (!rc && !opts->state)
-        rc = check_view(&v, ois, n, err);
+    if (folding) {
+        pthread_join(fold_thread, NULL);
+        if (!rc && vj.rc) {
+            rc = vj.rc;
+            if (err)
+                *err = vj.err;
+        }
+    }
     free(ois);
     mdb_txn_abort(v.txn);
     return rc;
