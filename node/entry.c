@@ -148,6 +148,13 @@ const char *entry_kind(const Sadasya__Entry *e)
     case SADASYA__ENTRY__BODY_JOINED: return "joined";
     case SADASYA__ENTRY__BODY_UPDATED: return "updated";
     case SADASYA__ENTRY__BODY_STATUS: return "status";
+    case SADASYA__ENTRY__BODY_OFFICER: return "officer";
+    case SADASYA__ENTRY__BODY_EVENT: return "event";
+    case SADASYA__ENTRY__BODY_ATTENDANCE: return "attendance";
+    case SADASYA__ENTRY__BODY_HONOUR: return "honour";
+    case SADASYA__ENTRY__BODY_NOTICE: return "notice";
+    case SADASYA__ENTRY__BODY_REDACTION: return "redaction";
+    case SADASYA__ENTRY__BODY_ENTERPRISE: return "enterprise";
     default: return "unknown";
     }
 }

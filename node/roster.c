@@ -102,6 +102,14 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
             (rc = put_key(s, txn, c->key.data, c->state, ROSTER_ACTIVE, err)))
             return rc;
     }
+    if (ru->inactive_after_days) {
+        uint8_t v[4];
+        store_put_be32(v, ru->inactive_after_days);
+        MDB_val k = { strlen(ROSTER_INACTIVE_KEY), ROSTER_INACTIVE_KEY }, mv = { 4, v };
+        int mrc = mdb_put(txn, s->roster, &k, &mv, 0);
+        if (mrc)
+            return store_mdb_err(mrc, "writing the roster", err);
+    }
     for (size_t i = 0; i < ru->n_revoke_states; i++) {
         Sadasya__ChapterView *cv = NULL;
         rc = roster_chapter(s, txn, ru->revoke_states[i], &cv, err);
@@ -208,4 +216,12 @@ int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err)
         return sd_errf(err, SD_ECORRUPT, "national key of %zu bytes", n);
     memcpy(key, v, 32);
     return SD_OK;
+}
+
+uint32_t roster_inactive_days(store *s, MDB_txn *txn)
+{
+    MDB_val k = { strlen(ROSTER_INACTIVE_KEY), ROSTER_INACTIVE_KEY }, v;
+    if (mdb_get(txn, s->roster, &k, &v) == 0 && v.mv_size == 4)
+        return store_be32(v.mv_data);
+    return ROSTER_INACTIVE_DEFAULT;
 }

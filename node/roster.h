@@ -16,6 +16,8 @@
 #include "store.h"
 
 #define ROSTER_NATIONAL_STATE "IN"
+#define ROSTER_INACTIVE_KEY "cinactive_after_days"
+#define ROSTER_INACTIVE_DEFAULT 180 /* days without activity: inactive */
 
 enum { ROSTER_ACTIVE = 0, ROSTER_REVOKED = 1, ROSTER_REPLACED = 2 };
 
@@ -40,6 +42,10 @@ int roster_chapter(store *s, MDB_txn *txn, const char *state,
 int roster_each(store *s, MDB_txn *txn,
                 int (*fn)(const Sadasya__ChapterView *cv, void *ctx),
                 void *ctx, sd_err *err);
+
+/* The federation's rule for "inactive": days without activity (set by a
+ * national RosterUpdate; ROSTER_INACTIVE_DEFAULT until then). */
+uint32_t roster_inactive_days(store *s, MDB_txn *txn);
 
 /* The national key from meta. SD_ENOTFOUND when the store has none. */
 int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err);

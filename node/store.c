@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define STORE_MAX_DBS 16
+#define STORE_MAX_DBS 32
 #define STORE_MAP_MAX_DEFAULT (1ull << 40)
 
 int store_mdb_err(int rc, const char *what, sd_err *err)
@@ -119,6 +119,12 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
         { &s->roster, "roster", 0 },
         { &s->evidence, "evidence", 0 },
         { &s->meta, "meta", 0 },
+        { &s->officers, "officers", 0 },
+        { &s->events, "events", 0 },
+        { &s->attend, "attend", 0 },
+        { &s->honours, "honours", 0 },
+        { &s->notices, "notices", 0 },
+        { &s->directory, "directory", 0 },
     };
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
         rc = mdb_dbi_open(txn, dbs[i].name,
@@ -222,6 +228,19 @@ uint64_t store_be64(const uint8_t *p)
     for (int i = 0; i < 8; i++)
         v = (v << 8) | p[i];
     return v;
+}
+
+void store_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+uint32_t store_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 void store_logkey(uint8_t key[STORE_LOGKEY_BYTES], const uint8_t origin[32],

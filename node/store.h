@@ -13,6 +13,12 @@
  *   roster     "s" state / "k" key      → ChapterView / state code
  *   evidence   origin ‖ seq ‖ hash      → sig ‖ entry (conflicting entries)
  *   meta       name                     → value (identity, import progress)
+ *   officers   state ‖ 0 ‖ role ‖ 0 ‖ cell ‖ 0 ‖ number → OfficerView
+ *   events     event id ("BR-E17")      → EventView
+ *   attend     event id ‖ 0 ‖ number    → day (4 bytes, BE)
+ *   honours    number ‖ 0 ‖ origin ‖ seq → Honour
+ *   notices    ~time_ms(8) ‖ origin ‖ seq → state(4) ‖ Notice  (newest first)
+ *   directory  number                   → EnterpriseListed
  *
  * Everything derived (heads aside) is a fold of the log and can be rebuilt;
  * it is written in the same transaction as the entries it derives from.
@@ -46,7 +52,8 @@
 typedef struct store {
     MDB_env *env;
     MDB_dbi log, personal, heads, members, idx_phone, idx_name, idx_dist,
-        counters, roster, evidence, meta;
+        counters, roster, evidence, meta,
+        officers, events, attend, honours, notices, directory;
     int rdonly;
     int override_fence;
     uint64_t map_max;      /* growth stops here: SADASYA_MAP_MAX_MB, else 1 TiB */
@@ -85,6 +92,8 @@ void store_logkey(uint8_t key[STORE_LOGKEY_BYTES], const uint8_t origin[32],
                   uint64_t seq);
 uint64_t store_be64(const uint8_t *p);
 void store_put_be64(uint8_t *p, uint64_t v);
+uint32_t store_be32(const uint8_t *p);
+void store_put_be32(uint8_t *p, uint32_t v);
 
 /* Head of origin; a zero head when none is held. */
 int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],

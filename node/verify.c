@@ -508,6 +508,13 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
             { "district index", v->s->idx_dist, scratch->idx_dist },
             { "roster", v->s->roster, scratch->roster },
             { "heads", v->s->heads, scratch->heads },
+            { "officers", v->s->officers, scratch->officers },
+            { "events", v->s->events, scratch->events },
+            { "attendance", v->s->attend, scratch->attend },
+            { "honours", v->s->honours, scratch->honours },
+            { "notices", v->s->notices, scratch->notices },
+            { "directory", v->s->directory, scratch->directory },
+            { "personal data", v->s->personal, scratch->personal },
         };
         for (size_t i = 0; i < sizeof t / sizeof t[0] && !rc; i++)
             rc = compare_table(v, t[i].name, t[i].a, v->txn, t[i].b, st, err);

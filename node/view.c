@@ -13,12 +13,13 @@
 #include "day.h"
 #include "number.h"
 #include "roster.h"
+#include "org.h"
 #include "text.h"
 
 #define COUNTER_KEY_MAX 256
 #define COUNTER_BUCKETS 4096
 #define INDEX_KEY_MAX 300
-#define VIEW_DIMS 7
+#define VIEW_DIMS 9
 
 /* --- enum names -------------------------------------------------------- */
 
@@ -294,7 +295,13 @@ static int member_count(view_batch *b, const Sadasya__MemberView *m, int sign,
     lens[4] = dim_key(keys[4], "status", view_status_name(m->status), NULL);
     lens[5] = dim_key(keys[5], "area", view_area_name(m->area), NULL);
     lens[6] = dim_key(keys[6], "month", month, NULL);
-    for (int i = 0; i < VIEW_DIMS; i++) {
+    char day[DAY_STR_LEN];
+    day_format(m->joined_day, day);
+    lens[7] = dim_key(keys[7], "day", m->state, day);
+    int ndims = 8;
+    if (m->referred_by && *m->referred_by)
+        lens[ndims] = dim_key(keys[ndims], "referrer", m->referred_by, NULL), ndims++;
+    for (int i = 0; i < ndims; i++) {
         int rc = counter_add(b, keys[i], lens[i], d, err);
         if (rc)
             return rc;
@@ -385,8 +392,8 @@ static uint32_t entry_day(const Sadasya__Entry *e)
     return (uint32_t)(e->time_ms / 86400000ull);
 }
 
-static int check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
-                           const char *number, sd_err *err)
+int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                         const char *number, sd_err *err)
 {
     char canon[NUMBER_MAX_LEN];
     int rc = number_parse(number, canon, NULL, NULL, err);
@@ -451,14 +458,23 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
         if (e->updated->personal_hash.len &&
             e->updated->personal_hash.len != ENTRY_HASH_BYTES)
             return sd_errf(err, SD_EINVAL, "update: bad personal hash");
-        return check_member_of(s, txn, e, e->updated->number, err);
+        return view_check_member_of(s, txn, e, e->updated->number, err);
     case SADASYA__ENTRY__BODY_STATUS:
         if (e->status->status < SADASYA__STATUS__ACTIVE ||
             e->status->status > SADASYA__STATUS__DECEASED)
             return sd_errf(err, SD_EINVAL, "status entry with no status");
-        return check_member_of(s, txn, e, e->status->number, err);
+        return view_check_member_of(s, txn, e, e->status->number, err);
+    case SADASYA__ENTRY__BODY_REDACTION:
+        return view_check_member_of(s, txn, e, e->redaction->number, err);
+    case SADASYA__ENTRY__BODY_ENTERPRISE:
+        return view_check_member_of(s, txn, e, e->enterprise->number, err);
+    case SADASYA__ENTRY__BODY_OFFICER:
+        if (!e->officer->role || !*e->officer->role)
+            return sd_errf(err, SD_EINVAL, "officer entry with no role");
+        return national ? number_parse(e->officer->number, NULL, NULL, NULL, err)
+                        : view_check_member_of(s, txn, e, e->officer->number, err);
     default:
-        return sd_errf(err, SD_EINVAL, "entry of an unknown kind");
+        return org_check(s, txn, e, state, err);
     }
 }
 
@@ -484,6 +500,9 @@ static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
     m.n_interests = j->n_interests;
     m.interests = j->interests;
     m.personal_seq = e->seq;
+    uint64_t pseq = e->seq;
+    m.n_personal_seqs = 1;
+    m.personal_seqs = &pseq;
     m.last_seq = e->seq;
     m.last_day = entry_day(e);
     int rc;
@@ -498,69 +517,146 @@ static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
 
 /* Changes to an existing member: take its contributions out, change it,
  * put them back. Index deletions happen at once, so pending insertions
- * are flushed first to keep their order. */
-static int fold_change(store *s, MDB_txn *txn, view_batch *b,
-                       const Sadasya__Entry *e, const Sadasya__Personal *p,
+ * are flushed first to keep their order. fn changes m (a shallow copy of
+ * the stored record, which old owns); storage it allocates for m goes in
+ * *tofree, freed once m is stored. */
+typedef int (*member_change_fn)(store *s, MDB_txn *txn, view_batch *b,
+                                Sadasya__MemberView *m,
+                                const Sadasya__MemberView *old, void *ctx,
+                                void **tofree, sd_err *err);
+
+int view_member_change(store *s, MDB_txn *txn, view_batch *b,
+                       const char *number, member_change_fn fn, void *ctx,
                        sd_err *err)
 {
-    const char *number = e->body_case == SADASYA__ENTRY__BODY_UPDATED
-                             ? e->updated->number
-                             : e->status->number;
     int rc = view_flush(s, txn, b, err);
     if (rc)
         return rc;
     Sadasya__MemberView *old = NULL;
     if ((rc = view_member_get(s, txn, number, &old, err)))
         return rc;
-    Sadasya__MemberView m = *old; /* shallow: old owns the storage */
-    index_ctx x = { s, txn, b, number, 0, err };
-    Sadasya__Personal *oldp = NULL;
-    if ((rc = member_count(b, &m, -1, err)))
-        goto out;
-
-    if (e->body_case == SADASYA__ENTRY__BODY_STATUS) {
-        m.status = e->status->status;
-        m.status_reason = e->status->reason;
-    } else {
-        const Sadasya__MemberUpdated *u = e->updated;
-        int moved = u->district && *u->district && strcmp(u->district, m.district);
-        if (moved && (rc = index_district(&x, &m)))
-            goto out;
-        if (u->personal_hash.len) {
-            rc = view_personal_get(s, txn, old, &oldp, err);
-            if (rc && rc != SD_ENOTFOUND)
-                goto out;
-            if ((rc = index_personal(&x, oldp)))
-                goto out;
-            m.personal_seq = e->seq;
-            x.add = 1;
-            if ((rc = index_personal(&x, p)))
-                goto out;
-        }
-        if (moved) {
-            m.district = u->district;
-            x.add = 1;
-            if ((rc = index_district(&x, &m)))
-                goto out;
-        }
-        if (u->area != SADASYA__AREA__AREA_UNSPECIFIED)
-            m.area = u->area;
-        if (u->occupation && *u->occupation)
-            m.occupation = u->occupation;
-        if (u->interests_set) {
-            m.n_interests = u->n_interests;
-            m.interests = u->interests;
-        }
-    }
-    m.last_seq = e->seq;
-    m.last_day = entry_day(e);
-    if ((rc = member_count(b, &m, +1, err)) || (rc = member_put(s, txn, &m, err)))
-        goto out;
-out:
-    if (oldp)
-        sadasya__personal__free_unpacked(oldp, NULL);
+    Sadasya__MemberView m = *old;
+    void *tofree = NULL;
+    if (!(rc = member_count(b, &m, -1, err)) &&
+        !(rc = fn(s, txn, b, &m, old, ctx, &tofree, err)) &&
+        !(rc = member_count(b, &m, +1, err)))
+        rc = member_put(s, txn, &m, err);
+    free(tofree);
     sadasya__member_view__free_unpacked(old, NULL);
     return rc;
+}
+
+/* A member's status goes from inactive to active: counted per state. */
+static int count_reactivation(view_batch *b, Sadasya__MemberView *m, int old,
+                              sd_err *err)
+{
+    if (old != SADASYA__STATUS__INACTIVE || m->status != SADASYA__STATUS__ACTIVE)
+        return SD_OK;
+    m->reactivations++;
+    char k[COUNTER_KEY_MAX];
+    size_t kl = dim_key(k, "reactivated", m->state, NULL);
+    int64_t d[6] = { 1, 0, 0, 0, 0, 0 };
+    return counter_add(b, k, kl, d, err);
+}
+
+typedef struct change_ctx {
+    const Sadasya__Entry *e;
+    const Sadasya__Personal *p;
+} change_ctx;
+
+static int change_member(store *s, MDB_txn *txn, view_batch *b,
+                         Sadasya__MemberView *m, const Sadasya__MemberView *old,
+                         void *ctx, void **tofree, sd_err *err)
+{
+    const change_ctx *c = ctx;
+    const Sadasya__Entry *e = c->e;
+    int rc = SD_OK;
+    if (e->body_case == SADASYA__ENTRY__BODY_STATUS) {
+        int was = m->status;
+        m->status = e->status->status;
+        m->status_reason = e->status->reason;
+        rc = count_reactivation(b, m, was, err);
+    } else {
+        const Sadasya__MemberUpdated *u = e->updated;
+        index_ctx x = { s, txn, b, old->number, 0, err };
+        int moved = u->district && *u->district && strcmp(u->district, m->district);
+        if (moved && (rc = index_district(&x, m)))
+            return rc;
+        if (u->personal_hash.len) {
+            Sadasya__Personal *oldp = NULL;
+            rc = view_personal_get(s, txn, old, &oldp, err);
+            if (rc && rc != SD_ENOTFOUND)
+                return rc;
+            rc = index_personal(&x, oldp);
+            if (oldp)
+                sadasya__personal__free_unpacked(oldp, NULL);
+            if (rc)
+                return rc;
+            m->personal_seq = e->seq;
+            uint64_t *seqs = malloc((old->n_personal_seqs + 1) * sizeof *seqs);
+            if (!seqs)
+                return sd_errf(err, SD_ENOMEM, "out of memory");
+            memcpy(seqs, old->personal_seqs, old->n_personal_seqs * sizeof *seqs);
+            seqs[old->n_personal_seqs] = e->seq;
+            m->personal_seqs = seqs;
+            m->n_personal_seqs = old->n_personal_seqs + 1;
+            *tofree = seqs;
+            x.add = 1;
+            if (!m->erased_day && (rc = index_personal(&x, c->p)))
+                return rc;
+        }
+        if (moved) {
+            m->district = u->district;
+            x.add = 1;
+            if ((rc = index_district(&x, m)))
+                return rc;
+        }
+        if (u->area != SADASYA__AREA__AREA_UNSPECIFIED)
+            m->area = u->area;
+        if (u->occupation && *u->occupation)
+            m->occupation = u->occupation;
+        if (u->interests_set) {
+            m->n_interests = u->n_interests;
+            m->interests = u->interests;
+        }
+    }
+    m->last_seq = e->seq;
+    m->last_day = entry_day(e);
+    return rc;
+}
+
+/* Erasure on request: the member's Personal blobs go, and with them its
+ * phone and name index entries; the signed entries and counts stay. */
+static int erase_member(store *s, MDB_txn *txn, view_batch *b,
+                        Sadasya__MemberView *m, const Sadasya__MemberView *old,
+                        void *ctx, void **tofree, sd_err *err)
+{
+    const Sadasya__Entry *e = ctx;
+    (void)tofree;
+    Sadasya__Personal *p = NULL;
+    int rc = view_personal_get(s, txn, old, &p, err);
+    if (rc && rc != SD_ENOTFOUND)
+        return rc;
+    index_ctx x = { s, txn, b, old->number, 0, err };
+    rc = index_personal(&x, p);
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i <= old->n_personal_seqs; i++) {
+        uint64_t seq = i < old->n_personal_seqs ? old->personal_seqs[i] : old->personal_seq;
+        uint8_t key[STORE_LOGKEY_BYTES];
+        store_logkey(key, old->origin.data, seq);
+        MDB_val k = { sizeof key, key };
+        int mrc = mdb_del(txn, s->personal, &k, NULL);
+        if (mrc && mrc != MDB_NOTFOUND)
+            return store_mdb_err(mrc, "erasing personal data", err);
+    }
+    m->erased_day = entry_day(e);
+    m->erased_reason = e->redaction->reason;
+    m->last_seq = e->seq;
+    m->last_day = entry_day(e);
+    return SD_OK;
 }
 
 int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
@@ -573,10 +669,18 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
     case SADASYA__ENTRY__BODY_JOINED:
         return fold_joined(s, txn, b, e, state, personal, err);
     case SADASYA__ENTRY__BODY_UPDATED:
-    case SADASYA__ENTRY__BODY_STATUS:
-        return fold_change(s, txn, b, e, personal, err);
+    case SADASYA__ENTRY__BODY_STATUS: {
+        change_ctx c = { e, personal };
+        return view_member_change(s, txn, b,
+                                  e->body_case == SADASYA__ENTRY__BODY_UPDATED
+                                      ? e->updated->number : e->status->number,
+                                  change_member, &c, err);
+    }
+    case SADASYA__ENTRY__BODY_REDACTION:
+        return view_member_change(s, txn, b, e->redaction->number,
+                                  erase_member, (void *)e, err);
     default:
-        return sd_errf(err, SD_EINVAL, "entry of an unknown kind");
+        return org_fold(s, txn, b, e, state, err);
     }
 }
 
@@ -858,4 +962,12 @@ int view_counter_each(store *s, MDB_txn *txn, const char *dim,
     }
     mdb_cursor_close(c);
     return ret;
+}
+
+int view_count(view_batch *b, const char *dim, const char *value,
+               const int64_t d[6], sd_err *err)
+{
+    char k[COUNTER_KEY_MAX];
+    size_t kl = dim_key(k, dim, value, NULL);
+    return counter_add(b, k, kl, d, err);
 }

@@ -51,6 +51,27 @@ int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);
 /* Drops the batch's pending work (after an aborted transaction). */
 void view_batch_discard(view_batch *b);
 
+/* For the other folds (org.c): changes the stored member `number` through
+ * fn, keeping its counters and indexes in step. fn gets a shallow copy m
+ * of the record (old owns the storage) to change; memory it allocates for
+ * m goes in *tofree. */
+int view_member_change(store *s, MDB_txn *txn, view_batch *b,
+                       const char *number,
+                       int (*fn)(store *s, MDB_txn *txn, view_batch *b,
+                                 Sadasya__MemberView *m,
+                                 const Sadasya__MemberView *old, void *ctx,
+                                 void **tofree, sd_err *err),
+                       void *ctx, sd_err *err);
+
+/* SD_OK when number is canonical and a member of e's own origin. */
+int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                         const char *number, sd_err *err);
+
+/* Adds d (members, active, inactive, resigned, deceased, fee) to the
+ * counter (dim, value) in the batch. */
+int view_count(view_batch *b, const char *dim, const char *value,
+               const int64_t d[6], sd_err *err);
+
 /* --- reading ---------------------------------------------------------- */
 
 /* The member with canonical number; caller frees *out with
