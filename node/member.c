@@ -39,7 +39,9 @@ static int check_text(const char *field, const char *v, sd_err *err)
         return sd_errf(err, SD_EINVAL, "%s longer than %d bytes", field,
                        MEMBER_FIELD_MAX);
     if (!text_utf8_valid(v, n))
-        return sd_errf(err, SD_EINVAL, "%s is not valid UTF-8 text", field);
+        return sd_errf(err, SD_EINVAL,
+                       "%s holds a control character (a line break?) or is "
+                       "not valid UTF-8 text", field);
     return SD_OK;
 }
 
@@ -52,6 +54,9 @@ static int check_email(const char *v)
 
 int member_check(const member_input *in, sd_err *err)
 {
+    if (in->n_interests > MEMBER_MAX_INTERESTS)
+        return sd_errf(err, SD_EINVAL, "more than %d interests",
+                       MEMBER_MAX_INTERESTS);
     struct { const char *name, *v; } text[] = {
         { "name", in->name }, { "name-en", in->name_en },
         { "guardian", in->guardian }, { "email", in->email },
@@ -110,9 +115,6 @@ int member_check(const member_input *in, sd_err *err)
         if (rc)
             return rc;
     }
-    if (in->n_interests > MEMBER_MAX_INTERESTS)
-        return sd_errf(err, SD_EINVAL, "more than %d interests",
-                       MEMBER_MAX_INTERESTS);
     return SD_OK;
 }
 
@@ -185,7 +187,13 @@ void member_split_interests(member_input *in, char *list)
          t = strtok_r(NULL, ";|", &save)) {
         while (*t == ' ')
             t++;
-        if (*t && in->n_interests < MEMBER_MAX_INTERESTS)
-            in->interests[in->n_interests++] = t;
+        if (!*t)
+            continue;
+        if (in->n_interests < MEMBER_MAX_INTERESTS)
+            in->interests[in->n_interests] = t;
+        /* Counted past the limit, so that member_check refuses the list
+         * rather than dropping tags silently. */
+        if (in->n_interests <= MEMBER_MAX_INTERESTS)
+            in->n_interests++;
     }
 }

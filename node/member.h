@@ -36,7 +36,9 @@ int member_check(const member_input *in, sd_err *err);
 int member_build(writer *w, const member_input *in, entry_signed *out,
                  char number[NUMBER_MAX_LEN], sd_err *err);
 
-/* Splits "a;b|c" style lists of interests in place into in->interests. */
+/* Splits "a;b|c" style lists of interests in place into in->interests.
+ * More than MEMBER_MAX_INTERESTS leaves n_interests one past the limit
+ * (only the first MEMBER_MAX_INTERESTS stored), which member_check refuses. */
 void member_split_interests(member_input *in, char *list);
 
 #endif
