@@ -142,7 +142,7 @@ check "bad file: line 4 bad phone" err_has 'import_bad.csv:4: phone "98765-abcde
 check "bad file: line 6 missing district (after a blank line)" err_has "import_bad.csv:6: district is required"
 check "bad file: line 7 wrong number of fields" err_has "import_bad.csv:7: 3 fields where the header has 5"
 check "bad file: line 8, a quoted name over two lines" \
-    err_has "import_bad.csv:8: name is not valid UTF-8 text"
+    err_has "import_bad.csv:8: name holds a control character (a line break?)"
 check "bad file: line 10 (after a quoted field over two lines) bad year" \
     err_has 'import_bad.csv:10: birth year "19x5" is not a year'
 check "bad file: every line an error line" \
