@@ -56,6 +56,7 @@ int view_status_parse(const char *s) { return enum_parse(status_names, NELEM(sta
 typedef struct counter_delta {
     struct counter_delta *next;
     int64_t d[6]; /* members, active, inactive, resigned, deceased, fee */
+    uint32_t hash;
     uint16_t klen;
     char key[];
 } counter_delta;
@@ -119,16 +120,17 @@ static uint32_t hash_bytes(const char *p, size_t n)
 static int counter_add(view_batch *b, const char *key, size_t klen,
                        const int64_t d[6], sd_err *err)
 {
-    uint32_t h = hash_bytes(key, klen) % COUNTER_BUCKETS;
+    uint32_t full = hash_bytes(key, klen), h = full % COUNTER_BUCKETS;
     counter_delta *c;
     for (c = b->buckets[h]; c; c = c->next)
-        if (c->klen == klen && !memcmp(c->key, key, klen))
+        if (c->hash == full && c->klen == klen && !memcmp(c->key, key, klen))
             break;
     if (!c) {
         c = calloc(1, sizeof *c + klen);
         if (!c)
             return sd_errf(err, SD_ENOMEM, "out of memory");
         c->klen = (uint16_t)klen;
+        c->hash = full;
         memcpy(c->key, key, klen);
         c->next = b->buckets[h];
         b->buckets[h] = c;
@@ -268,12 +270,32 @@ int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
 
 /* --- a member's contributions ----------------------------------------- */
 
+/* "dim" NUL "v1" ["/" "v2"], cut to COUNTER_KEY_MAX - 1 bytes. Built by
+ * hand: it runs nine times per member folded. */
 static size_t dim_key(char out[COUNTER_KEY_MAX], const char *dim,
                       const char *v1, const char *v2)
 {
-    int n = snprintf(out, COUNTER_KEY_MAX, "%s%c%s%s%s", dim, 0, v1,
-                     v2 ? "/" : "", v2 ? v2 : "");
-    return n < COUNTER_KEY_MAX ? (size_t)n : COUNTER_KEY_MAX - 1;
+    size_t n = 0;
+    const char *parts[4] = { dim, "", v1, v2 };
+    for (int i = 0; i < 4; i++) {
+        if (i == 1) {
+            out[n++] = '\0';
+            continue;
+        }
+        if (i == 3) {
+            if (!v2)
+                break;
+            if (n < COUNTER_KEY_MAX - 1)
+                out[n++] = '/';
+        }
+        size_t l = strlen(parts[i]);
+        if (l > COUNTER_KEY_MAX - 1 - n)
+            l = COUNTER_KEY_MAX - 1 - n;
+        memcpy(out + n, parts[i], l);
+        n += l;
+    }
+    out[n] = '\0';
+    return n;
 }
 
 /* Adds (sign +1) or removes (sign -1) m's contribution to every counter. */
