@@ -48,8 +48,16 @@ int cmd_show(cli *c, int argc, char **argv)
             sadasya__member_view__free_unpacked(m, NULL);
         return cli_error(&err);
     }
+    char erased[DAY_STR_LEN] = "";
+    if (m->erased_day)
+        day_format(m->erased_day, erased);
     if (c->json) {
-        cli_json_print(cli_member_json(m, p));
+        cJSON *j = cli_member_json(m, p);
+        if (erased[0]) {
+            cJSON_AddStringToObject(j, "erased", erased);
+            cJSON_AddStringToObject(j, "erased_reason", m->erased_reason);
+        }
+        cli_json_print(j);
     } else {
         char day[DAY_STR_LEN], last[DAY_STR_LEN], fee[32], hex[65] = "", seq[32];
         day_format(m->joined_day, day);
@@ -59,7 +67,11 @@ int cmd_show(cli *c, int argc, char **argv)
             cli_hex32(m->origin.data, hex);
         snprintf(seq, sizeof seq, "%llu", (unsigned long long)m->seq);
         line("number", m->number);
-        line("name", p ? p->name : "(personal data not held on this node)");
+        if (erased[0])
+            printf("%-13s erased on request on %s (%s)\n", "personal data", erased,
+                   m->erased_reason);
+        else
+            line("name", p ? p->name : "(personal data not held on this node)");
         if (p) {
             line("name (en)", p->name_en);
             line("guardian", p->guardian);

@@ -20,24 +20,41 @@ static const char *const dims[] = { "state", "district", "gender", "status",
 typedef struct stats_ctx {
     cJSON *rows;
     cli_table *t;
+    store *s;
+    MDB_txn *txn;  /* set when --by state: REACTIVATED from the counters */
+    uint64_t reactivated; /* the national total */
 } stats_ctx;
 
-static void row_cells(const char *key, const counter_row *r, cli_table *t)
+/* Members brought back from inactive in a state (the "reactivated"
+ * counters: a status change to active, or attending an event). */
+static uint64_t reactivated(stats_ctx *x, const char *state)
 {
-    char m[24], a[24], i[24], rs[24], d[24], fee[32];
+    counter_row r;
+    if (!x->txn || view_counter_get(x->s, x->txn, "reactivated", state, &r, NULL))
+        return 0;
+    return r.members;
+}
+
+static void row_cells(const char *key, const counter_row *r, uint64_t re,
+                      cli_table *t)
+{
+    char m[24], a[24], i[24], rs[24], d[24], fee[32], rc[24];
     snprintf(m, sizeof m, "%llu", (unsigned long long)r->members);
     snprintf(a, sizeof a, "%llu", (unsigned long long)r->active);
     snprintf(i, sizeof i, "%llu", (unsigned long long)r->inactive);
     snprintf(rs, sizeof rs, "%llu", (unsigned long long)r->resigned);
     snprintf(d, sizeof d, "%llu", (unsigned long long)r->deceased);
     cli_rupees(r->fee_paise, fee);
-    const char *cells[] = { key, m, a, i, rs, d, fee };
+    snprintf(rc, sizeof rc, "%llu", (unsigned long long)re);
+    const char *cells[] = { key, m, a, i, rs, d, fee, rc };
     cli_table_add(t, cells);
 }
 
 static int stats_row(const char *value, const counter_row *r, void *ctx)
 {
     stats_ctx *x = ctx;
+    uint64_t re = reactivated(x, value);
+    x->reactivated += re;
     if (x->rows) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "key", value);
@@ -47,9 +64,11 @@ static int stats_row(const char *value, const counter_row *r, void *ctx)
         cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
         cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
         cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
+        if (x->txn)
+            cJSON_AddNumberToObject(o, "reactivated", (double)re);
         cJSON_AddItemToArray(x->rows, o);
     } else {
-        row_cells(value, r, x->t);
+        row_cells(value, r, re, x->t);
     }
     return 0;
 }
@@ -86,10 +105,12 @@ int cmd_stats(cli *c, int argc, char **argv)
     sd_err_clear(&err);
     MDB_txn *txn;
     counter_row total;
-    stats_ctx x = { NULL, NULL };
+    stats_ctx x = { NULL, NULL, s, NULL, 0 };
+    int by_state = !strcmp(dim, "state");
     static const char *const heads[] = { "", "MEMBERS", "ACTIVE", "INACTIVE",
-                                         "RESIGNED", "DECEASED", "FEES (Rs)" };
-    const char *h0[7];
+                                         "RESIGNED", "DECEASED", "FEES (Rs)",
+                                         "REACTIVATED" };
+    const char *h0[8];
     memcpy(h0, heads, sizeof h0);
     char up[16];
     size_t k = 0;
@@ -100,9 +121,11 @@ int cmd_stats(cli *c, int argc, char **argv)
     if (c->json)
         x.rows = cJSON_CreateArray();
     else
-        x.t = cli_table_new(7, h0);
+        x.t = cli_table_new(by_state ? 8 : 7, h0);
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
+        if (by_state)
+            x.txn = txn;
         rc = view_counter_get(s, txn, "total", "", &total, &err);
         if (!rc)
             rc = view_counter_each(s, txn, dim, stats_row, &x, &err);
@@ -117,11 +140,13 @@ int cmd_stats(cli *c, int argc, char **argv)
             cJSON_AddNumberToObject(j, "active", (double)total.active);
             cJSON_AddNumberToObject(j, "inactive", (double)total.inactive);
             cJSON_AddNumberToObject(j, "fee_paise", (double)total.fee_paise);
+            if (by_state)
+                cJSON_AddNumberToObject(j, "reactivated", (double)x.reactivated);
             cJSON_AddItemToObject(j, "rows", x.rows);
             x.rows = NULL;
             cli_json_print(j);
         } else {
-            row_cells("TOTAL", &total, x.t);
+            row_cells("TOTAL", &total, x.reactivated, x.t);
             cli_table_print(x.t, stdout);
         }
     }

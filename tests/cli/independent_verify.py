@@ -58,8 +58,11 @@ ZERO32 = bytes(32)
 ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
 
 # Entry body fields (proto/sadasya.proto): roster 10, joined 11, updated 12,
-# status 13; 14-19 are reserved for bodies to come.
-BODY_NAMES = {10: "roster", 11: "joined", 12: "updated", 13: "status"}
+# status 13, officer 14, event 15, attendance 16, honour 17, notice 18,
+# redaction 19, enterprise 20.
+BODY_NAMES = {10: "roster", 11: "joined", 12: "updated", 13: "status",
+              14: "officer", 15: "event", 16: "attendance", 17: "honour",
+              18: "notice", 19: "redaction", 20: "enterprise"}
 
 
 # --- protobuf wire format ----------------------------------------------------
@@ -144,7 +147,7 @@ def decode_entry(entry):
         "personal_hash": None,
     }
     for f, wt, val in fields:
-        if 10 <= f <= 19:
+        if f in BODY_NAMES:
             if wt != 2:
                 raise WireError("body field %d is not a message" % f)
             d["body_field"], d["body"] = f, val  # oneof: the last one wins

@@ -1,0 +1,211 @@
+/*
+ * org_cli.c — the shared pieces of the organisation's commands. See
+ * org_cli.h.
+ */
+#include "org_cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+#include "text.h"
+
+int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4;
+        entry_signed *ni = realloc(t->items, cap * sizeof *ni);
+        if (!ni)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        t->items = ni;
+        t->cap = cap;
+    }
+    int rc = writer_sign(t->w, e, NULL, 0, &t->items[t->n], err);
+    if (!rc)
+        t->n++;
+    return rc;
+}
+
+int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
+                  void *ctx)
+{
+    cli_org_tx t;
+    memset(&t, 0, sizeof t);
+    if (cli_open(c, 0, &t.s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    int rc = writer_open(&t.w, t.s, &err);
+    if (!rc)
+        rc = store_begin(t.s, 0, &t.txn, &err);
+    if (!rc)
+        rc = fn(&t, ctx, &err);
+    if (t.txn) {
+        mdb_txn_abort(t.txn);
+        t.txn = NULL;
+    }
+    if (!rc && t.n)
+        rc = writer_commit(t.w, t.items, t.n, NULL, NULL, &err);
+    for (size_t i = 0; i < t.n; i++)
+        entry_signed_clear(&t.items[i]);
+    free(t.items);
+    writer_destroy(&t.w);
+    store_destroy(&t.s);
+    return rc ? cli_error(&err) : CLI_EXIT_OK;
+}
+
+int cli_org_read(cli *c, store **s, MDB_txn **txn)
+{
+    *txn = NULL;
+    if (cli_open(c, STORE_RDONLY, s))
+        return CLI_EXIT_FAIL;
+    sd_err err;
+    sd_err_clear(&err);
+    if (store_begin(*s, 0, txn, &err)) {
+        store_destroy(s);
+        return cli_error(&err);
+    }
+    return SD_OK;
+}
+
+void cli_org_read_end(store **s, MDB_txn **txn)
+{
+    if (*txn)
+        mdb_txn_abort(*txn);
+    *txn = NULL;
+    store_destroy(s);
+}
+
+int cli_org_member(store *s, MDB_txn *txn, const char *number,
+                   Sadasya__MemberView **out, sd_err *err)
+{
+    int rc = view_member_get(s, txn, number, out, err);
+    if (rc == SD_ENOTFOUND)
+        return sd_errf(err, SD_ENOTFOUND,
+                       "no member %s on this node (not registered, or its "
+                       "chapter's entries have not reached this node yet)",
+                       number);
+    return rc;
+}
+
+int cli_org_own(const writer *w, const Sadasya__MemberView *m,
+                const char *doing, sd_err *err)
+{
+    if (m->origin.len == 32 && !memcmp(m->origin.data, w->kp.pk, 32))
+        return SD_OK;
+    return sd_errf(err, SD_EAUTH, "%s is a member of %s: only %s's node can %s",
+                   m->number, m->state, m->state, doing);
+}
+
+int cli_org_tag(const char *cmd, const char *what, const char *in,
+                char out[CLI_ORG_TAG_MAX + 1])
+{
+    size_t n = 0;
+    int prev_hyphen = 1; /* no leading hyphen */
+    for (const char *p = in; *p; p++) {
+        char ch = *p;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        else if (ch == ' ' || ch == '_')
+            ch = '-';
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+            return cli_errorf("%s \"%s\": use words of letters a-z and digits "
+                              "joined by hyphens (like general-secretary)", what, in);
+        if (ch == '-' && prev_hyphen)
+            continue;
+        if (n == CLI_ORG_TAG_MAX)
+            return cli_errorf("%s \"%s\" is longer than %d letters", what, in,
+                              CLI_ORG_TAG_MAX);
+        out[n++] = ch;
+        prev_hyphen = ch == '-';
+    }
+    while (n && out[n - 1] == '-')
+        n--;
+    out[n] = '\0';
+    if (!n)
+        return cli_usagef(cmd, "%s is empty", what);
+    return SD_OK;
+}
+
+int cli_org_text(const char *cmd, const char *what, const char *in,
+                 size_t max, int required, int multiline)
+{
+    size_t len = strlen(in);
+    if (len > max)
+        return cli_errorf("%s is longer than %zu bytes", what, max);
+    int blank = 1;
+    for (const char *p = in; *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            blank = 0;
+    if (required && blank)
+        return cli_usagef(cmd, "%s is empty", what);
+    /* Each line on its own: text_utf8_valid refuses control characters. */
+    const char *p = in;
+    while (1) {
+        size_t l = strcspn(p, multiline ? "\n\t" : "");
+        if (!text_utf8_valid(p, l))
+            return cli_errorf("%s is not valid UTF-8 text%s", what,
+                              multiline ? "" : " on one line");
+        if (!p[l])
+            break;
+        p += l + 1;
+    }
+    return SD_OK;
+}
+
+int cli_org_day(const char *flag, const char *in, uint32_t *day)
+{
+    if (!in) {
+        *day = day_today();
+        return SD_OK;
+    }
+    sd_err err;
+    sd_err_clear(&err);
+    if (day_parse(in, day, &err))
+        return cli_errorf("%s: %s", flag, err.msg);
+    return SD_OK;
+}
+
+Sadasya__Personal *cli_org_personal(store *s, MDB_txn *txn,
+                                    const Sadasya__MemberView *m)
+{
+    Sadasya__Personal *p = NULL;
+    if (view_personal_get(s, txn, m, &p, NULL) != SD_OK)
+        return NULL;
+    return p;
+}
+
+void *cli_org_dup(const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    protobuf_c_message_pack(m, buf);
+    ProtobufCMessage *copy = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
+    free(buf);
+    return copy;
+}
+
+void cli_org_csv_field(FILE *f, const char *v, int last)
+{
+    if (!v)
+        v = "";
+    if (strpbrk(v, ",\"\r\n")) {
+        fputc('"', f);
+        for (const char *p = v; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+    fputc(last ? '\n' : ',', f);
+}
+
+void cli_org_u64(uint64_t v, char out[24])
+{
+    snprintf(out, 24, "%llu", (unsigned long long)v);
+}

@@ -1,0 +1,91 @@
+/*
+ * org_cli.h — what the commands for the organisation's work (officer,
+ * event, inactive, campaign, honour, notice, enterprise/directory, erase,
+ * rules) share: signing entries of this node's log under its writer lock,
+ * finding members, and checking the words and dates users type.
+ *
+ * Every helper that returns an int returns SD_OK or, having printed the
+ * one-line error, a non-zero CLI exit code; callers pass it on.
+ */
+#ifndef SADASYA_ORG_CLI_H
+#define SADASYA_ORG_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "writer.h"
+
+#define CLI_ORG_TAG_MAX 64     /* bytes of a role, cell or event kind */
+#define CLI_ORG_TEXT_MAX 256   /* bytes of a title, name, reason, place… */
+#define CLI_ORG_BODY_MAX 16384 /* bytes of a notice's body */
+
+/* One write: the store, this node's writer (its lock held), a read
+ * transaction on the store as it is under that lock, and the entries
+ * signed so far (committed together, all or none). */
+typedef struct cli_org_tx {
+    store *s;
+    writer *w;
+    MDB_txn *txn;
+    entry_signed *items;
+    size_t n, cap;
+} cli_org_tx;
+
+/* Signs e (its body set by the caller) as the next entry of this node's
+ * log and keeps it for the commit. SD code, message in err. */
+int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err);
+
+/* Opens the store and the writer, calls fn (which checks what it needs in
+ * t->txn and signs entries with cli_org_sign), then commits what fn signed
+ * through the one write path. fn returns an SD code with err set; nothing
+ * is written unless it returns SD_OK. Returns CLI_EXIT_OK or the printed
+ * error's exit code. */
+int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
+                  void *ctx);
+
+/* Opens the store read-only with a read transaction; cli_org_read_end
+ * closes both. */
+int cli_org_read(cli *c, store **s, MDB_txn **txn);
+void cli_org_read_end(store **s, MDB_txn **txn);
+
+/* The member with the canonical number, or SD_ENOTFOUND with a message
+ * that says the number may not have reached this node yet. */
+int cli_org_member(store *s, MDB_txn *txn, const char *number,
+                   Sadasya__MemberView **out, sd_err *err);
+
+/* SD_OK when m was registered by w's node; else SD_EAUTH with "only
+ * <state>'s node can <doing>". */
+int cli_org_own(const writer *w, const Sadasya__MemberView *m,
+                const char *doing, sd_err *err);
+
+/* A tag typed by a user (role, cell, event kind): lower-cased, spaces and
+ * underscores made hyphens; then it must be letters a-z, digits and single
+ * hyphens, at most CLI_ORG_TAG_MAX bytes. what names it in the error. */
+int cli_org_tag(const char *cmd, const char *what, const char *in,
+                char out[CLI_ORG_TAG_MAX + 1]);
+
+/* Free text: valid UTF-8 without control characters (newlines and tabs
+ * too when multiline), not blank when required, at most max bytes. */
+int cli_org_text(const char *cmd, const char *what, const char *in,
+                 size_t max, int required, int multiline);
+
+/* A date YYYY-MM-DD given to flag; NULL in gives today. */
+int cli_org_day(const char *flag, const char *in, uint32_t *day);
+
+/* The member's Personal data when held here (NULL otherwise; the caller
+ * frees it with sadasya__personal__free_unpacked). */
+Sadasya__Personal *cli_org_personal(store *s, MDB_txn *txn,
+                                    const Sadasya__MemberView *m);
+
+/* A deep copy of a protobuf-c message (readers' rows are freed after each
+ * callback); NULL when out of memory. Free it with
+ * protobuf_c_message_free_unpacked(copy, NULL). */
+void *cli_org_dup(const ProtobufCMessage *m);
+
+/* Writes one CSV field, quoted when it needs to be (RFC 4180). */
+void cli_org_csv_field(FILE *f, const char *v, int last);
+
+/* A counter value as text, for tables. */
+void cli_org_u64(uint64_t v, char out[24]);
+
+#endif
