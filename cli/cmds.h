@@ -24,7 +24,24 @@ int cmd_log(cli *c, int argc, char **argv);
 int cmd_bundle(cli *c, int argc, char **argv);
 int cmd_sync_status(cli *c, int argc, char **argv);
 int cmd_peers(cli *c, int argc, char **argv);
+int cmd_card(cli *c, int argc, char **argv);
+int cmd_cards(cli *c, int argc, char **argv);
+int cmd_card_verify(cli *c, int argc, char **argv);
 int cmd_backup(cli *c, int argc, char **argv);
 int cmd_restore(cli *c, int argc, char **argv);
+int cmd_officer(cli *c, int argc, char **argv);
+int cmd_officers(cli *c, int argc, char **argv);
+int cmd_event(cli *c, int argc, char **argv);
+int cmd_events(cli *c, int argc, char **argv);
+int cmd_inactive(cli *c, int argc, char **argv);
+int cmd_campaign(cli *c, int argc, char **argv);
+int cmd_honour(cli *c, int argc, char **argv);
+int cmd_honours(cli *c, int argc, char **argv);
+int cmd_notice(cli *c, int argc, char **argv);
+int cmd_notices(cli *c, int argc, char **argv);
+int cmd_enterprise(cli *c, int argc, char **argv);
+int cmd_directory(cli *c, int argc, char **argv);
+int cmd_erase(cli *c, int argc, char **argv);
+int cmd_rules(cli *c, int argc, char **argv);
 
 #endif

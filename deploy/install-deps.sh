@@ -9,6 +9,8 @@ PKGS=(
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   libzmq3-dev libcsv-dev libcjson-dev libcmocka-dev libinih-dev
   python3 python3-nacl sqlite3 openssl
+  libpango1.0-dev libcairo2-dev libpng-dev libqrencode-dev libzbar-dev fonts-noto-core
+  zbar-tools pango1.0-tools python3-pil
 )
 
 missing=()

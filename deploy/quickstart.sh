@@ -96,8 +96,12 @@ say "an offline chapter's way: the same entries as a bundle file"
 "$S" --data "$br" bundle create "$demo/bihar.bundle"
 "$S" --data "$nat" bundle apply "$demo/bihar.bundle"
 
-say "ID card of $first (as the national office sees it)"
+say "$first as the national office sees it"
 "$S" --data "$nat" show "$first"
+
+say "ID card of $first: printed by Bihar, checked by the national office"
+"$S" --data "$br" card "$first" --out "$demo/card-$first.png"
+"$S" --data "$nat" card-verify "$demo/card-$first.png"
 
 echo
 echo "demo data is in $demo; try: $S --data $nat list"
