@@ -49,6 +49,10 @@ static int job_make(const ident *id, const Sadasya__MemberView *m,
                     const Sadasya__Personal *p, card_job **out, sd_err *err)
 {
     *out = NULL;
+    if (!p && m->erased_day)
+        return sd_errf(err, SD_ENOTFOUND,
+                       "the personal data of %s was erased on request: a card "
+                       "needs the member's name", m->number);
     if (!p)
         return sd_errf(err, SD_ENOTFOUND,
                        "the personal data of %s is not held on this node: a "

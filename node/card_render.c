@@ -5,6 +5,11 @@
  * Coordinates are pixels of the 300 dpi PNG; the SVG surface is scaled so
  * that the same drawing comes out at the card's physical size. Pango's
  * resolution is 300 dpi on both, so font sizes are true points.
+ *
+ * A card is the chapter's common part (bands, header, labels, state) and
+ * the member's part (names, number, date, QR code). For PNG cards the
+ * renderer keeps the common part as an image and copies it under each
+ * member's part; most of a PNG card's cost is then its compression.
  */
 #include "card_render.h"
 
@@ -35,7 +40,6 @@
 #define QR_QUIET 4           /* modules of quiet zone on each side */
 #define QR_RIGHT 36.0        /* from the right edge to the QR box */
 #define GUTTER 24.0          /* between the text column and the QR box */
-
 
 typedef struct rgb {
     double r, g, b;
@@ -170,7 +174,7 @@ static double layout_height(PangoLayout *l)
     return (double)logical.height / PANGO_SCALE;
 }
 
-/* Draws a layout with its top-left at (x, y), aligned within width. */
+/* Draws a layout with its top-left at (x, y), aligned within its width. */
 static void show(cairo_t *cr, PangoLayout *l, double x, double y, rgb ink,
                  PangoAlignment align)
 {
@@ -388,13 +392,16 @@ static int common_image(card_renderer *r, const card_face *f, sd_err *err)
     if (r->common && !strcmp(key[0], r->key[0]) && !strcmp(key[1], r->key[1]) &&
         !strcmp(key[2], r->key[2]))
         return SD_OK;
+    if (r->common) {
+        cairo_surface_destroy(r->common);
+        r->common = NULL;
+    }
     for (int i = 0; i < 3; i++) {
         free(r->key[i]);
         r->key[i] = strdup(key[i]);
         if (!r->key[i])
             return sd_errf(err, SD_ENOMEM, "out of memory");
     }
-    if (!r->common)
         r->common = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_WIDTH_PX,
                                                CARD_HEIGHT_PX);
     cairo_t *cr = cairo_create(r->common);
