@@ -135,9 +135,15 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
             if (rc == MDB_NOTFOUND) {
                 mdb_env_close(s->env);
                 free(s);
+                if (i == 0)
+                    return sd_errf(err, SD_ENOTFOUND,
+                                   "%s holds no sadasya store (run `sadasya "
+                                   "init`)", dir);
                 return sd_errf(err, SD_ENOTFOUND,
-                               "%s holds no sadasya store (run `sadasya init`)",
-                               dir);
+                               "%s was made by an older sadasya and lacks the "
+                               "\"%s\" table: open it once read-write (run "
+                               "its node, or any command that writes) to add "
+                               "it", dir, dbs[i].name);
             }
             goto fail;
         }
