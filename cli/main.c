@@ -62,7 +62,7 @@ static void usage(FILE *f)
                "before it has caught up with its peers (see backup --help).\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nsadasya COMMAND --help for each command's flags.\n");
 }
 
