@@ -201,14 +201,8 @@ static int collect(const Sadasya__EnterpriseListed *en, void *ctx)
     if (number_parse(en->number, NULL, st, NULL, NULL) || (l->state && strcmp(l->state, st)) ||
         (l->craft && strcasecmp(l->craft, en->craft)) || (!l->all && !en->contact_consent))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        void *nv = realloc(l->v, cap * sizeof *l->v);
-        if (!nv)
-            return SD_ENOMEM;
-        l->v = nv;
-        l->cap = cap;
-    }
+    if (cli_org_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v))
+        return SD_ENOMEM;
     if (!(l->v[l->n] = cli_org_dup(&en->base)))
         return SD_ENOMEM;
     l->n++;

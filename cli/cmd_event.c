@@ -567,14 +567,8 @@ static int collect(const Sadasya__EventView *ev, void *ctx)
     if ((l->state && strcmp(l->state, ev->state)) || ev->event->day < l->from ||
         ev->event->day > l->to)
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        void *nv = realloc(l->v, cap * sizeof *l->v);
-        if (!nv)
-            return SD_ENOMEM;
-        l->v = nv;
-        l->cap = cap;
-    }
+    if (cli_org_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v))
+        return SD_ENOMEM;
     if (!(l->v[l->n] = cli_org_dup(&ev->base)))
         return SD_ENOMEM;
     l->n++;

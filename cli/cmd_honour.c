@@ -105,14 +105,8 @@ typedef struct list_ctx {
 static int collect(const char *number, const Sadasya__Honour *h, void *ctx)
 {
     list_ctx *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        row *nr = realloc(l->rows, cap * sizeof *nr);
-        if (!nr)
-            return SD_ENOMEM;
-        l->rows = nr;
-        l->cap = cap;
-    }
+    if (cli_org_grow((void **)&l->rows, &l->cap, l->n, sizeof *l->rows))
+        return SD_ENOMEM;
     snprintf(l->rows[l->n].number, NUMBER_MAX_LEN, "%s", number);
     if (!(l->rows[l->n].h = cli_org_dup(&h->base)))
         return SD_ENOMEM;

@@ -247,14 +247,8 @@ static int collect(const Sadasya__OfficerView *o, void *ctx)
     list_ctx *l = ctx;
     if (!l->all && strcmp(officer_state(o, l->today), "current"))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        row *nr = realloc(l->rows, cap * sizeof *nr);
-        if (!nr)
-            return SD_ENOMEM;
-        l->rows = nr;
-        l->cap = cap;
-    }
+    if (cli_org_grow((void **)&l->rows, &l->cap, l->n, sizeof *l->rows))
+        return SD_ENOMEM;
     if (!(l->rows[l->n].o = cli_org_dup(&o->base)))
         return SD_ENOMEM;
     l->n++;

@@ -209,3 +209,16 @@ void cli_org_u64(uint64_t v, char out[24])
 {
     snprintf(out, 24, "%llu", (unsigned long long)v);
 }
+
+int cli_org_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 32;
+    void *nv = realloc(*arr, nc * elem);
+    if (!nv)
+        return SD_ENOMEM;
+    *arr = nv;
+    *cap = nc;
+    return 0;
+}

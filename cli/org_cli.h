@@ -82,6 +82,10 @@ Sadasya__Personal *cli_org_personal(store *s, MDB_txn *txn,
  * protobuf_c_message_free_unpacked(copy, NULL). */
 void *cli_org_dup(const ProtobufCMessage *m);
 
+/* Makes room for one more element of size elem in *arr (n held, *cap
+ * allocated), doubling. 0, or SD_ENOMEM. */
+int cli_org_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
 /* Writes one CSV field, quoted when it needs to be (RFC 4180). */
 void cli_org_csv_field(FILE *f, const char *v, int last);
 
