@@ -64,6 +64,7 @@ typedef struct counter_delta {
 typedef struct index_put {
     MDB_dbi dbi;
     uint16_t klen, vlen;
+    uint64_t prefix; /* the key's first 8 bytes, big-endian: most compares end here */
     size_t off; /* into arena: key bytes then value bytes */
 } index_put;
 
@@ -169,6 +170,9 @@ static int index_defer(view_batch *b, MDB_dbi dbi, const void *k, size_t kl,
     p->klen = (uint16_t)kl;
     p->vlen = (uint16_t)vl;
     p->off = b->arena_len;
+    p->prefix = 0;
+    for (size_t i = 0; i < 8; i++)
+        p->prefix = (p->prefix << 8) | (i < kl ? ((const uint8_t *)k)[i] : 0);
     memcpy(b->arena + b->arena_len, k, kl);
     memcpy(b->arena + b->arena_len + kl, v, vl);
     b->arena_len += kl + vl;
@@ -189,6 +193,9 @@ static int put_cmp(const void *x, const void *y)
     const index_put *a = x, *b = y;
     if (a->dbi != b->dbi)
         return a->dbi < b->dbi ? -1 : 1;
+    /* Zero-padded prefixes order like the keys whenever they differ. */
+    if (a->prefix != b->prefix)
+        return a->prefix < b->prefix ? -1 : 1;
     const char *ar = sort_batch->arena;
     int c = lmdb_order(ar + a->off, a->klen, ar + b->off, b->klen);
     if (c)
