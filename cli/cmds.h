@@ -43,5 +43,7 @@ int cmd_enterprise(cli *c, int argc, char **argv);
 int cmd_directory(cli *c, int argc, char **argv);
 int cmd_erase(cli *c, int argc, char **argv);
 int cmd_rules(cli *c, int argc, char **argv);
+int cmd_audit(cli *c, int argc, char **argv);
+int cmd_report(cli *c, int argc, char **argv);
 
 #endif

@@ -52,6 +52,8 @@ static const cli_cmd commands[] = {
     { "directory", cmd_directory, "the women's entrepreneurship directory" },
     { "erase", cmd_erase, "erase a member's personal data on request" },
     { "rules", cmd_rules, "the federation's rules (national sets them)" },
+    { "audit", cmd_audit, "the auditor's report, HTML and JSON (auditors)" },
+    { "report", cmd_report, "the national dashboard as one static HTML page" },
 };
 
 static void usage(FILE *f)

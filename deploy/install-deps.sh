@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-nacl sqlite3 openssl
   libpango1.0-dev libcairo2-dev libpng-dev libqrencode-dev libzbar-dev fonts-noto-core
   zbar-tools pango1.0-tools python3-pil
+  chromium
 )
 
 missing=()

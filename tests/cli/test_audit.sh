@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# test_audit.sh — `sadasya audit --out DIR`: the auditor's report.
+#
+# A national node and two chapters (BR, JH) whose entries reach the national
+# by bundle; one BR member pays Rs 21. On the clean national store the audit
+# says ok, exits 0, and its JSON totals equal `stats --json`; the Rs 21
+# member is itemised; on a copy with one byte of BR seq 2 flipped
+# (tests/tools/tamper.c) it exits 1 and names "BR seq 2" in both files; it
+# runs on a read-only copy.
+#
+#   tests/cli/test_audit.sh SADASYA_BINARY BUILD_DIR     (BUILD_DIR/tamper)
+#
+# Prints each failure, then "test_audit: N passed, M failed"; exits 1 if M>0.
+# shellcheck disable=SC2016
+set -euo pipefail
+
+S=${1:?usage: test_audit.sh SADASYA_BINARY BUILD_DIR}
+BUILD=${2:?usage: test_audit.sh SADASYA_BINARY BUILD_DIR}
+S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+BUILD=$(cd "$BUILD" && pwd)
+PY=/usr/bin/python3
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-audit.XXXXXX")
+cleanup() { chmod -R u+rwX "$T" 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+mkdir "$T/tmp"
+export TMPDIR="$T/tmp"
+unset SADASYA_DATA
+
+# Private copies of the tools: the build tree may be relinked meanwhile.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
+        break
+    fi
+    sleep 1
+done
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    RC=0
+    cp "$BUILD/tamper" "$T/tamper" 2>/dev/null && "$T/tamper" >/dev/null 2>&1 || RC=$?
+    [[ $RC -eq 2 ]] && break
+    sleep 1
+done
+S=$T/sadasya
+TAMPER=$T/tamper
+
+PASS=0
+FAIL=0
+check() {
+    local desc=$1
+    shift
+    if "$@"; then
+        PASS=$((PASS + 1))
+    else
+        FAIL=$((FAIL + 1))
+        echo "FAIL: $desc"
+        if [[ -s $T/out ]]; then sed 's/^/    out: /' "$T/out" | head -8; fi
+        if [[ -s $T/err ]]; then sed 's/^/    err: /' "$T/err" | head -5; fi
+    fi
+}
+RC=0
+run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
+rc_is() { [[ $RC -eq $1 ]]; }
+key_of() { "$S" --data "$1" --json id | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
+# jq_true DIR PYEXPR — PYEXPR (over d = DIR/audit.json, s = stats) is true.
+jtrue() {
+    "$PY" - "$1" "$T/stats.json" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1] + "/audit.json"))
+s = json.load(open(sys.argv[2]))
+sys.exit(0 if eval(sys.argv[3]) else 1)
+EOF
+}
+
+# --- the federation ------------------------------------------------------------
+NAT=$T/national BR=$T/bihar JH=$T/jharkhand
+"$S" --data "$NAT" init --national >/dev/null
+NK=$(key_of "$NAT")
+"$S" --data "$BR" init --state BR --name Bihar --trust "$NK" >/dev/null
+"$S" --data "$JH" init --state JH --name Jharkhand --trust "$NK" >/dev/null
+BK=$(key_of "$BR")
+JK=$(key_of "$JH")
+"$S" --data "$NAT" roster add --state BR --name Bihar --key "$BK" >/dev/null
+"$S" --data "$NAT" roster add --state JH --name Jharkhand --key "$JK" >/dev/null
+"$S" --data "$BR" register --name "राजीव रंजन" --gender male --phone 9876543210 --district Patna >/dev/null
+"$S" --data "$BR" register --name "रागिनी" --gender female --phone 9876543211 --district Gaya >/dev/null
+N21=$("$S" --data "$BR" register --name "अनुराग" --gender male --phone 9876543212 \
+    --district Patna --fee-paise 2100 --payment-ref UPI-4242)
+"$S" --data "$JH" register --name "सीता" --gender female --phone 9876543213 --district Ranchi >/dev/null
+"$S" --data "$JH" register --name "गीता" --gender female --phone 9876543214 --district Dhanbad >/dev/null
+"$S" --data "$BR" bundle create "$T/br.bundle" >/dev/null
+"$S" --data "$JH" bundle create "$T/jh.bundle" >/dev/null
+"$S" --data "$NAT" bundle apply "$T/br.bundle" >/dev/null
+"$S" --data "$NAT" bundle apply "$T/jh.bundle" >/dev/null
+"$S" --data "$NAT" --json stats >"$T/stats.json"
+check "fixture: the national holds 5 members" \
+    eval '[[ $("$PY" -c "import json,sys; print(json.load(sys.stdin)[\"total\"])" <"$T/stats.json") == 5 ]]'
+
+# --- the clean store -------------------------------------------------------------
+A=$T/audit-clean
+run "$S" --data "$NAT" audit --out "$A"
+check "clean: audit exits 0" rc_is 0
+check "clean: audit.html and audit.json written" test -s "$A/audit.html" -a -s "$A/audit.json"
+check "clean: JSON says ok, no failures" jtrue "$A" 'd["ok"] is True and d["failures"] == []'
+check "clean: JSON total equals stats --json" jtrue "$A" 'd["total"] == s["total"]'
+check "clean: JSON fee_paise equals stats --json" jtrue "$A" 'd["fee_paise"] == s["fee_paise"]'
+check "clean: per-origin members add up to the total" \
+    jtrue "$A" 'sum(o["members"] for o in d["origins"]) == s["total"]'
+check "clean: per-origin fees add up to fee_paise" \
+    jtrue "$A" 'sum(o["fees"]["total_paise"] for o in d["origins"]) == s["fee_paise"]'
+check "clean: origins IN, BR, JH with heads and keys" \
+    jtrue "$A" 'sorted(o["state"] for o in d["origins"]) == ["BR", "IN", "JH"] and all(len(o["key"]) == 64 and len(o["head_hash"]) == 64 for o in d["origins"])'
+check "clean: BR numbering 1..3, no gaps" \
+    jtrue "$A" '[(o["numbering"]["first"], o["numbering"]["last"], o["numbering"]["no_gaps"]) for o in d["origins"] if o["state"] == "BR"] == [(1, 3, True)]'
+check "clean: signatures checked = entries" \
+    jtrue "$A" 'd["signatures"] == d["entries"] == sum(o["signatures_checked"] for o in d["origins"])'
+check "clean: the Rs 21 member is itemised with its payment ref" \
+    jtrue "$A" '[(x["number"], x["fee_paise"], x["payment_ref"]) for o in d["origins"] for x in o["fees"]["exceptions"]] == [("'"$N21"'", 2100, "UPI-4242")]'
+check "clean: BR fees 4300 paise against 3300 expected" \
+    jtrue "$A" '[(o["fees"]["total_paise"], o["fees"]["expected_paise"]) for o in d["origins"] if o["state"] == "BR"] == [(4300, 3300)]'
+check "clean: roster history lists BR and JH with their seqs" \
+    jtrue "$A" '[c["state"] for r in d["roster_history"] for c in r["chapters"]] == ["BR", "JH"] and all(r["seq"] > 0 and r["time"].endswith("Z") for r in d["roster_history"])'
+check "clean: members by status" \
+    jtrue "$A" 'all(o["members_by_status"]["active"] == o["members"] for o in d["origins"])'
+check "clean: when and what it checked" \
+    jtrue "$A" 'd["generated"].endswith("Z") and len(d["checks"]) >= 5 and d["node"]["role"] == "national"'
+check "clean: HTML names the Rs 21 member and says ok" \
+    eval 'grep -qF "$N21" "$A/audit.html" && grep -qF "UPI-4242" "$A/audit.html" && grep -q "Verdict: ok" "$A/audit.html"'
+check "clean: HTML is self-contained (no external resources, no script)" \
+    eval '! grep -qiE "<script|<link|src=\"http|href=\"http" "$A/audit.html"'
+
+# --- a planted fault: one byte of BR seq 2's entry ----------------------------
+C=$T/copy-tampered
+cp -a "$NAT" "$C"
+run "$TAMPER" "$C" log "$BK" 2 100
+check "tamper: the tool changed the store" rc_is 0
+B=$T/audit-bad
+run "$S" --data "$C" audit --out "$B"
+check "tampered: audit exits 1" rc_is 1
+check "tampered: report still written" test -s "$B/audit.json" -a -s "$B/audit.html"
+check "tampered: JSON ok false, names BR seq 2" \
+    jtrue "$B" 'd["ok"] is False and any("BR seq 2" in f for f in d["failures"])'
+check "tampered: the BR origin lists the failure" \
+    jtrue "$B" 'any("BR seq 2" in f for o in d["origins"] if o["state"] == "BR" for f in o["failures"])'
+check "tampered: HTML names BR seq 2 and says FAILED" \
+    eval 'grep -qF "BR seq 2" "$B/audit.html" && grep -q "Verdict: FAILED" "$B/audit.html"'
+
+# --- a read-only copy --------------------------------------------------------------
+RO=$T/readonly
+cp -a "$NAT" "$RO"
+chmod -R a-w "$RO"
+SUM=$(sha256sum <"$RO/data.mdb")
+R=$T/audit-ro
+run "$S" --data "$RO" audit --out "$R"
+check "read-only copy: audit exits 0" rc_is 0
+check "read-only copy: totals equal stats --json" \
+    jtrue "$R" 'd["ok"] and d["total"] == s["total"] and d["fee_paise"] == s["fee_paise"]'
+check "read-only copy: store unchanged" eval '[[ $(sha256sum <"$RO/data.mdb") == "$SUM" ]]'
+
+run "$S" audit --help
+check "audit --help exits 0" rc_is 0
+run "$S" --data "$NAT" audit
+check "audit without --out is a usage error (2)" rc_is 2
+
+echo "test_audit: $PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
