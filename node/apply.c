@@ -290,12 +290,13 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
                      (unsigned long long)a->head.seq);
     else
         rc = origin_state(a, e->origin.data, state, &national, &why);
-    if (!rc)
-        rc = view_check(a->s, a->txn, a->vb, e, state, national, &a->head, &why);
+    /* The signature before the body rules: only a key holder reaches them. */
     if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
         !(a->vouched && a->vouched[es - a->items]) &&
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
+    if (!rc)
+        rc = view_check(a->s, a->txn, a->vb, e, state, national, &a->head, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
             if (err)

@@ -101,6 +101,11 @@ int entry_decode(const uint8_t *bytes, size_t len, Sadasya__Entry **out,
         why = "seq 1 with a non-zero prev";
     else if (e->body_case == SADASYA__ENTRY__BODY__NOT_SET)
         why = "no body";
+    uint8_t po[32], pp[32];
+    uint64_t ps;
+    if (!why && (entry_peek(bytes, len, po, &ps, pp) || ps != e->seq ||
+                 memcmp(po, e->origin.data, 32) || memcmp(pp, e->prev.data, 32)))
+        why = "origin, seq or prev encoded more than once";
     if (why) {
         sadasya__entry__free_unpacked(e, NULL);
         return sd_errf(err, SD_EINVAL, "malformed entry: %s", why);
@@ -228,28 +233,42 @@ static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
                uint64_t *seq, uint8_t prev[32])
 {
+    /* The whole message is walked: a field that protobuf readers take the
+     * last copy of must not appear twice, or this reading and theirs could
+     * differ (a signature checked under one origin, the entry applied
+     * under another). */
+    if (!bytes || !len)
+        return -1;
     const uint8_t *p = bytes, *end = bytes + len;
-    int have = 0, want = prev ? 7 : 3;
-    while (p < end && have != want) {
+    int have = 0;
+    while (p < end) {
         uint64_t key, v;
         if (varint(&p, end, &key))
             return -1;
         unsigned field = (unsigned)(key >> 3), type = (unsigned)(key & 7);
+        if (field >= 1 && field <= 3) {
+            int bit = 1 << (field - 1);
+            if (have & bit)
+                return -1; /* repeated */
+            have |= bit;
+            if (type != (field == 2 ? 0u : 2u))
+                return -1; /* wrong wire type */
+        }
         if (type == 0) {
             if (varint(&p, end, &v))
                 return -1;
-            if (field == 2) {
+            if (field == 2)
                 *seq = v;
-                have |= 2;
-            }
         } else if (type == 2) {
             if (varint(&p, end, &v) || v > (uint64_t)(end - p))
                 return -1;
-            if (field == 1 || (field == 3 && prev)) {
+            if (field == 1 || field == 3) {
                 if (v != 32)
                     return -1;
-                memcpy(field == 1 ? origin : prev, p, 32);
-                have |= field == 1 ? 1 : 4;
+                if (field == 1)
+                    memcpy(origin, p, 32);
+                else if (prev)
+                    memcpy(prev, p, 32);
             }
             p += v;
         } else if (type == 1) {
@@ -264,5 +283,5 @@ int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
             return -1;
         }
     }
-    return have == want ? 0 : -1;
+    return (have & 7) == 7 ? 0 : -1;
 }

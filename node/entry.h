@@ -87,7 +87,9 @@ int entry_personal_seal(Sadasya__Personal *p, uint8_t **blob, size_t *len,
 /* Reads origin (field 1), seq (field 2) and, when prev is not NULL, prev
  * (field 3) from entry bytes by walking the protobuf wire format without
  * decoding the rest: cheap enough to group a batch by origin and check
- * its links. -1 if the bytes are not well formed that far. */
+ * its links. -1 unless each of the three fields appears exactly once with
+ * its wire type and the whole message is well formed at the wire level;
+ * entry_decode refuses what this refuses, so both readings agree. */
 int entry_peek(const uint8_t *bytes, size_t len, uint8_t origin[32],
                uint64_t *seq, uint8_t prev[32]);
 

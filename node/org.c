@@ -34,6 +34,9 @@ int org_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
         return SD_OK;
     }
     case SADASYA__ENTRY__BODY_ATTENDANCE: {
+        size_t idl = strlen(e->attendance->event_id);
+        if (idl == 0 || idl >= ORG_ID_MAX)
+            return sd_errf(err, SD_EINVAL, "attendance with a malformed event id");
         /* The event must be this origin's own: same log, earlier seq. */
         Sadasya__EventView *ev = NULL;
         int rc = org_event_get(s, txn, e->attendance->event_id, &ev, err);
@@ -332,6 +335,8 @@ int org_event_get(store *s, MDB_txn *txn, const char *id,
                   Sadasya__EventView **out, sd_err *err)
 {
     *out = NULL;
+    if (!*id || strlen(id) >= ORG_ID_MAX)
+        return sd_errf(err, SD_ENOTFOUND, "no event %s", id);
     MDB_val k = { strlen(id), (void *)id }, v;
     int rc = mdb_get(txn, s->events, &k, &v);
     if (rc == MDB_NOTFOUND)

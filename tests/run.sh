@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
 #   1. the release build (-Werror) and all its tests (unit + command line),
-#   2. an AddressSanitizer + UBSan build of the unit tests.
+#   2. an AddressSanitizer + UBSan build of the unit tests,
+#   3. the libFuzzer targets (tests/fuzz/), 30 s each.
 # Usage: tests/run.sh            (from anywhere)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,5 +26,11 @@ cmake --build build-asan -j"$jobs"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j"$jobs" -R '^unit_')
+
+echo "== fuzz targets (30 s each)"
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSADASYA_FUZZ=ON \
+      -DSADASYA_WERROR=ON -DCMAKE_C_COMPILER=clang >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz
+(cd build-fuzz && ctest --output-on-failure -j"$jobs" -R '^fuzz_')
 
 echo "== all tests passed"
