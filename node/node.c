@@ -664,8 +664,16 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     int rc = sync_receive(n->s, b, p->held, p->nheld, &o, &res, &err);
     sync_heads_free(tips, ntips);
     if (rc) {
+        /* A store failure (a full disk, say): nothing of the batch was
+         * written; wait before pulling again rather than spin. */
         nlog(LOG_ERROR, "applying a batch from %s: %s", p->endpoint, err.msg);
         snprintf(p->last_error, sizeof p->last_error, "%s", err.msg);
+        p->pull_backoff_ms = p->pull_backoff_ms ? p->pull_backoff_ms * 2
+                                                : NODE_REFUSAL_BACKOFF_MIN_MS;
+        if (p->pull_backoff_ms > NODE_REFUSAL_BACKOFF_MAX_MS)
+            p->pull_backoff_ms = NODE_REFUSAL_BACKOFF_MAX_MS;
+        p->next_pull_at = mono_ms() + p->pull_backoff_ms;
+        p->dirty = 1;
         return;
     }
     p->received += res.added;

@@ -9,9 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define STORE_MAX_DBS 32
 #define STORE_MAP_MAX_DEFAULT (1ull << 40)
+
+/* Free bytes on the file system holding path; UINT64_MAX if unknown. */
+static uint64_t free_bytes(const char *path)
+{
+    struct statvfs v;
+    if (statvfs(path, &v))
+        return UINT64_MAX;
+    return (uint64_t)v.f_bavail * v.f_frsize;
+}
 
 int store_mdb_err(int rc, const char *what, sd_err *err)
 {
@@ -56,6 +66,14 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
         return sd_errf(err, SD_EINVAL, "%s is not a directory", dir);
     }
 
+    char dpath[4200];
+    snprintf(dpath, sizeof dpath, "%s/data.mdb", dir);
+    if (!(flags & STORE_RDONLY) && stat(dpath, &st) != 0 &&
+        free_bytes(dir) < STORE_MIN_FREE)
+        /* A new environment whose first pages cannot be written makes
+         * LMDB fault when it reads them back: refuse before that. */
+        return sd_errf(err, SD_EFULL, "disk full: cannot create a store in %s "
+                       "(less than %d KiB free)", dir, STORE_MIN_FREE >> 10);
     store *s = calloc(1, sizeof *s);
     if (!s)
         return sd_errf(err, SD_ENOMEM, "out of memory");
@@ -193,8 +211,9 @@ int store_begin(store *s, int write, MDB_txn **txn, sd_err *err)
 
 int store_commit(store *s, MDB_txn *txn, sd_err *err)
 {
-    (void)s;
     int rc = mdb_txn_commit(txn);
+    if (rc == EIO && free_bytes(s->dir) < STORE_MIN_FREE)
+        rc = ENOSPC; /* a full disk can surface as EIO from the flush */
     if (rc)
         return store_mdb_err(rc, "committing", err);
     return SD_OK;

@@ -48,6 +48,7 @@
 #define STORE_LOGKEY_BYTES (KEYS_PUBLIC_BYTES + 8)
 #define STORE_STATE_BYTES 4
 #define STORE_MAP_INITIAL (256ull << 20)
+#define STORE_MIN_FREE (1 << 20) /* bytes: below this a disk counts as full */
 
 typedef struct store {
     MDB_env *env;

@@ -154,7 +154,7 @@ check "register on the full disk fails within 300 tries ($ok_regs fitted)" test 
 if said_disk_full "$T/last-fail.err"; then
     check "register: the error names the full disk" said_disk_full "$T/last-fail.err"
 else
-    xcheck "register: the error names the full disk (said: $(head -c 120 "$T/last-fail.err"))" \
+    check "register: the error names the full disk (said: $(head -c 120 "$T/last-fail.err"))" \
         said_disk_full "$T/last-fail.err"
 fi
 check "register: the error is one line" test "$(grep -c . "$T/last-fail.err")" -eq 1
@@ -166,7 +166,7 @@ if try_write "import of 500 rows on the full disk" "$S" --data "$BR" import "$T/
 else
     check "import: says that nothing was imported" grep -q "nothing was imported" "$T/last-fail.err"
     # The first line is the error; a second names what was kept (nothing).
-    xcheck "import: the error names the full disk (said: $(head -n 1 "$T/last-fail.err" | cut -c1-100))" \
+    check "import: the error names the full disk (said: $(head -n 1 "$T/last-fail.err" | cut -c1-100))" \
         said_disk_full "$T/last-fail.err"
 fi
 
@@ -176,7 +176,7 @@ timeout "$LIB_CMD_TIMEOUT" "$S" --data "$MNT/XX" init --state XX --name Extra --
     >"$T/out" 2>"$T/err" || RC=$?
 note "init on the full disk: exit $RC; said: $(head -n 1 "$T/err")"
 check "init of a new data dir on the full disk fails" test "$RC" -ne 0
-xcheck "init on the full disk fails with a clear error, not a crash (exit $RC: 135 is SIGBUS)" \
+check "init on the full disk fails with a clear error, not a crash (exit $RC: 135 is SIGBUS)" \
     bash -c '[[ $1 -eq 1 ]] && grep -q "^sadasya: error: .*disk full" "$2"' _ "$RC" "$T/err"
 
 # --- 2. sync into the full node -------------------------------------------------
@@ -195,7 +195,7 @@ note "BR's node: $(node_log_since_start BR | grep -Em1 'applying a batch' | cut 
 if node_log_has BR 'applying a batch from .*disk full'; then
     check "BR's node names the full disk" true
 else
-    xcheck "BR's node names the full disk" node_log_has BR 'applying a batch from .*disk full'
+    check "BR's node names the full disk" node_log_has BR 'applying a batch from .*disk full'
 fi
 sleep 2
 check "BR's node keeps running on the full disk" node_alive BR
@@ -206,7 +206,7 @@ errs0=$(node_log_count BR 'applying a batch')
 sleep 5
 errs1=$(node_log_count BR 'applying a batch')
 note "BR's node logged $((errs1 - errs0)) failed batches in 5 s ($errs0 before)"
-xcheck "BR's node backs off while the disk is full (<= 25 failed batches in 5 s, saw $((errs1 - errs0)))" \
+check "BR's node backs off while the disk is full (<= 25 failed batches in 5 s, saw $((errs1 - errs0)))" \
     test $((errs1 - errs0)) -le 25
 check "BR's node is still running" node_alive BR
 
