@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "cmds.h"
+#include "notify.h"
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] bundle create FILE [--state CODE]...\n"
@@ -188,6 +189,8 @@ static int run_apply(cli *c, int argc, char **argv)
     if (rc)
         return cli_errorf("%s: %s", file, err.msg);
     const apply_result *r = &st.applied;
+    if (r->added)
+        notify_node(c->data_dir); /* a running node passes them on at once */
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "entries", (double)st.entries);
