@@ -10,11 +10,29 @@
 #include "roster.h"
 #include "view.h"
 
-/* What the batch knows of this node, read once per transaction. */
+struct apply_note {
+    const entry_signed *es;
+    const apply_opts *opts;
+    int kind;
+    char *why;
+};
+
+struct apply_txn {
+    store *s;
+    MDB_txn *txn;
+    view_batch *vb;
+    size_t added;
+    /* Reports held until the transaction commits. */
+    struct apply_note *notes;
+    size_t nnotes, capnotes;
+};
+
+/* What one batch knows of this node, read once per batch. */
 typedef struct apply_ctx {
     store *s;
     MDB_txn *txn;
     view_batch *vb;
+    apply_txn *t;
     const apply_opts *opts;
     apply_result *res;
     uint8_t national[32];
@@ -27,39 +45,35 @@ typedef struct apply_ctx {
     int have_cur, cur_dirty, cur_held_back;
     store_head head;
     char first_refusal[SD_ERR_MSG_MAX];
-    /* Reports held until the transaction commits. */
-    struct apply_note { size_t item; int kind; char *why; } *notes;
-    size_t nnotes, capnotes;
-    const uint8_t *vouched; /* per item: authenticated by its run (RUNSIG) */
-    const entry_signed *items;
 } apply_ctx;
 
 static void note(apply_ctx *a, const entry_signed *es, int kind,
                  const char *why)
 {
+    apply_txn *t = a->t;
     if (!a->opts || !a->opts->on_reject)
         return;
-    if (a->nnotes == a->capnotes) {
-        size_t cap = a->capnotes ? a->capnotes * 2 : 32;
-        struct apply_note *nn = realloc(a->notes, cap * sizeof *nn);
+    if (t->nnotes == t->capnotes) {
+        size_t cap = t->capnotes ? t->capnotes * 2 : 32;
+        struct apply_note *nn = realloc(t->notes, cap * sizeof *nn);
         if (!nn)
             return; /* counted all the same; only the report is lost */
-        a->notes = nn;
-        a->capnotes = cap;
+        t->notes = nn;
+        t->capnotes = cap;
     }
     char *w = strdup(why);
     if (!w)
         return;
-    a->notes[a->nnotes++] = (struct apply_note){ (size_t)(es - a->items), kind, w };
+    t->notes[t->nnotes++] = (struct apply_note){ es, a->opts, kind, w };
 }
 
-static void notes_free(apply_ctx *a)
+static void notes_free(apply_txn *t)
 {
-    for (size_t i = 0; i < a->nnotes; i++)
-        free(a->notes[i].why);
-    free(a->notes);
-    a->notes = NULL;
-    a->nnotes = a->capnotes = 0;
+    for (size_t i = 0; i < t->nnotes; i++)
+        free(t->notes[i].why);
+    free(t->notes);
+    t->notes = NULL;
+    t->nnotes = t->capnotes = 0;
 }
 
 static void reject(apply_ctx *a, const entry_signed *es, const char *why)
@@ -75,7 +89,7 @@ static int is_refusal(int rc)
     return rc == SD_EINVAL || rc == SD_EAUTH || rc == SD_ECONFLICT;
 }
 
-static int load_identity(apply_ctx *a, sd_err *err)
+static void load_identity(apply_ctx *a)
 {
     const void *v;
     size_t n;
@@ -89,8 +103,6 @@ static int load_identity(apply_ctx *a, sd_err *err)
     if (store_meta_get(a->s, a->txn, "state", &v, &n, NULL) == SD_OK &&
         n < sizeof a->own_state)
         memcpy(a->own_state, v, n);
-    (void)err;
-    return SD_OK;
 }
 
 static int end_run(apply_ctx *a, sd_err *err)
@@ -209,75 +221,117 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
-/* Reads origin and prev of entry bytes without a full decode. */
-static int origin_prev(const entry_signed *es, uint8_t origin[32],
-                       uint8_t prev[32])
-{
-    uint64_t seq;
-    return entry_peek(es->entry, es->entry_len, origin, &seq, prev);
-}
+/* --- preparing: what needs no store ------------------------------------ */
 
 /* For APPLY_RUNSIG: marks the items whose authenticity their run's last
- * signature establishes. Returns a malloc'd array (NULL: none vouched). */
-static uint8_t *vouch_runs(const entry_signed *items, size_t n)
+ * signature establishes. Runs are cut where the origin changes, where an
+ * entry does not decode, or where prev is not the previous item's hash. */
+static void vouch_runs(const entry_signed *items, apply_prepared *pr, size_t n)
 {
-    uint8_t *v = calloc(n ? n : 1, 1);
-    if (!v)
-        return NULL;
     size_t start = 0;
-    uint8_t run_origin[32], origin[32], prev[32], hash[32];
     int linked = 0;
     for (size_t i = 0; i <= n; i++) {
-        int ok = i < n && origin_prev(&items[i], origin, prev) == 0;
-        int same = ok && i > start && !memcmp(origin, run_origin, 32);
+        const Sadasya__Entry *e = i < n ? pr[i].e : NULL;
+        const Sadasya__Entry *first = i > start ? pr[start].e : NULL;
+        int same = e && first && !memcmp(e->origin.data, first->origin.data, 32);
         if (i > start && !same) {
             /* The run start..i-1 ends here. */
             const entry_signed *last = &items[i - 1];
-            if (linked && entry_verify_sig(run_origin, last->entry,
+            if (linked && entry_verify_sig(first->origin.data, last->entry,
                                            last->entry_len, last->sig))
-                memset(v + start, 1, i - start);
+                for (size_t j = start; j < i; j++)
+                    pr[j].vouched = 1;
             start = i;
         }
         if (i == n)
             break;
-        if (!ok) { /* undecodable: its own run, never vouched */
+        if (!e) { /* undecodable: its own run, never vouched */
             start = i + 1;
             continue;
         }
-        if (i == start) {
-            memcpy(run_origin, origin, 32);
+        if (i == start)
             linked = 1;
-        } else {
-            linked = linked && !memcmp(prev, hash, 32);
-        }
-        entry_hash(items[i].entry, items[i].entry_len, items[i].sig, hash);
+        else
+            linked = linked && !memcmp(e->prev.data, pr[i - 1].hash, 32);
     }
-    return v;
 }
 
-static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
+void apply_prepared_free(apply_prepared **v, size_t n)
+{
+    if (!v || !*v)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if ((*v)[i].e)
+            sadasya__entry__free_unpacked((*v)[i].e, NULL);
+        if ((*v)[i].p)
+            sadasya__personal__free_unpacked((*v)[i].p, NULL);
+        free((*v)[i].why);
+    }
+    free(*v);
+    *v = NULL;
+}
+
+int apply_prepare(const entry_signed *items, size_t n, int flags,
+                  apply_prepared **out, sd_err *err)
+{
+    apply_prepared *pr = calloc(n ? n : 1, sizeof *pr);
+    *out = NULL;
+    if (!pr)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const entry_signed *es = &items[i];
+        sd_err why;
+        sd_err_clear(&why);
+        if (entry_decode(es->entry, es->entry_len, &pr[i].e, &why)) {
+            pr[i].why = strdup(why.msg);
+            if (!pr[i].why) {
+                apply_prepared_free(&pr, n);
+                return sd_errf(err, SD_ENOMEM, "out of memory");
+            }
+            continue;
+        }
+        entry_hash(es->entry, es->entry_len, es->sig, pr[i].hash);
+        /* The Personal blob travels beside the entry: it counts only if it
+         * is the one the signed body committed to. */
+        if (es->personal) {
+            const ProtobufCBinaryData *commit = entry_personal_commitment(pr[i].e);
+            uint8_t ph[ENTRY_HASH_BYTES];
+            entry_personal_hash(es->personal, es->personal_len, ph);
+            if (!commit || commit->len != ENTRY_HASH_BYTES ||
+                memcmp(ph, commit->data, ENTRY_HASH_BYTES) ||
+                entry_personal_decode(es->personal, es->personal_len, &pr[i].p,
+                                      NULL))
+                pr[i].personal_bad = 1;
+        }
+    }
+    if (flags & APPLY_RUNSIG)
+        vouch_runs(items, pr, n);
+    *out = pr;
+    return SD_OK;
+}
+
+/* --- applying ----------------------------------------------------------- */
+
+static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
+                     sd_err *err)
 {
     sd_err why;
     sd_err_clear(&why);
-    Sadasya__Entry *e = NULL;
-    Sadasya__Personal *p = NULL;
-    int rc = entry_decode(es->entry, es->entry_len, &e, &why);
-    if (rc) {
-        reject(a, es, why.msg);
+    const Sadasya__Entry *e = pr->e;
+    if (!e) {
+        reject(a, es, pr->why ? pr->why : "entry does not decode");
         return SD_OK;
     }
+    int rc;
     if ((rc = start_run(a, e->origin.data, err)))
-        goto out;
+        return rc;
     if (a->cur_held_back) {
         reject(a, es, "held back after equivocation by its origin");
-        goto out;
+        return SD_OK;
     }
-    uint8_t hash[ENTRY_HASH_BYTES];
-    entry_hash(es->entry, es->entry_len, es->sig, hash);
-    if (e->seq <= a->head.seq) {
-        rc = held_seq(a, es, e, hash, err);
-        goto out;
-    }
+    const uint8_t *hash = pr->hash;
+    if (e->seq <= a->head.seq)
+        return held_seq(a, es, e, hash, err);
     char state[STORE_STATE_BYTES] = { 0 };
     int national;
     if (e->seq > a->head.seq + 1)
@@ -292,7 +346,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
         rc = origin_state(a, e->origin.data, state, &national, &why);
     /* The signature before the body rules: only a key holder reaches them. */
     if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
-        !(a->vouched && a->vouched[es - a->items]) &&
+        !pr->vouched &&
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (!rc)
@@ -301,46 +355,37 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
             if (err)
                 *err = why;
-            goto out;
+            return rc;
         }
-        rc = SD_OK;
         reject(a, es, why.msg);
-        goto out;
+        return SD_OK;
     }
-
-    /* The Personal blob travels beside the entry: keep it only if it is
-     * the one the signed body committed to. */
-    const ProtobufCBinaryData *commit = entry_personal_commitment(e);
-    if (es->personal) {
-        uint8_t ph[ENTRY_HASH_BYTES];
-        entry_personal_hash(es->personal, es->personal_len, ph);
-        if (!commit || commit->len != ENTRY_HASH_BYTES ||
-            memcmp(ph, commit->data, ENTRY_HASH_BYTES) ||
-            entry_personal_decode(es->personal, es->personal_len, &p, NULL)) {
-            a->res->personal_dropped++;
-            note(a, es, APPLY_PERSONAL_DROPPED,
-                 "personal data does not match its signed hash: dropped, "
-                 "entry kept");
-        }
+    if (pr->personal_bad) {
+        a->res->personal_dropped++;
+        note(a, es, APPLY_PERSONAL_DROPPED,
+             "personal data does not match its signed hash: dropped, "
+             "entry kept");
     }
+    const Sadasya__Personal *p = pr->p;
 
     uint8_t key[STORE_LOGKEY_BYTES];
     store_logkey(key, e->origin.data, e->seq);
     MDB_val k = { sizeof key, key };
     MDB_val v = { ENTRY_SIG_BYTES + es->entry_len, NULL };
-    int mrc = mdb_put(a->txn, a->s->log, &k, &v, MDB_RESERVE);
-    if (mrc) {
-        rc = store_mdb_err(mrc, "appending to the log", err);
-        goto out;
-    }
+    MDB_cursor *c;
+    if ((rc = view_cursor(a->vb, a->txn, a->s->log, &c, err)))
+        return rc;
+    int mrc = mdb_cursor_put(c, &k, &v, MDB_RESERVE);
+    if (mrc)
+        return store_mdb_err(mrc, "appending to the log", err);
     memcpy(v.mv_data, es->sig, ENTRY_SIG_BYTES);
     memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, es->entry, es->entry_len);
     if (p) {
         MDB_val pv = { es->personal_len, es->personal };
-        if ((mrc = mdb_put(a->txn, a->s->personal, &k, &pv, 0))) {
-            rc = store_mdb_err(mrc, "writing personal data", err);
-            goto out;
-        }
+        if ((rc = view_cursor(a->vb, a->txn, a->s->personal, &c, err)))
+            return rc;
+        if ((mrc = mdb_cursor_put(c, &k, &pv, 0)))
+            return store_mdb_err(mrc, "writing personal data", err);
     }
     a->head.seq = e->seq;
     memcpy(a->head.hash, hash, ENTRY_HASH_BYTES);
@@ -349,79 +394,150 @@ static int apply_one(apply_ctx *a, entry_signed *es, sd_err *err)
     memcpy(a->head.state, state, STORE_STATE_BYTES);
     a->cur_dirty = 1;
     if ((rc = view_fold(a->s, a->txn, a->vb, e, state, p, err)))
-        goto out;
+        return rc;
     a->res->added++;
-out:
-    if (p)
-        sadasya__personal__free_unpacked(p, NULL);
-    sadasya__entry__free_unpacked(e, NULL);
-    return rc;
+    return SD_OK;
 }
 
-static int apply_once(store *s, entry_signed *items, size_t n,
-                      const apply_opts *opts, apply_result *res,
-                      view_batch *vb, sd_err *err)
+int apply_txn_begin(store *s, apply_txn **out, sd_err *err)
+{
+    *out = NULL;
+    apply_txn *t = calloc(1, sizeof *t);
+    if (!t)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    t->s = s;
+    int rc = view_batch_new(&t->vb, err);
+    if (!rc)
+        rc = store_begin(s, 1, &t->txn, err);
+    if (rc) {
+        view_batch_destroy(&t->vb);
+        free(t);
+        return rc;
+    }
+    *out = t;
+    return SD_OK;
+}
+
+MDB_txn *apply_txn_mdb(apply_txn *t)
+{
+    return t->txn;
+}
+
+size_t apply_txn_added(const apply_txn *t)
+{
+    return t->added;
+}
+
+int apply_txn_add(apply_txn *t, entry_signed *items, size_t n,
+                  const apply_opts *opts, apply_result *res, sd_err *err)
 {
     apply_ctx a;
     memset(&a, 0, sizeof a);
-    a.s = s;
-    a.vb = vb;
+    a.s = t->s;
+    a.txn = t->txn;
+    a.vb = t->vb;
+    a.t = t;
     a.opts = opts;
     a.res = res;
     memset(res, 0, sizeof *res);
-    a.items = items;
-    uint8_t *vouched = NULL;
-    if (opts && (opts->flags & APPLY_RUNSIG))
-        a.vouched = vouched = vouch_runs(items, n);
-    int rc = store_begin(s, 1, &a.txn, err);
-    if (rc) {
-        free(vouched);
-        return rc;
+    apply_prepared *own = NULL;
+    const apply_prepared *pr = opts ? opts->prepared : NULL;
+    int rc = SD_OK;
+    if (!pr) {
+        if ((rc = apply_prepare(items, n, opts ? opts->flags : 0, &own, err)))
+            return rc;
+        pr = own;
     }
-    load_identity(&a, err);
+    load_identity(&a);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = apply_one(&a, &items[i], err);
+        rc = apply_one(&a, &items[i], &pr[i], err);
     if (!rc && opts && (opts->flags & APPLY_OWN) && res->rejected)
         /* This node's own entries go in whole or not at all. */
         rc = sd_errf(err, SD_EINVAL, "%s", a.first_refusal);
     if (!rc)
         rc = end_run(&a, err);
-    if (!rc)
-        rc = view_flush(s, a.txn, vb, err);
+    /* Index puts wait for the commit: sorted all together, more of them
+     * land next to each other. */
     if (!rc && opts && opts->meta_name)
-        rc = store_meta_put(s, a.txn, opts->meta_name, opts->meta_val,
+        rc = store_meta_put(t->s, t->txn, opts->meta_name, opts->meta_val,
                             opts->meta_len, err);
-    free(vouched);
+    apply_prepared_free(&own, n);
+    if (rc)
+        view_batch_discard(t->vb);
+    else
+        t->added += res->added;
+    return rc;
+}
+
+static void txn_free(apply_txn *t)
+{
+    notes_free(t);
+    view_batch_destroy(&t->vb);
+    free(t);
+}
+
+void apply_txn_abort(apply_txn **tp)
+{
+    if (!tp || !*tp)
+        return;
+    mdb_txn_abort((*tp)->txn);
+    txn_free(*tp);
+    *tp = NULL;
+}
+
+int apply_txn_commit(apply_txn **tp, sd_err *err)
+{
+    apply_txn *t = *tp;
+    *tp = NULL;
+    int rc = view_flush(t->s, t->txn, t->vb, err);
     if (rc) {
-        mdb_txn_abort(a.txn);
-        view_batch_discard(vb);
-        notes_free(&a);
+        mdb_txn_abort(t->txn);
+        txn_free(t);
         return rc;
     }
-    rc = store_commit(s, a.txn, err);
-    for (size_t i = 0; !rc && i < a.nnotes; i++)
-        opts->on_reject(&items[a.notes[i].item], a.notes[i].kind,
-                        a.notes[i].why, opts->ctx);
-    notes_free(&a);
+    rc = store_commit(t->s, t->txn, err);
+    for (size_t i = 0; !rc && i < t->nnotes; i++)
+        t->notes[i].opts->on_reject(t->notes[i].es, t->notes[i].kind,
+                                    t->notes[i].why, t->notes[i].opts->ctx);
+    txn_free(t);
     return rc;
 }
 
 int apply_batch(store *s, entry_signed *items, size_t n,
                 const apply_opts *opts, apply_result *res, sd_err *err)
 {
-    view_batch *vb;
-    int rc = view_batch_new(&vb, err);
-    if (rc)
-        return rc;
+    apply_prepared *pr = NULL;
+    apply_opts o = { 0 };
+    if (opts)
+        o = *opts;
+    memset(res, 0, sizeof *res);
+    int rc = SD_OK;
+    if (!o.prepared) {
+        /* Prepared once: a retry after growing the map reuses it. */
+        if ((rc = apply_prepare(items, n, o.flags, &pr, err)))
+            return rc;
+        o.prepared = pr;
+    }
     for (;;) {
-        rc = apply_once(s, items, n, opts, res, vb, err);
+        apply_txn *t;
+        if ((rc = apply_txn_begin(s, &t, err)))
+            break;
+        rc = apply_txn_add(t, items, n, &o, res, err);
+        if (rc) {
+            apply_txn_abort(&t);
+        } else {
+            /* Reports go to the caller's opts, which outlive the call. */
+            for (size_t i = 0; i < t->nnotes; i++)
+                t->notes[i].opts = opts;
+            rc = apply_txn_commit(&t, err);
+        }
         if (rc != SD_EMAPFULL)
             break;
         /* The map, not the disk, is full: grow it and apply again. */
         if ((rc = store_grow(s, err)) != SD_OK)
             break;
     }
-    view_batch_destroy(&vb);
+    apply_prepared_free(&pr, n);
     return rc;
 }
 
@@ -452,19 +568,21 @@ static int evidence_put(store *s, MDB_txn *txn, const uint8_t *key,
     return 1;
 }
 
-int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
-                   size_t n, sd_err *err)
+/* The body of apply_evidence, inside txn: 1 stored, 0 not, < 0 error. */
+static int evidence_in(store *s, MDB_txn *txn, const entry_signed *es,
+                       const entry_signed *others, size_t n, sd_err *err)
 {
     uint8_t key[STORE_LOGKEY_BYTES + 32], origin[32];
     uint64_t seq;
-    if (evidence_key(es, key, origin, &seq) ||
-        !entry_verify_sig(origin, es->entry, es->entry_len, es->sig))
+    if (evidence_key(es, key, origin, &seq))
         return 0;
-    MDB_txn *txn;
-    int rc = store_begin(s, 1, &txn, err);
-    if (rc)
-        return rc;
-    int conflict = 0, stored = 0;
+    /* Evidence travels with every batch: what is held was checked. */
+    MDB_val hk = { sizeof key, key }, hv;
+    if (mdb_get(txn, s->evidence, &hk, &hv) == 0)
+        return 0;
+    if (!entry_verify_sig(origin, es->entry, es->entry_len, es->sig))
+        return 0;
+    int rc = 0, conflict = 0;
     /* Against the entry we hold for that seq... */
     const uint8_t *sig, *bytes;
     size_t len;
@@ -488,16 +606,28 @@ int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
         if (entry_verify_sig(o2, others[i].entry, others[i].entry_len, others[i].sig))
             conflict = 1;
     }
-    if (conflict && rc >= 0) {
-        int r = evidence_put(s, txn, key, es->sig, es->entry, es->entry_len, err);
-        if (r < 0)
-            rc = r;
-        else
-            stored = r;
-    }
-    if (rc < 0) {
-        mdb_txn_abort(txn);
+    if (rc < 0 || !conflict)
         return rc;
+    return evidence_put(s, txn, key, es->sig, es->entry, es->entry_len, err);
+}
+
+int apply_txn_evidence(apply_txn *t, const entry_signed *es,
+                       const entry_signed *others, size_t n, sd_err *err)
+{
+    return evidence_in(t->s, t->txn, es, others, n, err);
+}
+
+int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
+                   size_t n, sd_err *err)
+{
+    MDB_txn *txn;
+    int rc = store_begin(s, 1, &txn, err);
+    if (rc)
+        return rc;
+    int stored = evidence_in(s, txn, es, others, n, err);
+    if (stored < 0) {
+        mdb_txn_abort(txn);
+        return stored;
     }
     rc = store_commit(s, txn, err);
     return rc ? rc : stored;

@@ -14,6 +14,12 @@
  *
  * When the map fills, the transaction is dropped, the map grown and the
  * batch applied again; a full disk is SD_EFULL with nothing written.
+ *
+ * Two ways in: apply_batch (one batch, one transaction: the CLI, bundles,
+ * verify's rebuild), and apply_txn_* (several batches in one transaction:
+ * the node's receive worker, recv.h, which commits a catch-up in groups).
+ * The part of the work that needs no store (decoding, hashing, the run
+ * signatures) can be done beforehand on another thread: apply_prepare.
  */
 #ifndef SADASYA_APPLY_H
 #define SADASYA_APPLY_H
@@ -47,6 +53,18 @@ typedef struct apply_result {
 /* What an on_reject report is about. */
 enum { APPLY_REFUSED = 0, APPLY_PERSONAL_DROPPED = 1 };
 
+/* What is known of an item before the store is read: its decoded entry
+ * and Personal blob, its chain hash, and whether its run's signature
+ * vouches for it (APPLY_RUNSIG). */
+typedef struct apply_prepared {
+    Sadasya__Entry *e;          /* NULL when the entry does not decode */
+    Sadasya__Personal *p;       /* the carried blob when it matches its commitment */
+    char *why;                  /* why e is NULL (malloc'd) */
+    uint8_t hash[ENTRY_HASH_BYTES];
+    uint8_t vouched;            /* authenticated by its run's last signature */
+    uint8_t personal_bad;       /* a blob was carried that does not match or decode */
+} apply_prepared;
+
 typedef struct apply_opts {
     int flags;
     /* Called for each refused entry (kind APPLY_REFUSED) and each Personal
@@ -61,7 +79,17 @@ typedef struct apply_opts {
     const char *meta_name;
     const void *meta_val;
     size_t meta_len;
+    /* From apply_prepare over the same items with the same flags, or NULL
+     * (then the work is done here). Read only. */
+    const apply_prepared *prepared;
 } apply_opts;
+
+/* Decodes and hashes n items and, with APPLY_RUNSIG in flags, checks the
+ * last signature of each origin's run. Needs no store: any thread may run
+ * it. *out (n of them) is the caller's: apply_prepared_free. */
+int apply_prepare(const entry_signed *items, size_t n, int flags,
+                  apply_prepared **out, sd_err *err);
+void apply_prepared_free(apply_prepared **v, size_t n);
 
 /* Applies n items in order (an origin's run must be in seq order; put the
  * national origin's entries first so that rosters precede what they
@@ -69,6 +97,38 @@ typedef struct apply_opts {
  * committed, whatever was rejected; else the store error (nothing written). */
 int apply_batch(store *s, entry_signed *items, size_t n,
                 const apply_opts *opts, apply_result *res, sd_err *err);
+
+/* --- several batches in one transaction -------------------------------- */
+
+typedef struct apply_txn apply_txn;
+
+/* Opens the write transaction (LMDB's writer lock: other writers wait).
+ * Use it from one thread only. */
+int apply_txn_begin(store *s, apply_txn **out, sd_err *err);
+
+/* Applies items into t as apply_batch does (res, refusals, the meta
+ * record), without committing. opts->on_reject runs at commit: items and
+ * opts must stay valid until then. A store error (SD_EMAPFULL among them)
+ * leaves t fit only for apply_txn_abort. APPLY_OWN is not for this. */
+int apply_txn_add(apply_txn *t, entry_signed *items, size_t n,
+                  const apply_opts *opts, apply_result *res, sd_err *err);
+
+/* The open LMDB transaction, for other records written with the batches. */
+MDB_txn *apply_txn_mdb(apply_txn *t);
+
+/* Entries added so far. */
+size_t apply_txn_added(const apply_txn *t);
+
+/* Commits, then delivers the refusal reports of every batch; *t is freed
+ * and NULLed whatever happens. */
+int apply_txn_commit(apply_txn **t, sd_err *err);
+
+/* Drops everything applied into *t; no reports. */
+void apply_txn_abort(apply_txn **t);
+
+/* apply_evidence inside an open transaction. */
+int apply_txn_evidence(apply_txn *t, const entry_signed *es,
+                       const entry_signed *others, size_t n, sd_err *err);
 
 /* Keeps a signed entry learnt as evidence from a peer: stored when its
  * signature verifies and it conflicts with the entry this node holds for

@@ -21,6 +21,7 @@
 
 #include "ident.h"
 #include "notify.h"
+#include "recv.h"
 #include "roster.h"
 #include "sync.h"
 
@@ -37,12 +38,15 @@
 #define NODE_ZAP_DOMAIN "sadasya"
 #define NODE_RETRY_MIN_MS 500      /* first reconnect after a failed handshake */
 #define NODE_RETRY_MAX_MS 30000
+#define NODE_QUEUE_MAX 20          /* a link's batches at the receive worker */
+#define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
  * one that dialled us (inbound: its DEALER to our ROUTER, reached through
  * its routing id). Both ways, each side pulls from the other, so a chapter
  * that can only dial out (no public address) still gets its entries out. */
 typedef struct peer {
+    uint64_t id;               /* names the link in receive jobs */
     int inbound;
     uint8_t rid[256];          /* inbound: ROUTER routing id */
     size_t rid_len;
@@ -68,6 +72,15 @@ typedef struct peer {
     /* After a batch that only brought refusals, pull again later, not at
      * once: the peer would send the same refused entries straight back. */
     int64_t next_pull_at, pull_backoff_ms;
+    /* Batches at the receive worker (recv.h), and the heads they will
+     * reach when they land: the next pull asks for what follows them.
+     * A failure or a refusal starts a new epoch: the worker skips the
+     * link's older jobs, and answers to pulls made before it (ids below
+     * valid_from) are dropped unread. */
+    int queued, more;
+    Sadasya__Head **tips;
+    size_t ntips;
+    uint64_t epoch, valid_from;
 } peer;
 
 /* Where the answer to a pull goes: a DEALER, or the ROUTER and a routing id. */
@@ -94,15 +107,15 @@ struct node {
     int lock_fd;
     parked park[NODE_MAX_PARKED];
     int nparked;
-    uint64_t next_id;
+    uint64_t next_id, next_link;
+    recv *recv;                /* applies what peers send (recv.h) */
     int64_t next_status, next_roster;
     uint64_t bad_in, served;
     int fenced; /* restored from a backup, not yet caught up (backup.h) */
 };
 
 static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m);
-static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
-                      size_t nafter, uint32_t wait_ms);
+static void send_pull(node *n, peer *p, uint32_t wait_ms);
 static peer *find_inbound(node *n, const zmq_msg_t *rid);
 static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user);
 static void drop_inbound(node *n, int i);
@@ -323,7 +336,8 @@ static void on_message(node *n, target *t, peer *p, const char *label,
     }
     case SADASYA__SYNC_MSG__MSG_BATCH:
         if (p) {
-            on_batch(n, p, m);
+            on_batch(n, p, m); /* it owns m now */
+            return;
         } else {
             n->bad_in++;
             nlog(LOG_WARN, "bad message from %s: unexpected batch (no pull asked "
@@ -506,8 +520,16 @@ static void peer_clear_heads(peer *p)
     p->nheads = 0;
 }
 
-static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
-                      size_t nafter, uint32_t wait_ms)
+static void peer_clear_tips(peer *p)
+{
+    sync_heads_free(p->tips, p->ntips);
+    p->tips = NULL;
+    p->ntips = 0;
+}
+
+/* Pulls from p: what lies beyond our heads and the tips of the batches
+ * still at the receive worker. */
+static void send_pull(node *n, peer *p, uint32_t wait_ms)
 {
     if (!p->handshaken)
         return;
@@ -516,7 +538,7 @@ static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
     sd_err err;
     uint64_t id = ++n->next_id;
     unsigned max = n->cfg.batch_max ? n->cfg.batch_max : SYNC_BATCH_ENTRIES;
-    if (sync_pull(n->s, id, max, wait_ms, after, nafter, &buf, &len, &err)) {
+    if (sync_pull(n->s, id, max, wait_ms, p->tips, p->ntips, &buf, &len, &err)) {
         nlog(LOG_ERROR, "building a pull: %s", err.msg);
         return;
     }
@@ -539,30 +561,31 @@ static void send_pull(node *n, peer *p, Sadasya__Head *const *after,
     p->wait_ms = wait_ms;
 }
 
-typedef struct recv_ctx {
-    peer *p;
-    int equivocation;
-} recv_ctx;
-
-static void on_peer_reject(const entry_signed *es, int kind, const char *why,
-                           void *ctx)
+/* Pulls again if nothing is in flight, no back-off holds, and the worker
+ * has room for another of this link's batches. */
+static void maybe_pull(node *n, peer *p)
 {
-    (void)kind;
-    recv_ctx *r = ctx;
-    uint8_t origin[32];
-    uint64_t seq = 0;
-    int ok = entry_peek(es->entry, es->entry_len, origin, &seq, NULL) == 0;
-    nlog(LOG_WARN, "from %s: rejected seq %llu: %s", r->p->endpoint,
-         (unsigned long long)seq, why);
-    snprintf(r->p->last_error, sizeof r->p->last_error, "%s", why);
-    if (ok && !strncmp(why, "equivocation", 12)) {
-        uint8_t *nh = realloc(r->p->held, 32 * (r->p->nheld + 1));
-        if (nh) {
-            r->p->held = nh;
-            memcpy(nh + 32 * r->p->nheld++, origin, 32);
-        }
-        r->equivocation = 1;
-    }
+    if (!p->inflight && !p->next_pull_at && p->queued < NODE_QUEUE_MAX)
+        send_pull(n, p, p->more || p->queued ? 0 : NODE_LONGPOLL_MS);
+}
+
+/* After a failure or a refusal: what was pulled beyond the store's heads
+ * will not land, so start again from them. */
+static void reset_pipeline(node *n, peer *p)
+{
+    p->epoch++;
+    p->valid_from = n->next_id + 1;
+    p->inflight = 0;
+    peer_clear_tips(p);
+}
+
+static void backoff(peer *p)
+{
+    p->pull_backoff_ms = p->pull_backoff_ms ? p->pull_backoff_ms * 2
+                                            : NODE_REFUSAL_BACKOFF_MIN_MS;
+    if (p->pull_backoff_ms > NODE_REFUSAL_BACKOFF_MAX_MS)
+        p->pull_backoff_ms = NODE_REFUSAL_BACKOFF_MAX_MS;
+    p->next_pull_at = mono_ms() + p->pull_backoff_ms;
 }
 
 /* Heads the batch will reach if all of it is accepted. */
@@ -607,32 +630,44 @@ static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
     return t;
 }
 
-/* A fenced node may write again once a peer that has sent us everything
- * it holds holds nothing newer of our own log than we do. */
-static void try_unfence(node *n, peer *p)
+/* Folds a batch's tips (taken) into the link's. */
+static void merge_tips(peer *p, Sadasya__Head **t, size_t nt)
 {
-    MDB_txn *txn;
-    store_head mine;
-    if (store_begin(n->s, 1, &txn, NULL))
+    Sadasya__Head **all = realloc(p->tips, (p->ntips + nt + 1) * sizeof *all);
+    if (!all) {
+        sync_heads_free(t, nt);
+        peer_clear_tips(p); /* pull from the store's heads: slower, right */
         return;
-    if (store_head_get(n->s, txn, n->id.kp.pk, &mine, NULL) == SD_OK) {
-        uint64_t theirs = 0;
-        for (size_t i = 0; i < p->nheads; i++)
-            if (!memcmp(p->heads[i]->origin.data, n->id.kp.pk, 32))
-                theirs = p->heads[i]->seq;
-        MDB_val k = { strlen(STORE_META_FENCE), STORE_META_FENCE };
-        if (theirs <= mine.seq && mdb_del(txn, n->s->meta, &k, NULL) == 0 &&
-            store_commit(n->s, txn, NULL) == SD_OK) {
-            n->fenced = 0;
-            nlog(LOG_INFO, "caught up with %s: this node's own log is at seq "
-                 "%llu; it may write again", p->endpoint,
-                 (unsigned long long)mine.seq);
-            return;
+    }
+    p->tips = all;
+    for (size_t i = 0; i < nt; i++) {
+        size_t j;
+        for (j = 0; j < p->ntips; j++)
+            if (!memcmp(p->tips[j]->origin.data, t[i]->origin.data, 32))
+                break;
+        if (j < p->ntips) {
+            free(p->tips[j]->origin.data);
+            free(p->tips[j]->hash.data);
+            free(p->tips[j]);
+            p->tips[j] = t[i];
+        } else {
+            p->tips[p->ntips++] = t[i];
         }
     }
-    mdb_txn_abort(txn);
+    free(t);
 }
 
+static peer *find_link(node *n, uint64_t id)
+{
+    for (int i = 0; i < n->npeers; i++)
+        if (n->peers[i].id == id)
+            return &n->peers[i];
+    return NULL;
+}
+
+/* A batch from p (m owned): prepared here (decoding, hashes, run
+ * signatures) while the worker writes the previous ones, then handed to
+ * it; the next pull goes out at once. */
 static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
 {
     Sadasya__Batch *b = m->batch;
@@ -640,66 +675,165 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
         p->inflight = 0;
     p->last_contact = wall_ms();
     p->dirty = 1;
+    if (b->id < p->valid_from) {
+        /* It answers a pull made before a failure: its entries follow
+         * what did not land. */
+        nlog(LOG_DEBUG, "from %s: dropped a batch pulled before a failure",
+             p->endpoint);
+        sadasya__sync_msg__free_unpacked(m, NULL);
+        maybe_pull(n, p);
+        return;
+    }
     /* Keep the peer's heads for sync-status (steal them from the message). */
     peer_clear_heads(p);
     p->heads = b->heads;
     p->nheads = b->n_heads;
     b->heads = NULL;
     b->n_heads = 0;
+    p->more = b->more;
 
-    /* Ask for the next batch before applying this one: the network and the
-     * peer work while we verify and write. */
-    size_t ntips = 0;
-    Sadasya__Head **tips = NULL;
-    int pipelined = 0;
-    if (b->more && !p->inflight) {
-        tips = batch_tips(b, &ntips);
-        send_pull(n, p, tips, ntips, 0);
-        pipelined = 1;
-    }
-    recv_ctx rc_ = { p, 0 };
-    apply_opts o = { 0, on_peer_reject, &rc_, NULL, NULL, 0 };
-    apply_result res;
     sd_err err;
-    int rc = sync_receive(n->s, b, p->held, p->nheld, &o, &res, &err);
-    sync_heads_free(tips, ntips);
-    if (rc) {
-        /* A store failure (a full disk, say): nothing of the batch was
-         * written; wait before pulling again rather than spin. */
-        nlog(LOG_ERROR, "applying a batch from %s: %s", p->endpoint, err.msg);
-        snprintf(p->last_error, sizeof p->last_error, "%s", err.msg);
-        p->pull_backoff_ms = p->pull_backoff_ms ? p->pull_backoff_ms * 2
-                                                : NODE_REFUSAL_BACKOFF_MIN_MS;
-        if (p->pull_backoff_ms > NODE_REFUSAL_BACKOFF_MAX_MS)
-            p->pull_backoff_ms = NODE_REFUSAL_BACKOFF_MAX_MS;
-        p->next_pull_at = mono_ms() + p->pull_backoff_ms;
-        p->dirty = 1;
+    recv_job *j = recv_job_new(RECV_BATCH);
+    if (!j || sync_incoming_prepare(b, p->held, p->nheld, &j->in, &err)) {
+        nlog(LOG_ERROR, "from %s: cannot take a batch: out of memory", p->endpoint);
+        recv_job_free(&j);
+        sadasya__sync_msg__free_unpacked(m, NULL);
+        reset_pipeline(n, p);
+        backoff(p);
         return;
     }
-    p->received += res.added;
-    p->rejected += res.rejected;
-    if (!res.added && res.rejected) {
+    size_t ntips = 0;
+    Sadasya__Head **tips = b->more ? batch_tips(b, &ntips) : NULL;
+    j->msg = m;
+    j->link = p->id;
+    j->epoch = p->epoch;
+    j->more = b->more;
+    j->own_key = n->id.kp.pk;
+    if (n->fenced && !b->more) {
+        j->unfence = 1;
+        for (size_t i = 0; i < p->nheads; i++)
+            if (!memcmp(p->heads[i]->origin.data, n->id.kp.pk, 32))
+                j->theirs = p->heads[i]->seq;
+    }
+    if (recv_submit(n->recv, j, &err)) {
+        nlog(LOG_ERROR, "from %s: %s", p->endpoint, err.msg);
+        recv_job_free(&j);
+        sync_heads_free(tips, ntips);
+        reset_pipeline(n, p);
+        backoff(p);
+        return;
+    }
+    p->queued++;
+    if (tips)
+        merge_tips(p, tips, ntips);
+    if (b->more)
+        maybe_pull(n, p);
+}
+
+static void log_reports(node *n, peer *p, const recv_job *j)
+{
+    (void)n;
+    for (size_t i = 0; i < j->nreports; i++) {
+        const recv_report *r = &j->reports[i];
+        if (r->kind == APPLY_REFUSED)
+            nlog(LOG_WARN, "from %s: rejected seq %llu: %s", p->endpoint,
+                 (unsigned long long)r->seq, r->why);
+        else
+            nlog(LOG_WARN, "from %s: seq %llu: %s", p->endpoint,
+                 (unsigned long long)r->seq, r->why);
+        snprintf(p->last_error, sizeof p->last_error, "%s", r->why);
+    }
+    size_t told = j->nreports;
+    size_t all = j->res.rejected - j->in.held + j->res.personal_dropped;
+    if (all > told)
+        nlog(LOG_WARN, "from %s: and %zu more refusals in that batch",
+             p->endpoint, all - told);
+    if (j->in.held) {
+        nlog(LOG_WARN, "from %s: %zu entries held back: their origin "
+             "equivocated", p->endpoint, j->in.held);
+        snprintf(p->last_error, sizeof p->last_error,
+                 "held back: its origin equivocated");
+    }
+    for (size_t i = 0; i < j->nequivocators; i++) {
+        int known = 0;
+        for (size_t k = 0; k < p->nheld && !known; k++)
+            known = !memcmp(p->held + 32 * k, j->equivocators[i], 32);
+        uint8_t *nh = known ? NULL : realloc(p->held, 32 * (p->nheld + 1));
+        if (nh) {
+            p->held = nh;
+            memcpy(nh + 32 * p->nheld++, j->equivocators[i], 32);
+        }
+    }
+}
+
+/* A job back from the receive worker. */
+static void on_done(node *n, recv_job *j)
+{
+    peer *p = j->kind == RECV_BATCH ? find_link(n, j->link) : NULL;
+    if (j->kind == RECV_META && j->rc) {
+        nlog(LOG_WARN, "writing peer status: %s", j->err.msg);
+        for (int i = 0; i < n->npeers; i++)
+            n->peers[i].dirty = 1;
+    }
+    if (!p) { /* status, or a link dropped meanwhile */
+        recv_job_free(&j);
+        return;
+    }
+    p->queued--;
+    p->dirty = 1;
+    if (j->skipped) {
+        recv_job_free(&j);
+        maybe_pull(n, p);
+        return;
+    }
+    if (j->rc) {
+        /* A store failure (a full disk, say): nothing of the batch was
+         * written; wait before pulling again rather than spin. */
+        nlog(LOG_ERROR, "applying a batch from %s: %s", p->endpoint, j->err.msg);
+        snprintf(p->last_error, sizeof p->last_error, "%s", j->err.msg);
+        if (j->epoch == p->epoch) {
+            reset_pipeline(n, p);
+            backoff(p);
+        }
+        recv_job_free(&j);
+        return;
+    }
+    apply_result r = j->res;
+    const apply_result *res = &r;
+    p->received += res->added;
+    p->rejected += res->rejected;
+    log_reports(n, p, j);
+    if (res->rejected && j->epoch == p->epoch)
+        reset_pipeline(n, p);
+    if (!res->added && res->rejected) {
         /* Nothing but refusals: the peer would send them straight back. */
-        p->pull_backoff_ms = p->pull_backoff_ms ? p->pull_backoff_ms * 2
-                                                : NODE_REFUSAL_BACKOFF_MIN_MS;
-        if (p->pull_backoff_ms > NODE_REFUSAL_BACKOFF_MAX_MS)
-            p->pull_backoff_ms = NODE_REFUSAL_BACKOFF_MAX_MS;
-        p->next_pull_at = mono_ms() + p->pull_backoff_ms;
+        backoff(p);
         nlog(LOG_INFO, "from %s: only refusals; next pull in %lld ms",
              p->endpoint, (long long)p->pull_backoff_ms);
-    } else if (res.added) {
+    } else if (res->added) {
         p->pull_backoff_ms = 0;
         p->next_pull_at = 0;
     }
-    if (n->fenced && !b->more)
-        try_unfence(n, p);
-    if (res.added)
+    if (j->unfenced && n->fenced) {
+        n->fenced = 0;
+        nlog(LOG_INFO, "caught up with %s: this node's own log is at seq "
+             "%llu; it may write again", p->endpoint,
+             (unsigned long long)j->own_seq);
+    }
+    if (res->added)
         nlog(LOG_INFO, "from %s: %zu entries added (%zu duplicate, %zu rejected)",
-             p->endpoint, res.added, res.duplicate, res.rejected);
-    if (res.added)
+             p->endpoint, res->added, res->duplicate, res->rejected);
+    recv_job_free(&j);
+    if (res->added)
         wake_parked(n);
-    if ((!pipelined || res.rejected) && !p->inflight && !p->next_pull_at)
-        send_pull(n, p, NULL, 0, b->more ? 0 : NODE_LONGPOLL_MS);
+    maybe_pull(n, p);
+}
+
+static void on_recv(node *n)
+{
+    recv_job *j;
+    for (int k = 0; k < 64 && (j = recv_done(n->recv)); k++)
+        on_done(n, j);
 }
 
 static void on_dealer(node *n, peer *p)
@@ -786,7 +920,8 @@ static void on_monitor(node *n, peer *p)
         for (int i = 0; i < n->npeers; i++)
             if (n->peers[i].inbound && !memcmp(n->peers[i].key, p->key, 32))
                 n->peers[i].drop = 1; /* dropped by the loop, not here */
-        send_pull(n, p, NULL, 0, 0);
+        if (p->queued < NODE_QUEUE_MAX)
+            send_pull(n, p, 0);
         break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
@@ -843,6 +978,7 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
         return sd_errf(err, SD_EINVAL, "more than %d peers", NODE_MAX_PEERS);
     peer *p = &n->peers[n->npeers];
     memset(p, 0, sizeof *p);
+    p->id = ++n->next_link;
     snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
     memcpy(p->key, key, 32);
     snprintf(p->state, sizeof p->state, "%s", state ? state : "");
@@ -994,6 +1130,7 @@ static void drop_inbound(node *n, int i)
     peer *p = &n->peers[i];
     nlog(LOG_INFO, "%s went quiet; no longer pulling from it", p->endpoint);
     peer_clear_heads(p);
+    peer_clear_tips(p);
     free(p->held);
     n->peers[i] = n->peers[--n->npeers];
 }
@@ -1019,6 +1156,7 @@ static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user)
         return NULL;
     p = &n->peers[n->npeers++];
     memset(p, 0, sizeof *p);
+    p->id = ++n->next_link;
     p->inbound = 1;
     memcpy(p->rid, zmq_msg_data((zmq_msg_t *)rid), len);
     p->rid_len = len;
@@ -1040,23 +1178,25 @@ static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user)
              st[0] ? st : "?", user);
     nlog(LOG_INFO, "%s dialled in: pulling from it over its connection",
          p->endpoint);
-    send_pull(n, p, NULL, 0, 0);
+    send_pull(n, p, 0);
     return p;
 }
 
 /* --- status for sync-status and peers ----------------------------------- */
 
+/* Peer status goes to the store through the receive worker, the node's
+ * one writer. */
 static void flush_status(node *n)
 {
     int dirty = 0;
     for (int i = 0; i < n->npeers; i++)
         dirty |= n->peers[i].dirty;
-    if (!dirty)
+    if (!dirty || !n->recv)
         return;
-    MDB_txn *txn;
-    if (store_begin(n->s, 1, &txn, NULL))
+    recv_job *j = recv_job_new(RECV_META);
+    if (!j)
         return;
-    for (int i = 0; i < n->npeers; i++) {
+    for (int i = 0; i < n->npeers && j->nmeta < RECV_MAX_META; i++) {
         peer *p = &n->peers[i];
         if (!p->dirty)
             continue;
@@ -1076,18 +1216,27 @@ static void flush_status(node *n)
         ps.last_error = p->last_error;
         size_t len = sadasya__peer_status__get_packed_size(&ps);
         uint8_t *buf = malloc(len ? len : 1);
-        if (!buf)
-            continue;
-        sadasya__peer_status__pack(&ps, buf);
         char name[300];
         snprintf(name, sizeof name, "peer:%s", p->endpoint);
-        if (store_meta_put(n->s, txn, name, buf, len, NULL) == SD_OK)
-            p->dirty = 0;
-        free(buf);
+        char *nm = strdup(name);
+        if (!buf || !nm) {
+            free(buf);
+            free(nm);
+            continue;
+        }
+        sadasya__peer_status__pack(&ps, buf);
+        j->meta_name[j->nmeta] = nm;
+        j->meta_val[j->nmeta] = buf;
+        j->meta_len[j->nmeta] = len;
+        j->nmeta++;
+        p->dirty = 0; /* set again if the write fails (on_done) */
     }
-    if (store_commit(n->s, txn, NULL))
+    sd_err err;
+    if (recv_submit(n->recv, j, &err)) {
+        recv_job_free(&j);
         for (int i = 0; i < n->npeers; i++)
             n->peers[i].dirty = 1;
+    }
 }
 
 /* --- life cycle ----------------------------------------------------------- */
@@ -1164,6 +1313,11 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         node_destroy(&n);
         return sd_errf(err, SD_EIO, "cannot bind %s: %s", ep, zmq_strerror(e));
     }
+    if ((rc = store_map_reserve(n->s, err)) ||
+        (rc = recv_new(&n->recv, n->ctx, n->s, err))) {
+        node_destroy(&n);
+        return rc;
+    }
     for (int i = 0; i < cfg->npeers; i++)
         if ((rc = config_peer(n, cfg->peers[i], err))) {
             node_destroy(&n);
@@ -1189,11 +1343,12 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
 int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
 {
     (void)err;
-    zmq_pollitem_t items[3 + 2 * NODE_MAX_LINKS];
+    zmq_pollitem_t items[4 + 2 * NODE_MAX_LINKS];
     while (!*stop) {
         int ni = 0;
         items[ni++] = (zmq_pollitem_t){ n->zap, 0, ZMQ_POLLIN, 0 };
         items[ni++] = (zmq_pollitem_t){ n->nudge, 0, ZMQ_POLLIN, 0 };
+        items[ni++] = (zmq_pollitem_t){ recv_socket(n->recv), 0, ZMQ_POLLIN, 0 };
         int base_router = -1;
         if (n->router) {
             base_router = ni;
@@ -1223,6 +1378,8 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
         }
         if (items[0].revents & ZMQ_POLLIN)
             on_zap(n);
+        if (items[2].revents & ZMQ_POLLIN)
+            on_recv(n);
         if (items[1].revents & ZMQ_POLLIN) {
             char b[16];
             while (zmq_recv(n->nudge, b, sizeof b, ZMQ_DONTWAIT) >= 0)
@@ -1261,9 +1418,9 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
                 retry_connect(p, now);
             if (p->next_pull_at && now >= p->next_pull_at)
                 p->next_pull_at = 0;
-            if (p->handshaken && !p->next_pull_at &&
+            if (p->handshaken && !p->next_pull_at && !p->queued &&
                 (!p->inflight || now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
-                send_pull(n, p, NULL, 0, NODE_LONGPOLL_MS);
+                send_pull(n, p, NODE_LONGPOLL_MS);
         }
         if (now >= n->next_status) {
             flush_status(n);
@@ -1279,6 +1436,7 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
         n->peers[i].handshaken = 0; /* a stopped node is connected to none */
     }
     flush_status(n);
+    recv_destroy(&n->recv); /* commits what it holds, the status too */
     nlog(LOG_INFO, "stopped (served %llu entries, %llu bad messages received)",
          (unsigned long long)n->served, (unsigned long long)n->bad_in);
     return SD_OK;
@@ -1289,6 +1447,7 @@ void node_destroy(node **np)
     if (!np || !*np)
         return;
     node *n = *np;
+    recv_destroy(&n->recv);
     while (n->nparked)
         park_drop(n, 0);
     for (int i = 0; i < n->npeers; i++) {
@@ -1298,6 +1457,7 @@ void node_destroy(node **np)
             zmq_close(n->peers[i].dealer);
         }
         peer_clear_heads(&n->peers[i]);
+        peer_clear_tips(&n->peers[i]);
         free(n->peers[i].held);
     }
     if (n->router)

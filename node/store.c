@@ -5,11 +5,13 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #define STORE_MAX_DBS 32
 #define STORE_MAP_MAX_DEFAULT (1ull << 40)
@@ -39,6 +41,52 @@ int store_mdb_err(int rc, const char *what, sd_err *err)
     return sd_errf(err, SD_EIO, "%s: %s", what, mdb_strerror(rc));
 }
 
+/* Makes dir/lock.mdb when it is missing: STORE_LOCK_BYTES long, its blocks
+ * allocated. Left to LMDB, the file is made with ftruncate (sparse) and its
+ * header written through a shared mapping; with no free block that write
+ * is SIGBUS. It is filled in under a name of this process's own and linked
+ * into place, so no other process sees it half made, and one that another
+ * process linked first is kept. SD_EFULL when the disk has no room for it
+ * (nothing is left behind); SD_OK when it exists now, and also when it
+ * cannot be made for another reason (say, a directory this process may not
+ * write): LMDB then goes on as it would have. */
+static int lock_file_make(const char *dir, sd_err *err)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_LOCK_FILE);
+    struct stat st;
+    if (stat(path, &st) == 0 || errno != ENOENT)
+        return SD_OK;
+    snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid());
+    int rc = 0;
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = errno;
+    } else {
+        rc = posix_fallocate(fd, 0, STORE_LOCK_BYTES); /* returns the error */
+        close(fd);
+        if (rc == 0 && link(tmp, path) != 0)
+            rc = errno; /* EEXIST: another process made it meanwhile */
+        unlink(tmp);
+    }
+    if (rc == ENOSPC || rc == EDQUOT)
+        return sd_errf(err, SD_EFULL, "disk full: cannot create the lock file "
+                       "%s (%d KiB; free space and retry)", path,
+                       STORE_LOCK_BYTES >> 10);
+    return SD_OK;
+}
+
+/* A fresh environment handle for s, not yet opened. */
+static int env_new(store *s, uint64_t mapsize)
+{
+    int rc = mdb_env_create(&s->env);
+    if (rc)
+        return rc;
+    mdb_env_set_maxdbs(s->env, STORE_MAX_DBS);
+    mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
+    return mdb_env_set_mapsize(s->env, mapsize);
+}
+
 static uint64_t map_max_from_env(void)
 {
     const char *v = getenv("SADASYA_MAP_MAX_MB");
@@ -59,21 +107,40 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
             return sd_errf(err, SD_ENOTFOUND,
                            "no data directory at %s (run `sadasya init` first)",
                            dir);
-        if (mkdir(dir, 0700) != 0)
+        if (mkdir(dir, 0700) != 0) {
+            if (errno == ENOSPC || errno == EDQUOT)
+                return sd_errf(err, SD_EFULL, "disk full: cannot create %s "
+                               "(free space and retry)", dir);
             return sd_errf(err, SD_EIO, "cannot create %s: %s", dir,
                            strerror(errno));
+        }
     } else if (!S_ISDIR(st.st_mode)) {
         return sd_errf(err, SD_EINVAL, "%s is not a directory", dir);
     }
 
-    char dpath[4200];
-    snprintf(dpath, sizeof dpath, "%s/data.mdb", dir);
-    if (!(flags & STORE_RDONLY) && stat(dpath, &st) != 0 &&
+    char path[4200];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat dst;
+    int have_data = stat(path, &dst) == 0;
+    if (!(flags & STORE_RDONLY) && !have_data &&
         free_bytes(dir) < STORE_MIN_FREE)
         /* A new environment whose first pages cannot be written makes
          * LMDB fault when it reads them back: refuse before that. */
         return sd_errf(err, SD_EFULL, "disk full: cannot create a store in %s "
                        "(less than %d KiB free)", dir, STORE_MIN_FREE >> 10);
+    /* A read-write open needs the lock file. A read-only one reads the
+     * store without it when there is no room to make it: a writer would
+     * have to make it first, which the same full disk refuses. A read-only
+     * open of a directory without data.mdb fails below and must leave
+     * nothing behind. */
+    int nolock = 0;
+    if (!(flags & STORE_RDONLY)) {
+        int lrc = lock_file_make(dir, err);
+        if (lrc)
+            return lrc;
+    } else if (have_data) {
+        nolock = lock_file_make(dir, NULL) == SD_EFULL;
+    }
     store *s = calloc(1, sizeof *s);
     if (!s)
         return sd_errf(err, SD_ENOMEM, "out of memory");
@@ -82,40 +149,33 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
     s->override_fence = !!(flags & STORE_OVERRIDE_FENCE);
     s->map_max = map_max_from_env();
 
-    int rc = mdb_env_create(&s->env);
-    if (rc)
-        goto fail;
-    mdb_env_set_maxdbs(s->env, STORE_MAX_DBS);
-    mdb_env_set_maxreaders(s->env, 126);
-
     /* The map starts at STORE_MAP_INITIAL or the file's size, whichever is
      * larger, so that a store another process grew opens whole. */
-    char path[4200];
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
     uint64_t size = STORE_MAP_INITIAL;
-    if (stat(path, &st) == 0 && (uint64_t)st.st_size > size)
-        size = (uint64_t)st.st_size;
+    if (have_data && (uint64_t)dst.st_size > size)
+        size = (uint64_t)dst.st_size;
     if (size > s->map_max)
         size = s->map_max;
-    mdb_env_set_mapsize(s->env, size);
 
     unsigned envflags = MDB_NOTLS;
     if (s->rdonly)
         envflags |= MDB_RDONLY;
+    if (nolock)
+        envflags |= MDB_NOLOCK;
     if (flags & STORE_SCRATCH)
         envflags |= MDB_NOSYNC | MDB_NOMETASYNC;
+    int rc = env_new(s, size);
+    if (rc)
+        goto fail;
     rc = mdb_env_open(s->env, dir, envflags, 0600);
-    if (rc == EACCES && s->rdonly) {
+    if (rc == EACCES && s->rdonly && !nolock) {
         /* A read-only copy without a lock file we may write: LMDB can still
          * read it when told that no other process writes. A handle whose
          * open failed must be discarded, so start from a fresh one. */
         mdb_env_close(s->env);
         s->env = NULL;
-        if ((rc = mdb_env_create(&s->env)))
+        if ((rc = env_new(s, size)))
             goto fail;
-        mdb_env_set_maxdbs(s->env, STORE_MAX_DBS);
-        mdb_env_set_maxreaders(s->env, 126);
-        mdb_env_set_mapsize(s->env, size);
         rc = mdb_env_open(s->env, dir, envflags | MDB_NOLOCK, 0600);
     }
     if (rc)
@@ -197,7 +257,7 @@ int store_begin(store *s, int write, MDB_txn **txn, sd_err *err)
         return sd_errf(err, SD_EINVAL, "store %s is open read-only", s->dir);
     for (int tries = 0; tries < 3; tries++) {
         int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, txn);
-        if (rc == MDB_MAP_RESIZED) {
+        if (rc == MDB_MAP_RESIZED && !s->map_reserved) {
             /* Another process grew the map: adopt its size. */
             mdb_env_set_mapsize(s->env, 0);
             continue;
@@ -219,8 +279,21 @@ int store_commit(store *s, MDB_txn *txn, sd_err *err)
     return SD_OK;
 }
 
+int store_map_reserve(store *s, sd_err *err)
+{
+    int rc = mdb_env_set_mapsize(s->env, s->map_max);
+    if (rc)
+        return store_mdb_err(rc, "reserving the store map", err);
+    s->map_reserved = 1;
+    return SD_OK;
+}
+
 int store_grow(store *s, sd_err *err)
 {
+    if (s->map_reserved)
+        return sd_errf(err, SD_EFULL,
+                       "store map full at its limit of %llu MiB; nothing was "
+                       "written", (unsigned long long)(s->map_max >> 20));
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
     uint64_t now = info.me_mapsize;

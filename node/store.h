@@ -49,6 +49,13 @@
 #define STORE_STATE_BYTES 4
 #define STORE_MAP_INITIAL (256ull << 20)
 #define STORE_MIN_FREE (1 << 20) /* bytes: below this a disk counts as full */
+#define STORE_LOCK_FILE "lock.mdb"
+#define STORE_MAX_READERS 126
+/* Bytes of LMDB's reader table (lock.mdb) for STORE_MAX_READERS readers:
+ * sizeof(MDB_txninfo) + (readers - 1) * sizeof(MDB_reader) = 192 + 125 * 64
+ * (both padded to 64-byte cache lines). LMDB takes a lock file it finds as
+ * it is and derives its reader limit from the size, so this must match. */
+#define STORE_LOCK_BYTES 8192
 
 typedef struct store {
     MDB_env *env;
@@ -58,6 +65,7 @@ typedef struct store {
     int rdonly;
     int override_fence;
     uint64_t map_max;      /* growth stops here: SADASYA_MAP_MAX_MB, else 1 TiB */
+    int map_reserved;      /* mapped at map_max for good (store_map_reserve) */
     char dir[4096];
 } store;
 
@@ -69,12 +77,24 @@ typedef struct store_head {
     char state[STORE_STATE_BYTES];    /* state code of the origin, as known */
 } store_head;
 
-/* Opens (or with STORE_CREATE creates) the environment in dir. */
+/* Opens (or with STORE_CREATE creates) the environment in dir. A missing
+ * lock file is made with its blocks allocated first: on a full disk that
+ * is SD_EFULL ("disk full: cannot create the lock file ..."), and a
+ * read-only open goes on without one (MDB_NOLOCK, as for a copy whose lock
+ * file it may not write). */
 int store_open(store **out, const char *dir, int flags, sd_err *err);
 void store_destroy(store **s);
 
 /* Begins a transaction; handles another process having grown the map. */
 int store_begin(store *s, int write, MDB_txn **txn, sd_err *err);
+
+/* Maps the store at its largest size (map_max) for the rest of its life,
+ * so that it never has to grow, nor adopt a size another process grew it
+ * to: what a store used from several threads needs, since LMDB may only
+ * change the map while no transaction of the process is open. Call it
+ * before any transaction. Address space only: the file grows as pages are
+ * written. A full map is then SD_EFULL. */
+int store_map_reserve(store *s, sd_err *err);
 
 /* Commits; SD_EFULL when the map or disk is full (the txn is gone either
  * way and nothing of it was written). */

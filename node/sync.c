@@ -392,69 +392,119 @@ out:
     return rc;
 }
 
+void sync_incoming_clear(sync_incoming *in)
+{
+    apply_prepared_free(&in->prep, in->n);
+    free(in->items);
+    free(in->evidence);
+    memset(in, 0, sizeof *in);
+}
+
+int sync_incoming_prepare(const Sadasya__Batch *b, const uint8_t *held_back,
+                          size_t n_held, sync_incoming *in, sd_err *err)
+{
+    memset(in, 0, sizeof *in);
+    if (b->n_evidence) {
+        in->evidence = calloc(b->n_evidence, sizeof *in->evidence);
+        if (!in->evidence)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        for (size_t i = 0; i < b->n_evidence && in->nev < SYNC_MAX_EVIDENCE; i++) {
+            entry_signed *ev = &in->evidence[in->nev++];
+            ev->entry = b->evidence[i]->entry.data;
+            ev->entry_len = b->evidence[i]->entry.len;
+            memcpy(ev->sig, b->evidence[i]->sig.data, ENTRY_SIG_BYTES);
+        }
+    }
+    if (b->n_entries) {
+        in->items = calloc(b->n_entries, sizeof *in->items);
+        if (!in->items) {
+            sync_incoming_clear(in);
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        }
+    }
+    /* Items to apply from the front, held-back ones from the back. */
+    size_t back = b->n_entries;
+    for (size_t i = 0; i < b->n_entries; i++) {
+        const Sadasya__Carried *c = b->entries[i];
+        entry_signed es;
+        memset(&es, 0, sizeof es);
+        /* Borrow the decoded message's buffers: applying only reads. */
+        es.entry = c->signed_->entry.data;
+        es.entry_len = c->signed_->entry.len;
+        memcpy(es.sig, c->signed_->sig.data, ENTRY_SIG_BYTES);
+        es.personal = c->personal.len ? c->personal.data : NULL;
+        es.personal_len = c->personal.len;
+        uint8_t origin[32];
+        uint64_t seq;
+        int skip = 0;
+        if (n_held && entry_peek(es.entry, es.entry_len, origin, &seq, NULL) == 0)
+            for (size_t j = 0; j < n_held && !skip; j++)
+                skip = !memcmp(origin, held_back + 32 * j, 32);
+        if (skip) {
+            in->items[--back] = es;
+            in->held++;
+        } else {
+            in->items[in->n++] = es;
+        }
+    }
+    int rc = apply_prepare(in->items, in->n, APPLY_RUNSIG, &in->prep, err);
+    if (rc)
+        sync_incoming_clear(in);
+    return rc;
+}
+
+int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
+                        apply_result *res, sd_err *err)
+{
+    memset(res, 0, sizeof *res);
+    size_t learnt = 0;
+    for (size_t i = 0; i < in->nev; i++) {
+        int r = apply_txn_evidence(t, &in->evidence[i], in->evidence, in->nev, err);
+        if (r < 0)
+            return r;
+        learnt += (size_t)r;
+    }
+    int rc = SD_OK;
+    if (in->n) {
+        memset(&in->opts, 0, sizeof in->opts);
+        if (opts)
+            in->opts = *opts;
+        in->opts.flags |= APPLY_RUNSIG;
+        in->opts.prepared = in->prep;
+        rc = apply_txn_add(t, in->items, in->n, &in->opts, res, err);
+    }
+    res->rejected += in->held;
+    res->evidence += learnt;
+    return rc;
+}
+
 int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
                  size_t n_held, const apply_opts *opts, apply_result *res,
                  sd_err *err)
 {
     memset(res, 0, sizeof *res);
-    if (b->n_evidence) {
-        entry_signed ev[SYNC_MAX_EVIDENCE];
-        size_t nev = 0;
-        for (size_t i = 0; i < b->n_evidence && nev < SYNC_MAX_EVIDENCE; i++) {
-            memset(&ev[nev], 0, sizeof ev[nev]);
-            ev[nev].entry = b->evidence[i]->entry.data;
-            ev[nev].entry_len = b->evidence[i]->entry.len;
-            memcpy(ev[nev].sig, b->evidence[i]->sig.data, ENTRY_SIG_BYTES);
-            nev++;
-        }
-        for (size_t i = 0; i < nev; i++) {
-            int r = apply_evidence(s, &ev[i], ev, nev, err);
-            if (r < 0)
-                return r;
-            res->evidence += (size_t)r;
-        }
+    sync_incoming in;
+    int rc = sync_incoming_prepare(b, held_back, n_held, &in, err);
+    if (rc)
+        return rc;
+    for (;;) {
+        apply_txn *t;
+        if ((rc = apply_txn_begin(s, &t, err)))
+            break;
+        rc = sync_incoming_apply(t, &in, opts, res, err);
+        if (rc)
+            apply_txn_abort(&t);
+        else
+            rc = apply_txn_commit(&t, err);
+        if (rc != SD_EMAPFULL)
+            break;
+        if ((rc = store_grow(s, err)) != SD_OK)
+            break;
     }
-    if (!b->n_entries)
-        return SD_OK;
-    entry_signed *items = calloc(b->n_entries, sizeof *items);
-    if (!items)
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    size_t n = 0, held = 0;
-    for (size_t i = 0; i < b->n_entries; i++) {
-        const Sadasya__Carried *c = b->entries[i];
-        entry_signed *es = &items[n];
-        /* Borrow the decoded message's buffers: apply_batch only reads. */
-        es->entry = c->signed_->entry.data;
-        es->entry_len = c->signed_->entry.len;
-        memcpy(es->sig, c->signed_->sig.data, ENTRY_SIG_BYTES);
-        es->personal = c->personal.len ? c->personal.data : NULL;
-        es->personal_len = c->personal.len;
-        int skip = 0;
-        if (n_held) {
-            Sadasya__Entry *e = NULL;
-            if (entry_decode(es->entry, es->entry_len, &e, NULL) == SD_OK) {
-                for (size_t j = 0; j < n_held && !skip; j++)
-                    skip = !memcmp(e->origin.data, held_back + 32 * j, 32);
-                sadasya__entry__free_unpacked(e, NULL);
-            }
-        }
-        if (skip) {
-            held++;
-            if (opts && opts->on_reject)
-                opts->on_reject(es, APPLY_REFUSED,
-                                "held back: its origin equivocated", opts->ctx);
-            continue;
-        }
-        n++;
-    }
-    apply_opts o = { 0 };
-    if (opts)
-        o = *opts;
-    o.flags |= APPLY_RUNSIG;
-    size_t learnt = res->evidence;
-    int rc = n ? apply_batch(s, items, n, &o, res, err) : SD_OK;
-    res->rejected += held;
-    res->evidence += learnt;
-    free(items);
+    /* The held-back entries are reported too, once the batch is in. */
+    for (size_t i = in.n; !rc && opts && opts->on_reject && i < in.n + in.held; i++)
+        opts->on_reject(&in.items[i], APPLY_REFUSED,
+                        "held back: its origin equivocated", opts->ctx);
+    sync_incoming_clear(&in);
     return rc;
 }

@@ -51,7 +51,33 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
 int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
                 size_t *len, size_t *nentries, sd_err *err);
 
-/* Applies a received batch (APPLY_RUNSIG). Entries of origins listed in
+/* A received batch made ready to apply, with no store needed (any thread
+ * may prepare it): its entries as items borrowing the message's buffers
+ * (the message must outlive it), decoded and run-verified
+ * (apply_prepare, APPLY_RUNSIG), and the evidence it carries. Entries of
+ * origins held back (after they equivocated) are set aside unread: items
+ * n .. n+held-1. */
+typedef struct sync_incoming {
+    entry_signed *items;
+    size_t n, held;
+    apply_prepared *prep;
+    entry_signed *evidence;
+    size_t nev;
+    apply_opts opts; /* what apply_txn_add was given (it must outlive it) */
+} sync_incoming;
+
+int sync_incoming_prepare(const Sadasya__Batch *b, const uint8_t *held_back,
+                          size_t n_held, sync_incoming *in, sd_err *err);
+
+/* Applies a prepared batch inside t: its evidence, then its entries.
+ * opts->on_reject runs when t commits; res counts the held-back entries
+ * as rejected. */
+int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
+                        apply_result *res, sd_err *err);
+
+void sync_incoming_clear(sync_incoming *in);
+
+/* Applies a received batch (APPLY_RUNSIG) in a transaction of its own. Entries of origins listed in
  * held_back (n_held 32-byte keys) are refused unread. */
 int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
                  size_t n_held, const apply_opts *opts, apply_result *res,

@@ -358,7 +358,7 @@ static int fold_origin(vctx *v, store *scratch, const origin_info *oi,
         return store_mdb_err(rc, "reading the log", err);
     }
     fold_ctx f = { v, oi->state };
-    apply_opts ao = { APPLY_REBUILD, fold_reject, &f, NULL, NULL, 0 };
+    apply_opts ao = { .flags = APPLY_REBUILD, .on_reject = fold_reject, .ctx = &f };
     apply_result res;
     uint8_t key[STORE_LOGKEY_BYTES];
     store_logkey(key, oi->origin, 0);

@@ -20,6 +20,7 @@
 #define COUNTER_BUCKETS 4096
 #define INDEX_KEY_MAX 300
 #define VIEW_DIMS 9
+#define VIEW_CURSORS 64 /* above any dbi handle a store opens */
 
 /* --- enum names -------------------------------------------------------- */
 
@@ -75,7 +76,29 @@ struct view_batch {
     size_t nputs, capputs;
     char *arena;
     size_t arena_len, arena_cap;
+    /* One write cursor per table, for the batch's transaction: a cursor
+     * put near the previous one skips the search from the root. LMDB
+     * frees them when the transaction ends, with the batch. */
+    MDB_cursor *cur[VIEW_CURSORS];
 };
+
+int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
+                sd_err *err)
+{
+    if (dbi >= VIEW_CURSORS) {
+        int rc = mdb_cursor_open(txn, dbi, c); /* not cached: closed by the txn */
+        return rc ? store_mdb_err(rc, "opening a cursor", err) : SD_OK;
+    }
+    if (!b->cur[dbi]) {
+        int rc = mdb_cursor_open(txn, dbi, &b->cur[dbi]);
+        if (rc) {
+            b->cur[dbi] = NULL;
+            return store_mdb_err(rc, "opening a cursor", err);
+        }
+    }
+    *c = b->cur[dbi];
+    return SD_OK;
+}
 
 int view_batch_new(view_batch **out, sd_err *err)
 {
@@ -260,11 +283,18 @@ int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
         sort_batch = b;
         qsort(b->puts, b->nputs, sizeof *b->puts, put_cmp);
         sort_batch = NULL;
+        MDB_cursor *c = NULL;
+        MDB_dbi cdbi = 0;
         for (size_t i = 0; i < b->nputs; i++) {
             index_put *p = &b->puts[i];
             MDB_val k = { p->klen, b->arena + p->off };
             MDB_val v = { p->vlen, b->arena + p->off + p->klen };
-            int rc = mdb_put(txn, p->dbi, &k, &v, 0);
+            if (!c || cdbi != p->dbi) {
+                if ((ret = view_cursor(b, txn, p->dbi, &c, err)))
+                    break;
+                cdbi = p->dbi;
+            }
+            int rc = mdb_cursor_put(c, &k, &v, 0);
             if (rc) {
                 ret = store_mdb_err(rc, "writing indexes", err);
                 break;
@@ -402,12 +432,16 @@ static int index_district(index_ctx *x, const Sadasya__MemberView *m)
     return index_one(x, x->s->idx_dist, k, kl);
 }
 
-static int member_put(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
-                      sd_err *err)
+static int member_put(store *s, MDB_txn *txn, view_batch *b,
+                      const Sadasya__MemberView *m, sd_err *err)
 {
     size_t n = sadasya__member_view__get_packed_size(m);
     MDB_val k = { strlen(m->number), m->number }, v = { n, NULL };
-    int rc = mdb_put(txn, s->members, &k, &v, MDB_RESERVE);
+    MDB_cursor *c;
+    int rc = view_cursor(b, txn, s->members, &c, err);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_put(c, &k, &v, MDB_RESERVE);
     if (rc)
         return store_mdb_err(rc, "writing a member", err);
     sadasya__member_view__pack(m, v.mv_data);
@@ -535,7 +569,7 @@ static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
     m.last_seq = e->seq;
     m.last_day = entry_day(e);
     int rc;
-    if ((rc = member_put(s, txn, &m, err)) ||
+    if ((rc = member_put(s, txn, b, &m, err)) ||
         (rc = member_count(b, &m, +1, err)))
         return rc;
     index_ctx x = { s, txn, b, j->number, 1, err };
@@ -569,7 +603,7 @@ int view_member_change(store *s, MDB_txn *txn, view_batch *b,
     if (!(rc = member_count(b, &m, -1, err)) &&
         !(rc = fn(s, txn, b, &m, old, ctx, &tofree, err)) &&
         !(rc = member_count(b, &m, +1, err)))
-        rc = member_put(s, txn, &m, err);
+        rc = member_put(s, txn, b, &m, err);
     free(tofree);
     sadasya__member_view__free_unpacked(old, NULL);
     return rc;

@@ -48,6 +48,12 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
  * transaction commits; the batch is empty afterwards. */
 int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);
 
+/* A write cursor on dbi in txn, kept by the batch for the life of the
+ * transaction (one batch, one transaction): puts near each other through
+ * it skip LMDB's search from the root. */
+int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
+                sd_err *err);
+
 /* Drops the batch's pending work (after an aborted transaction). */
 void view_batch_discard(view_batch *b);
 

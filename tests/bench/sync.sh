@@ -5,6 +5,10 @@
 # ZeroMQ CURVE msgs/s and MB/s) and the receiving node's peak anonymous
 # memory. Goal: >= 150,000 entries/s, memory bounded.
 #   tests/bench/sync.sh [COUNT=1000000]
+# KEEP=DIR keeps the source (national + BR data dirs before the sync) in
+# DIR and reuses it on the next run with the same COUNT: the import of 1M
+# members takes minutes, the catch-up seconds. PERF=1 records the
+# receiving node with `perf record -g` (perf.data in the current dir).
 set -euo pipefail
 count=${1:-1000000}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,11 +28,23 @@ build-bench/bench_raw | tee "$work/raw.txt"
 build-bench/bench_curve 300 200000 | tee "$work/curve.txt"
 
 echo "== source: $count members on a BR node"
-root=$("$S" --data "$work/nat" init --national --name N | tail -1)
-br=$("$S" --data "$work/br" init --state BR --name Bihar --trust "$root" | tail -1)
-"$S" --data "$work/nat" roster add --state BR --name Bihar --key "$br" >/dev/null
-python3 tests/bench/gen_members.py "$count" > "$work/members.csv"
-"$S" --data "$work/br" import "$work/members.csv" >/dev/null
+src=${KEEP:-}
+if [ -n "$src" ] && [ -f "$src/count" ] && [ "$(cat "$src/count")" = "$count" ]; then
+  echo "(reusing the source kept in $src)"
+else
+  [ -n "$src" ] || src=$work/src
+  rm -rf "$src"; mkdir -p "$src"
+  root=$("$S" --data "$src/nat" init --national --name N | tail -1)
+  br=$("$S" --data "$src/br" init --state BR --name Bihar --trust "$root" | tail -1)
+  "$S" --data "$src/nat" roster add --state BR --name Bihar --key "$br" >/dev/null
+  python3 tests/bench/gen_members.py "$count" > "$work/members.csv"
+  "$S" --data "$src/br" import "$work/members.csv" >/dev/null
+  rm -f "$work/members.csv"
+  echo "$count" > "$src/count"
+fi
+cp -a "$src/nat" "$work/nat"
+cp -a "$src/br" "$work/br"
+br=$("$S" --data "$work/br" id | awk '$1=="key" {print $2}')
 entries=$("$S" --data "$work/br" --json sync-status | python3 -c 'import json,sys; print(sum(o["seq"] for o in json.load(sys.stdin)["origins"]))')
 echo "source holds $entries entries"
 
@@ -36,7 +52,12 @@ pb=$(port)
 "$D" --data "$work/br" --listen "tcp://127.0.0.1:$pb" --log-level warn 2>"$work/br.log" & pids+=($!)
 sleep 0.5
 t0=$(date +%s.%N)
-"$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & npid=$!; pids+=($npid)
+if [ -n "${PERF:-}" ]; then
+  perf record -g -o perf.data -- "$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & ppid=$!; pids+=($ppid)
+  sleep 0.2; npid=$(pgrep -n -f "sadasyad --data $work/nat")
+else
+  "$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & npid=$!; pids+=($npid)
+fi
 peak=0
 while :; do
   rss=$(awk '/^RssAnon:/ {print $2}' /proc/$npid/status 2>/dev/null || echo 0)

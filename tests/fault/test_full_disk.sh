@@ -8,7 +8,11 @@
 #     devices are not available). A filler file takes every free block:
 #     `register` and `import` on BR fail with one clear "disk full" error,
 #     nothing half-written (count unchanged, `verify` clean); `init` of a
-#     new data dir there fails clearly too.
+#     new data dir there fails clearly too. A store there without its
+#     lock.mdb (a copied data directory): `register` and the node refuse
+#     with one clear "disk full" line (LMDB, left to make the lock file,
+#     would fault: SIGBUS), `stats` reads it without one; once space is
+#     freed it opens as before.
 #  2. Sync into the full node: JH registers while BR's disk is full; BR's
 #     node logs the failure, keeps running, does not spin, and once the
 #     filler is deleted catches up by itself. Register, import (resuming)
@@ -140,6 +144,13 @@ try_write() {
     return 1
 }
 
+# A store without its lock file (a copied data directory; lock.mdb deleted
+# while nothing used it): LMDB makes one at the first open.
+init_state "$MNT/NL" NL "No Lock" "$NK" >/dev/null
+must "$S" --data "$MNT/NL" register --name "बिना ताला" --gender male --phone 9777700001 \
+    --district Patna >/dev/null
+rm -f "$MNT/NL/lock.mdb"
+
 fill
 note "filled: $(free_kb) KB free on $MNT"
 # Register until the first failure (bounded).
@@ -178,6 +189,30 @@ note "init on the full disk: exit $RC; said: $(head -n 1 "$T/err")"
 check "init of a new data dir on the full disk fails" test "$RC" -ne 0
 check "init on the full disk fails with a clear error, not a crash (exit $RC: 135 is SIGBUS)" \
     bash -c '[[ $1 -eq 1 ]] && grep -q "^sadasya: error: .*disk full" "$2"' _ "$RC" "$T/err"
+# The store without a lock file: LMDB would make the new lock.mdb sparse and
+# write it through a mapping (SIGBUS with no free block); the store makes it
+# itself, allocated, and refuses when there is no room.
+nl_lock_absent() { [[ ! -e $MNT/NL/lock.mdb ]] && ! compgen -G "$MNT/NL/lock.mdb.*" >/dev/null; }
+one_line_disk_full() {
+    [[ $RC -eq 1 && $(grep -c . "$T/err") -eq 1 ]] && grep -q "^$1: error: .*disk full" "$T/err"
+}
+sd "$MNT/NL" --json stats
+note "stats on a store without lock.mdb on the full disk: exit $RC; said: $(head -c 120 "$T/out")"
+stats_says_one() { [[ $RC -eq 0 ]] && grep -q '"total":1[,}]' "$T/out"; }
+check "stats on a store without lock.mdb on the full disk reads it (exit $RC: 135 is SIGBUS)" \
+    stats_says_one
+sd "$MNT/NL" register --name "बिना ताला दो" --gender male --phone 9777700002 --district Patna
+note "register on it: exit $RC; said: $(head -n 1 "$T/err")"
+check "register on a store without lock.mdb on the full disk: one clear \"disk full\" line (exit $RC: 135 is SIGBUS)" \
+    one_line_disk_full sadasya
+check "... naming the lock file" grep -q "cannot create the lock file" "$T/err"
+check "... and leaves no lock file behind" nl_lock_absent
+check "... and wrote nothing (count still 1)" test "$(total "$MNT/NL")" -eq 1
+LIB_CMD_TIMEOUT=5 run "$SD" --data "$MNT/NL" --listen "tcp://127.0.0.1:$(free_port)"
+note "sadasyad on it: exit $RC; said: $(head -n 1 "$T/err")"
+check "sadasyad on a store without lock.mdb on the full disk: one clear \"disk full\" line (exit $RC: 135 is SIGBUS)" \
+    one_line_disk_full sadasyad
+check "... and leaves no lock file behind" nl_lock_absent
 
 # --- 2. sync into the full node -------------------------------------------------
 br_before=$(total "$BR")
@@ -223,6 +258,10 @@ check "the failed import runs again and finishes" test "$RC" -eq 0
 sd "$MNT/XX" init --state XX --name Extra --trust "$NK"
 check "init works again where it failed (exit $RC)" test "$RC" -eq 0
 [[ $RC -ne 0 ]] && note "init said: $(head -n 2 "$T/err")"
+sd "$MNT/NL" register --name "बिना ताला दो" --gender male --phone 9777700002 --district Patna
+check "register on the store without lock.mdb works once space is freed (exit $RC)" test "$RC" -eq 0
+check "... which made its lock file" test -s "$MNT/NL/lock.mdb"
+check "... and it holds both members" test "$(total "$MNT/NL")" -eq 2
 check "the three nodes converge" wait_converged 30 "$N" "$BR" "$JH"
 check_acked "disk" "$N" "$BR" "$JH"
 check_gapless "disk" "$N" "$BR" "$JH"

@@ -1,13 +1,15 @@
 /*
  * test_store.c — unit tests for node/store.c: creating the environment
  * (a 0700 directory), reopening it, opening an auditor's read-only copy,
- * the errors for a missing directory, heads and meta round trips, the
+ * the errors for a missing directory, a missing lock file made again
+ * (allocated, the size LMDB itself gives it), heads and meta round trips, the
  * big-endian log keys, and map growth up to SADASYA_MAP_MAX_MB: a full
  * map is SD_EFULL with a clear message and nothing of the batch written,
  * and a later open with a larger limit carries on.
  */
 #include "helpers.h"
 
+#include <dirent.h>
 #include <errno.h>
 
 #include "verify.h"
@@ -189,6 +191,76 @@ static void test_empty_dir_rdonly_is_not_a_store(void **state)
     assert_int_not_equal(rc, SD_OK);
     assert_null(s);
     assert_true(strlen(err.msg) > 0);
+}
+
+/* LMDB's own lock file for STORE_MAX_READERS readers is STORE_LOCK_BYTES
+ * long: the size store_open gives a lock file it makes must not change the
+ * reader limit. */
+static void test_lock_bytes_match_lmdb(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxreaders(env, STORE_MAX_READERS), 0);
+    assert_int_equal(mdb_env_open(env, f->dir, MDB_NOTLS, 0600), 0);
+    char path[TH_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", f->dir, STORE_LOCK_FILE);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, STORE_LOCK_BYTES);
+    mdb_env_close(env);
+}
+
+/* Asserts dir/lock.mdb is STORE_LOCK_BYTES with its blocks allocated, and
+ * that nothing else was left beside data.mdb. */
+static void assert_lock_file_made(const char *dir)
+{
+    char path[TH_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_LOCK_FILE);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, STORE_LOCK_BYTES);
+    assert_int_equal(st.st_mode & 0077, 0);
+    assert_true((uint64_t)st.st_blocks * 512 >= STORE_LOCK_BYTES); /* not sparse */
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && strcmp(e->d_name, "data.mdb") != 0 &&
+            strcmp(e->d_name, STORE_LOCK_FILE) != 0)
+            fail_msg("left behind in %s: %s", dir, e->d_name);
+    closedir(d);
+}
+
+/* A store whose lock file is gone (a copied data directory): read-write
+ * and read-only opens make it again, allocated, and the reader limit is
+ * the one asked for. */
+static void test_missing_lock_file(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    put_meta(s, "name", "No Lock");
+    store_destroy(&s);
+    char path[TH_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", f->dir, STORE_LOCK_FILE);
+    for (int ro = 0; ro <= 1; ro++) {
+        assert_int_equal(unlink(path), 0);
+        s = open_ok(f->dir, ro ? STORE_RDONLY : 0);
+        assert_lock_file_made(f->dir);
+        unsigned readers = 0;
+        assert_int_equal(mdb_env_get_maxreaders(s->env, &readers), 0);
+        assert_int_equal(readers, STORE_MAX_READERS);
+        char *v = get_meta(s, "name");
+        assert_non_null(v);
+        assert_string_equal(v, "No Lock");
+        free(v);
+        store_destroy(&s);
+    }
+    /* A lock file already there is LMDB's to use as it finds it. */
+    s = open_ok(f->dir, 0);
+    assert_lock_file_made(f->dir);
+    store_destroy(&s);
 }
 
 static void test_head_roundtrip(void **state)
@@ -463,6 +535,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rdonly_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_dir_rdonly_is_not_a_store,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_bytes_match_lmdb, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missing_lock_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test(test_be64_and_logkey),

@@ -1,0 +1,361 @@
+/*
+ * recv.c — the receive worker and its group commit. See recv.h.
+ */
+#include "recv.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#define RECV_GROUP_JOBS 256  /* jobs held for one commit, at most */
+#define RECV_FAILED_MAX 64   /* (link, epoch) pairs remembered as failed */
+
+typedef struct failed_link {
+    uint64_t link, epoch;
+} failed_link;
+
+struct recv {
+    store *s;
+    void *ours, *theirs;        /* PAIR: the node's end, the worker's end */
+    pthread_t tid;
+    int running;
+    int pending;                /* submitted, not yet collected (node's side) */
+    /* The worker's own: */
+    apply_txn *t;
+    int64_t opened_ms;
+    recv_job *group[RECV_GROUP_JOBS];
+    int ngroup;
+    failed_link failed[RECV_FAILED_MAX];
+    int nfailed, next_failed;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+recv_job *recv_job_new(int kind)
+{
+    recv_job *j = calloc(1, sizeof *j);
+    if (j)
+        j->kind = kind;
+    return j;
+}
+
+void recv_job_free(recv_job **jp)
+{
+    if (!jp || !*jp)
+        return;
+    recv_job *j = *jp;
+    sync_incoming_clear(&j->in);
+    if (j->msg)
+        sadasya__sync_msg__free_unpacked(j->msg, NULL);
+    for (size_t i = 0; i < j->nmeta; i++) {
+        free(j->meta_name[i]);
+        free(j->meta_val[i]);
+    }
+    free(j->equivocators);
+    free(j);
+    *jp = NULL;
+}
+
+/* --- the worker ---------------------------------------------------------- */
+
+static int send_ptr(void *sock, void *p)
+{
+    return zmq_send(sock, &p, sizeof p, 0) == (int)sizeof p ? 0 : -1;
+}
+
+static void *recv_ptr(void *sock, int *ok)
+{
+    void *p = NULL;
+    *ok = zmq_recv(sock, &p, sizeof p, 0) == (int)sizeof p;
+    return p;
+}
+
+static int link_failed(const recv *r, const recv_job *j)
+{
+    for (int i = 0; i < r->nfailed; i++)
+        if (r->failed[i].link == j->link && r->failed[i].epoch == j->epoch)
+            return 1;
+    return 0;
+}
+
+static void mark_failed(recv *r, const recv_job *j)
+{
+    if (j->kind != RECV_BATCH || link_failed(r, j))
+        return;
+    r->failed[r->next_failed] = (failed_link){ j->link, j->epoch };
+    r->next_failed = (r->next_failed + 1) % RECV_FAILED_MAX;
+    if (r->nfailed < RECV_FAILED_MAX)
+        r->nfailed++;
+}
+
+/* Refusal reports, delivered at commit (worker thread, into the job). */
+static void on_report(const entry_signed *es, int kind, const char *why,
+                      void *ctx)
+{
+    recv_job *j = ctx;
+    uint8_t origin[32] = { 0 };
+    uint64_t seq = 0;
+    int ok = entry_peek(es->entry, es->entry_len, origin, &seq, NULL) == 0;
+    if (ok && kind == APPLY_REFUSED && !strncmp(why, "equivocation", 12)) {
+        int known = 0;
+        for (size_t i = 0; i < j->nequivocators && !known; i++)
+            known = !memcmp(j->equivocators[i], origin, 32);
+        uint8_t (*ne)[32] = known ? NULL
+                                  : realloc(j->equivocators,
+                                            (j->nequivocators + 1) * sizeof *ne);
+        if (ne) {
+            j->equivocators = ne;
+            memcpy(ne[j->nequivocators++], origin, 32);
+        }
+    }
+    if (j->nreports < RECV_MAX_REPORTS) {
+        recv_report *rp = &j->reports[j->nreports++];
+        memcpy(rp->origin, origin, 32);
+        rp->seq = seq;
+        rp->kind = kind;
+        snprintf(rp->why, sizeof rp->why, "%s", why);
+    }
+}
+
+/* After the last batch from a peer: a node restored from a backup may
+ * write again once that peer holds nothing newer of its own log. */
+static int check_fence(recv *r, recv_job *j, sd_err *err)
+{
+    MDB_txn *txn = apply_txn_mdb(r->t);
+    store_head mine;
+    int rc = store_head_get(r->s, txn, j->own_key, &mine, err);
+    if (rc || j->theirs > mine.seq)
+        return rc;
+    MDB_val k = { strlen(STORE_META_FENCE), STORE_META_FENCE };
+    int mrc = mdb_del(txn, r->s->meta, &k, NULL);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return store_mdb_err(mrc, "lifting the fence", err);
+    j->unfenced = !mrc;
+    j->own_seq = mine.seq;
+    return SD_OK;
+}
+
+static int apply_job(recv *r, recv_job *j)
+{
+    if (!r->t) {
+        if ((j->rc = apply_txn_begin(r->s, &r->t, &j->err)))
+            return j->rc;
+        r->opened_ms = mono_ms();
+    }
+    if (j->kind == RECV_META) {
+        for (size_t i = 0; i < j->nmeta && !j->rc; i++)
+            j->rc = store_meta_put(r->s, apply_txn_mdb(r->t), j->meta_name[i],
+                                   j->meta_val[i], j->meta_len[i], &j->err);
+        return j->rc;
+    }
+    apply_opts o = { .on_reject = on_report, .ctx = j };
+    j->rc = sync_incoming_apply(r->t, &j->in, &o, &j->res, &j->err);
+    /* The decoded entries are done with; the message stays until the
+     * commit, for the reports that point into it. */
+    apply_prepared_free(&j->in.prep, j->in.n);
+    j->in.opts.prepared = NULL;
+    if (!j->rc && j->unfence)
+        j->rc = check_fence(r, j, &j->err);
+    if (!j->rc && j->res.rejected)
+        mark_failed(r, j); /* the rest of its pull would be gaps */
+    return j->rc;
+}
+
+/* Returns the group's jobs to the node, each with rc (and err) when the
+ * group failed. */
+static void return_group(recv *r, int rc, const sd_err *err)
+{
+    for (int i = 0; i < r->ngroup; i++) {
+        recv_job *j = r->group[i];
+        if (rc && !j->skipped) {
+            if (!j->rc) {
+                j->rc = rc;
+                j->err = *err;
+            }
+            mark_failed(r, j);
+        }
+        if (send_ptr(r->theirs, j))
+            recv_job_free(&j); /* the node is gone */
+    }
+    r->ngroup = 0;
+}
+
+static void commit_group(recv *r)
+{
+    sd_err err;
+    sd_err_clear(&err);
+    int rc = r->t ? apply_txn_commit(&r->t, &err) : SD_OK;
+    if (rc == SD_EMAPFULL)
+        sd_errf(&err, rc = SD_EFULL, "store map full (%s); nothing of the "
+                "batch was written", err.msg);
+    return_group(r, rc, &err);
+}
+
+static void fail_group(recv *r, int rc, const sd_err *err)
+{
+    apply_txn_abort(&r->t);
+    sd_err e = *err;
+    if (rc == SD_EMAPFULL)
+        sd_errf(&e, rc = SD_EFULL, "store map full (%s); nothing of the "
+                "batch was written", err->msg);
+    for (int i = 0; i < r->ngroup; i++)
+        r->group[i]->rc = 0; /* all take the group's error */
+    return_group(r, rc, &e);
+}
+
+static void *worker(void *arg)
+{
+    recv *r = arg;
+    int64_t linger_until = 0;
+    for (;;) {
+        long timeout = -1;
+        if (r->ngroup) {
+            int64_t now = mono_ms();
+            timeout = linger_until > now ? (long)(linger_until - now) : 0;
+        }
+        zmq_pollitem_t it = { r->theirs, 0, ZMQ_POLLIN, 0 };
+        int prc = zmq_poll(&it, 1, timeout);
+        if (prc < 0 && zmq_errno() == ETERM)
+            break;
+        if (prc <= 0 || !(it.revents & ZMQ_POLLIN)) {
+            if (r->ngroup)
+                commit_group(r);
+            continue;
+        }
+        int ok;
+        recv_job *j = recv_ptr(r->theirs, &ok);
+        if (!ok)
+            continue;
+        if (!j) { /* stop */
+            if (r->ngroup)
+                commit_group(r);
+            send_ptr(r->theirs, NULL); /* stopped */
+            break;
+        }
+        if (r->ngroup == RECV_GROUP_JOBS)
+            commit_group(r);
+        r->group[r->ngroup++] = j;
+        if (j->kind == RECV_BATCH && link_failed(r, j)) {
+            j->skipped = 1;
+        } else if (apply_job(r, j)) {
+            sd_err e = j->err;
+            fail_group(r, j->rc, &e);
+            continue;
+        }
+        int64_t now = mono_ms();
+        if ((r->t && apply_txn_added(r->t) >= RECV_GROUP_ENTRIES) ||
+            (r->t && now - r->opened_ms >= RECV_GROUP_MS)) {
+            commit_group(r);
+            continue;
+        }
+        /* A catch-up's next batch is on its way: wait a little for it.
+         * Anything else lands at once unless a job is already waiting. */
+        linger_until = now + (j->kind == RECV_BATCH && j->more ? RECV_LINGER_MS : 0);
+        if (r->t && linger_until > r->opened_ms + RECV_GROUP_MS)
+            linger_until = r->opened_ms + RECV_GROUP_MS;
+    }
+    if (r->t)
+        apply_txn_abort(&r->t);
+    return NULL;
+}
+
+/* --- the node's side ----------------------------------------------------- */
+
+int recv_new(recv **out, void *ctx, store *s, sd_err *err)
+{
+    *out = NULL;
+    recv *r = calloc(1, sizeof *r);
+    if (!r)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    r->s = s;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://sadasya-recv-%p", (void *)r);
+    int zero = 0, hwm = 0; /* pointers only: never drop, never block */
+    r->ours = zmq_socket(ctx, ZMQ_PAIR);
+    r->theirs = zmq_socket(ctx, ZMQ_PAIR);
+    if (!r->ours || !r->theirs) {
+        recv_destroy(&r);
+        return sd_errf(err, SD_EIO, "cannot make the receive worker's sockets");
+    }
+    zmq_setsockopt(r->ours, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(r->theirs, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(r->ours, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r->ours, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r->theirs, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r->theirs, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(r->ours, ep) || zmq_connect(r->theirs, ep)) {
+        recv_destroy(&r);
+        return sd_errf(err, SD_EIO, "cannot connect the receive worker: %s",
+                       zmq_strerror(zmq_errno()));
+    }
+    if (pthread_create(&r->tid, NULL, worker, r)) {
+        recv_destroy(&r);
+        return sd_errf(err, SD_EIO, "cannot start the receive worker");
+    }
+    r->running = 1;
+    *out = r;
+    return SD_OK;
+}
+
+void recv_destroy(recv **rp)
+{
+    if (!rp || !*rp)
+        return;
+    recv *r = *rp;
+    if (r->running) {
+        /* Ask it to stop; it commits what it holds and says so last. */
+        send_ptr(r->ours, NULL);
+        for (;;) {
+            int ok;
+            recv_job *j = recv_ptr(r->ours, &ok);
+            if (!ok || !j)
+                break;
+            recv_job_free(&j);
+        }
+        pthread_join(r->tid, NULL);
+    }
+    if (r->ours)
+        zmq_close(r->ours);
+    if (r->theirs)
+        zmq_close(r->theirs);
+    free(r);
+    *rp = NULL;
+}
+
+int recv_submit(recv *r, recv_job *job, sd_err *err)
+{
+    if (!job)
+        return sd_errf(err, SD_EINVAL, "no job");
+    if (send_ptr(r->ours, job))
+        return sd_errf(err, SD_EIO, "cannot reach the receive worker: %s",
+                       zmq_strerror(zmq_errno()));
+    r->pending++;
+    return SD_OK;
+}
+
+void *recv_socket(recv *r)
+{
+    return r->ours;
+}
+
+recv_job *recv_done(recv *r)
+{
+    void *p = NULL;
+    if (zmq_recv(r->ours, &p, sizeof p, ZMQ_DONTWAIT) != (int)sizeof p || !p)
+        return NULL;
+    r->pending--;
+    return p;
+}
+
+int recv_pending(const recv *r)
+{
+    return r->pending;
+}
