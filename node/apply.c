@@ -310,6 +310,33 @@ int apply_prepare(const entry_signed *items, size_t n, int flags,
     return SD_OK;
 }
 
+int apply_prepare_index(store *s, const apply_prepared *pr, size_t n,
+                        view_batch **out, sd_err *err)
+{
+    int rc = view_batch_new(out, err);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (pr[i].e)
+            rc = view_index_joined(s, *out, (uint32_t)i, pr[i].e, pr[i].p, err);
+    if (rc) {
+        view_batch_destroy(out);
+        return rc;
+    }
+    view_index_sort(*out);
+    return SD_OK;
+}
+
+/* Whether prepared index entries may be used for these items: no entry
+ * changes a member (its index entries are deleted at once, and must not
+ * precede the join's puts). */
+static int index_ahead_ok(const apply_prepared *pr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pr[i].e && pr[i].e->body_case != SADASYA__ENTRY__BODY_JOINED &&
+            pr[i].e->body_case != SADASYA__ENTRY__BODY_ROSTER)
+            return 0;
+    return 1;
+}
+
 /* --- applying ----------------------------------------------------------- */
 
 static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
@@ -449,8 +476,22 @@ int apply_txn_add(apply_txn *t, entry_signed *items, size_t n,
         pr = own;
     }
     load_identity(&a);
-    for (size_t i = 0; i < n && !rc; i++)
+    view_batch *ix = opts && opts->prepared && index_ahead_ok(pr, n)
+                         ? opts->prepared_index : NULL;
+    uint8_t *added = NULL;
+    if (ix && !(added = calloc(n ? n : 1, 1)))
+        ix = NULL;
+    view_batch_indexed(t->vb, ix != NULL);
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t before = res->added;
         rc = apply_one(&a, &items[i], &pr[i], err);
+        if (added && res->added > before)
+            added[i] = 1;
+    }
+    view_batch_indexed(t->vb, 0);
+    if (!rc && ix)
+        rc = view_index_put(ix, added, n, t->txn, t->vb, err);
+    free(added);
     if (!rc && opts && (opts->flags & APPLY_OWN) && res->rejected)
         /* This node's own entries go in whole or not at all. */
         rc = sd_errf(err, SD_EINVAL, "%s", a.first_refusal);

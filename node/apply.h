@@ -82,6 +82,10 @@ typedef struct apply_opts {
     /* From apply_prepare over the same items with the same flags, or NULL
      * (then the work is done here). Read only. */
     const apply_prepared *prepared;
+    /* From apply_prepare_index over the same items, or NULL. Used only
+     * when the batch changes no member it does not add (the index entries
+     * of a change must follow those of the join they change). */
+    struct view_batch *prepared_index;
 } apply_opts;
 
 /* Decodes and hashes n items and, with APPLY_RUNSIG in flags, checks the
@@ -90,6 +94,12 @@ typedef struct apply_opts {
 int apply_prepare(const entry_signed *items, size_t n, int flags,
                   apply_prepared **out, sd_err *err);
 void apply_prepared_free(apply_prepared **v, size_t n);
+
+/* The index entries of the joined members among prepared items, made and
+ * sorted ahead (view.h): any thread, no transaction; s names the tables.
+ * *out is the caller's: view_batch_destroy. */
+int apply_prepare_index(store *s, const apply_prepared *pr, size_t n,
+                        struct view_batch **out, sd_err *err);
 
 /* Applies n items in order (an origin's run must be in seq order; put the
  * national origin's entries first so that rosters precede what they

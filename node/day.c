@@ -128,18 +128,39 @@ static void civil_clamped(uint32_t day, unsigned *y, unsigned *m,
     civil_from_days(day > DAY_LAST ? DAY_LAST : day, y, m, d);
 }
 
+/* "YYYY-MM" into out[0..6], by hand: the fold writes two of these per
+ * member, and snprintf was a measurable part of a catch-up. */
+static void put_year_month(char *out, unsigned y, unsigned m)
+{
+    y %= 10000;
+    m %= 100;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+}
+
 void day_format(uint32_t day, char out[DAY_STR_LEN])
 {
     unsigned y, m, d;
     civil_clamped(day, &y, &m, &d);
-    snprintf(out, DAY_STR_LEN, "%04u-%02u-%02u", y % 10000, m % 100, d % 100);
+    put_year_month(out, y, m);
+    d %= 100;
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
 }
 
 void day_format_month(uint32_t day, char out[8])
 {
     unsigned y, m, d;
     civil_clamped(day, &y, &m, &d);
-    snprintf(out, 8, "%04u-%02u", y % 10000, m % 100);
+    put_year_month(out, y, m);
+    out[7] = '\0';
 }
 
 uint32_t day_today(void)

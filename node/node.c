@@ -694,7 +694,7 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
 
     sd_err err;
     recv_job *j = recv_job_new(RECV_BATCH);
-    if (!j || sync_incoming_prepare(b, p->held, p->nheld, &j->in, &err)) {
+    if (!j || sync_incoming_prepare(n->s, b, p->held, p->nheld, &j->in, &err)) {
         nlog(LOG_ERROR, "from %s: cannot take a batch: out of memory", p->endpoint);
         recv_job_free(&j);
         sadasya__sync_msg__free_unpacked(m, NULL);

@@ -177,9 +177,14 @@ int number_parse(const char *in, char canon[NUMBER_MAX_LEN],
                        "%s-%s-%d is not a membership number: serials start at 1",
                        st, digits, got);
 
-    if (canon)
-        snprintf(canon, NUMBER_MAX_LEN, "%s-%s-%c", st, digits,
-                 (char)('0' + got));
+    if (canon) { /* "ST-DDDDDDD-C", built by hand: it runs per entry folded */
+        memcpy(canon, st, n);
+        canon[n] = '-';
+        memcpy(canon + n + 1, digits, NUMBER_SERIAL_DIGITS);
+        canon[n + 1 + NUMBER_SERIAL_DIGITS] = '-';
+        canon[n + 2 + NUMBER_SERIAL_DIGITS] = (char)('0' + got);
+        canon[n + 3 + NUMBER_SERIAL_DIGITS] = '\0';
+    }
     if (state)
         memcpy(state, st, n + 1);
     if (serial)

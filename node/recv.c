@@ -1,9 +1,12 @@
 /*
  * recv.c — the receive worker and its group commit. See recv.h.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "recv.h"
+#include "view.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,7 +164,9 @@ static int apply_job(recv *r, recv_job *j)
     /* The decoded entries are done with; the message stays until the
      * commit, for the reports that point into it. */
     apply_prepared_free(&j->in.prep, j->in.n);
+    view_batch_destroy(&j->in.ix);
     j->in.opts.prepared = NULL;
+    j->in.opts.prepared_index = NULL;
     if (!j->rc && j->unfence)
         j->rc = check_fence(r, j, &j->err);
     if (!j->rc && j->res.rejected)
@@ -300,6 +305,7 @@ int recv_new(recv **out, void *ctx, store *s, sd_err *err)
         recv_destroy(&r);
         return sd_errf(err, SD_EIO, "cannot start the receive worker");
     }
+    pthread_setname_np(r->tid, "sadasyad-recv"); /* top -H, perf */
     r->running = 1;
     *out = r;
     return SD_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "roster.h"
+#include "view.h"
 
 static int head_ok(const Sadasya__Head *h)
 {
@@ -394,14 +395,16 @@ out:
 
 void sync_incoming_clear(sync_incoming *in)
 {
+    view_batch_destroy(&in->ix);
     apply_prepared_free(&in->prep, in->n);
     free(in->items);
     free(in->evidence);
     memset(in, 0, sizeof *in);
 }
 
-int sync_incoming_prepare(const Sadasya__Batch *b, const uint8_t *held_back,
-                          size_t n_held, sync_incoming *in, sd_err *err)
+int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
+                          const uint8_t *held_back, size_t n_held,
+                          sync_incoming *in, sd_err *err)
 {
     memset(in, 0, sizeof *in);
     if (b->n_evidence) {
@@ -448,6 +451,8 @@ int sync_incoming_prepare(const Sadasya__Batch *b, const uint8_t *held_back,
         }
     }
     int rc = apply_prepare(in->items, in->n, APPLY_RUNSIG, &in->prep, err);
+    if (!rc)
+        rc = apply_prepare_index(s, in->prep, in->n, &in->ix, err);
     if (rc)
         sync_incoming_clear(in);
     return rc;
@@ -471,6 +476,7 @@ int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
             in->opts = *opts;
         in->opts.flags |= APPLY_RUNSIG;
         in->opts.prepared = in->prep;
+        in->opts.prepared_index = in->ix;
         rc = apply_txn_add(t, in->items, in->n, &in->opts, res, err);
     }
     res->rejected += in->held;
@@ -484,7 +490,7 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
 {
     memset(res, 0, sizeof *res);
     sync_incoming in;
-    int rc = sync_incoming_prepare(b, held_back, n_held, &in, err);
+    int rc = sync_incoming_prepare(s, b, held_back, n_held, &in, err);
     if (rc)
         return rc;
     for (;;) {

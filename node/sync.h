@@ -61,13 +61,15 @@ typedef struct sync_incoming {
     entry_signed *items;
     size_t n, held;
     apply_prepared *prep;
+    struct view_batch *ix;  /* joined members' index entries (apply_prepare_index) */
     entry_signed *evidence;
     size_t nev;
     apply_opts opts; /* what apply_txn_add was given (it must outlive it) */
 } sync_incoming;
 
-int sync_incoming_prepare(const Sadasya__Batch *b, const uint8_t *held_back,
-                          size_t n_held, sync_incoming *in, sd_err *err);
+int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
+                          const uint8_t *held_back, size_t n_held,
+                          sync_incoming *in, sd_err *err);
 
 /* Applies a prepared batch inside t: its evidence, then its entries.
  * opts->on_reject runs when t commits; res counts the held-back entries

@@ -64,6 +64,7 @@ typedef struct counter_delta {
 
 typedef struct index_put {
     MDB_dbi dbi;
+    uint32_t item; /* for puts made ahead: the item of the batch they index */
     uint16_t klen, vlen;
     uint64_t prefix; /* the key's first 8 bytes, big-endian: most compares end here */
     size_t off; /* into arena: key bytes then value bytes */
@@ -80,7 +81,14 @@ struct view_batch {
      * put near the previous one skips the search from the root. LMDB
      * frees them when the transaction ends, with the batch. */
     MDB_cursor *cur[VIEW_CURSORS];
+    uint32_t item;   /* tag of the puts deferred now */
+    int indexed;     /* joined members' index entries were made ahead */
 };
+
+void view_batch_indexed(view_batch *b, int on)
+{
+    b->indexed = on;
+}
 
 int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
                 sd_err *err)
@@ -190,6 +198,7 @@ static int index_defer(view_batch *b, MDB_dbi dbi, const void *k, size_t kl,
     }
     index_put *p = &b->puts[b->nputs++];
     p->dbi = dbi;
+    p->item = b->item;
     p->klen = (uint16_t)kl;
     p->vlen = (uint16_t)vl;
     p->off = b->arena_len;
@@ -211,6 +220,10 @@ static int lmdb_order(const char *a, size_t al, const char *b, size_t bl)
 
 static const view_batch *sort_batch; /* qsort has no context argument */
 
+/* By table and key; under one key, in the order they were made (arena
+ * offsets grow with it). Values are not compared: a member's number is
+ * made in ascending order within its origin's run, so under one key they
+ * mostly come ascending already, and LMDB takes any order. */
 static int put_cmp(const void *x, const void *y)
 {
     const index_put *a = x, *b = y;
@@ -219,12 +232,15 @@ static int put_cmp(const void *x, const void *y)
     /* Zero-padded prefixes order like the keys whenever they differ. */
     if (a->prefix != b->prefix)
         return a->prefix < b->prefix ? -1 : 1;
-    const char *ar = sort_batch->arena;
-    int c = lmdb_order(ar + a->off, a->klen, ar + b->off, b->klen);
-    if (c)
-        return c;
-    return lmdb_order(ar + a->off + a->klen, a->vlen, ar + b->off + b->klen,
-                      b->vlen);
+    if (a->klen > 8 || b->klen > 8) {
+        const char *ar = sort_batch->arena;
+        int c = lmdb_order(ar + a->off, a->klen, ar + b->off, b->klen);
+        if (c)
+            return c;
+    } else if (a->klen != b->klen) {
+        return a->klen < b->klen ? -1 : 1;
+    }
+    return a->off < b->off ? -1 : a->off > b->off;
 }
 
 static int counter_key_cmp(const void *x, const void *y)
@@ -276,30 +292,53 @@ static int flush_counters(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
     return ret;
 }
 
+void view_index_sort(view_batch *b)
+{
+    sort_batch = b;
+    qsort(b->puts, b->nputs, sizeof *b->puts, put_cmp);
+    sort_batch = NULL;
+}
+
+/* Puts b's sorted index entries (those whose item keep marks, when keep
+ * is not NULL) through the cursors that `into` keeps for txn. */
+static int put_sorted(view_batch *b, const uint8_t *keep, size_t nkeep,
+                      MDB_txn *txn, view_batch *into, sd_err *err)
+{
+    int ret = SD_OK;
+    MDB_cursor *c = NULL;
+    MDB_dbi cdbi = 0;
+    for (size_t i = 0; i < b->nputs; i++) {
+        index_put *p = &b->puts[i];
+        if (keep && (p->item >= nkeep || !keep[p->item]))
+            continue;
+        MDB_val k = { p->klen, b->arena + p->off };
+        MDB_val v = { p->vlen, b->arena + p->off + p->klen };
+        if (!c || cdbi != p->dbi) {
+            if ((ret = view_cursor(into, txn, p->dbi, &c, err)))
+                break;
+            cdbi = p->dbi;
+        }
+        int rc = mdb_cursor_put(c, &k, &v, 0);
+        if (rc) {
+            ret = store_mdb_err(rc, "writing indexes", err);
+            break;
+        }
+    }
+    return ret;
+}
+
+int view_index_put(view_batch *b, const uint8_t *keep, size_t nkeep,
+                   MDB_txn *txn, view_batch *into, sd_err *err)
+{
+    return put_sorted(b, keep, nkeep, txn, into, err);
+}
+
 int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err)
 {
     int ret = flush_counters(s, txn, b, err);
     if (!ret && b->nputs) {
-        sort_batch = b;
-        qsort(b->puts, b->nputs, sizeof *b->puts, put_cmp);
-        sort_batch = NULL;
-        MDB_cursor *c = NULL;
-        MDB_dbi cdbi = 0;
-        for (size_t i = 0; i < b->nputs; i++) {
-            index_put *p = &b->puts[i];
-            MDB_val k = { p->klen, b->arena + p->off };
-            MDB_val v = { p->vlen, b->arena + p->off + p->klen };
-            if (!c || cdbi != p->dbi) {
-                if ((ret = view_cursor(b, txn, p->dbi, &c, err)))
-                    break;
-                cdbi = p->dbi;
-            }
-            int rc = mdb_cursor_put(c, &k, &v, 0);
-            if (rc) {
-                ret = store_mdb_err(rc, "writing indexes", err);
-                break;
-            }
-        }
+        view_index_sort(b);
+        ret = put_sorted(b, NULL, 0, txn, b, err);
     }
     view_batch_discard(b);
     return ret;
@@ -572,10 +611,39 @@ static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
     if ((rc = member_put(s, txn, b, &m, err)) ||
         (rc = member_count(b, &m, +1, err)))
         return rc;
+    if (b->indexed)
+        return SD_OK; /* made ahead: view_index_joined */
     index_ctx x = { s, txn, b, j->number, 1, err };
     if ((rc = index_district(&x, &m)) || (rc = index_personal(&x, p)))
         return rc;
     return SD_OK;
+}
+
+int view_index_joined(store *s, view_batch *b, uint32_t item,
+                      const Sadasya__Entry *e, const Sadasya__Personal *p,
+                      sd_err *err)
+{
+    if (e->body_case != SADASYA__ENTRY__BODY_JOINED || !e->joined->number ||
+        !e->joined->district)
+        return SD_OK;
+    /* The member's state is its number's prefix: view_check refuses any
+     * other. Should the entry be refused, its puts are left out. */
+    char state[NUMBER_STATE_MAX + 1];
+    const char *num = e->joined->number, *dash = strchr(num, '-');
+    if (!dash || (size_t)(dash - num) > NUMBER_STATE_MAX)
+        return SD_OK;
+    memcpy(state, num, (size_t)(dash - num));
+    state[dash - num] = '\0';
+    Sadasya__MemberView m = SADASYA__MEMBER_VIEW__INIT;
+    m.state = state;
+    m.district = e->joined->district;
+    b->item = item;
+    index_ctx x = { s, NULL, b, num, 1, err };
+    int rc = index_district(&x, &m);
+    if (!rc)
+        rc = index_personal(&x, p);
+    b->item = 0;
+    return rc;
 }
 
 /* Changes to an existing member: take its contributions out, change it,

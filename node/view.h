@@ -54,6 +54,23 @@ int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);
 int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
                 sd_err *err);
 
+/* --- index entries made ahead, on another thread ------------------------
+ * A joined member's index entries (district, phone, name tokens) follow
+ * from its entry and Personal blob alone: view_index_joined adds them to
+ * a batch of their own (b, never given a transaction), tagged with the
+ * item's place in its batch; view_index_sort sorts them; once the items
+ * are applied, view_index_put writes those of the items marked in keep,
+ * through the cursors of `into` (the applying batch) in txn. While
+ * view_batch_indexed(into, 1), view_fold leaves joined members' index
+ * entries out. s only names the tables. */
+int view_index_joined(store *s, view_batch *b, uint32_t item,
+                      const Sadasya__Entry *e, const Sadasya__Personal *p,
+                      sd_err *err);
+void view_index_sort(view_batch *b);
+int view_index_put(view_batch *b, const uint8_t *keep, size_t nkeep,
+                   MDB_txn *txn, view_batch *into, sd_err *err);
+void view_batch_indexed(view_batch *b, int on);
+
 /* Drops the batch's pending work (after an aborted transaction). */
 void view_batch_discard(view_batch *b);
 
