@@ -15,8 +15,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 ./deploy/install-deps.sh
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench -j"$(nproc)" --target sadasya sadasyad bench_raw bench_curve >/dev/null
-S=build-bench/sadasya D=build-bench/sadasyad
+cmake --build build-bench -j"$(nproc)" --target sadasya sadasyad bench_raw bench_curve bench_wait >/dev/null
+S=build-bench/sadasya D=build-bench/sadasyad W=build-bench/bench_wait
 work=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-sync-bench.XXXXXX")
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -49,8 +49,12 @@ entries=$("$S" --data "$work/br" --json sync-status | python3 -c 'import json,sy
 echo "source holds $entries entries"
 
 pb=$(port)
-"$D" --data "$work/br" --listen "tcp://127.0.0.1:$pb" --log-level warn 2>"$work/br.log" & pids+=($!)
+"$D" --data "$work/br" --listen "tcp://127.0.0.1:$pb" --log-level warn 2>"$work/br.log" & bpid=$!; pids+=($bpid)
 sleep 0.5
+# The arrival is watched by bench_wait (one process, a read transaction
+# every 20 ms), not by running the CLI in a loop: that took a tenth of the
+# machine from the nodes it measures.
+BENCH_WAIT_POLL_MS=20 "$W" "$count" 600000 "$work/nat" "$work/nat" >/dev/null 2>"$work/wait.log" & wpid=$!; pids+=($wpid)
 t0=$(date +%s.%N)
 if [ -n "${PERF:-}" ]; then
   perf record -g -o perf.data -- "$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & ppid=$!; pids+=($ppid)
@@ -59,15 +63,23 @@ else
   "$D" --data "$work/nat" --peer "$br@tcp://127.0.0.1:$pb" --log-level warn 2>"$work/nat.log" & npid=$!; pids+=($npid)
 fi
 peak=0
-while :; do
-  rss=$(awk '/^RssAnon:/ {print $2}' /proc/$npid/status 2>/dev/null || echo 0)
-  [ "${rss:-0}" -gt "$peak" ] && peak=$rss
-  n=$("$S" --data "$work/nat" --json stats 2>/dev/null | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
-  [ "${n:-0}" -ge "$count" ] && break
-  kill -0 "$npid" || { echo "receiving node died; log:"; cat "$work/nat.log"; exit 1; }
-  sleep 0.1
+while kill -0 "$wpid" 2>/dev/null; do
+  while read -r k v _; do
+    [[ $k == RssAnon: ]] && [ "$v" -gt "$peak" ] && peak=$v
+  done < "/proc/$npid/status" 2>/dev/null || true
+  kill -0 "$npid" 2>/dev/null || { echo "receiving node died; log:"; cat "$work/nat.log"; exit 1; }
+  sleep 0.05
 done
 t1=$(date +%s.%N)
+wait "$wpid" || { echo "the entries did not all arrive; log:"; tail "$work/nat.log"; exit 1; }
+# CPU seconds of each thread of both nodes (utime + stime; no thread name
+# here has a space, so the stat fields split plainly).
+tick=$(getconf CLK_TCK)
+cpu() { for t in /proc/$1/task/*; do
+          awk -v t="$tick" '{ sub(/^[(]/, "", $2); sub(/[)]$/, "", $2);
+                              printf " %s=%.2f", $2, ($14 + $15) / t }' "$t/stat"
+        done; }
+recv_cpu=$(cpu "$npid"); send_cpu=$(cpu "$bpid")
 secs=$(python3 -c "print(round($t1-$t0,2))")
 rate=$(python3 -c "print(int($count/($t1-$t0)))")
 verify=$(awk '/ed25519_verify_per_s/ {print $2}' "$work/raw.txt")
@@ -75,6 +87,8 @@ echo "== catch-up"
 echo "entries: $count members in ${secs} s"
 echo "entries_per_s $rate"
 echo "receiver_peak_rss_anon_kib $peak"
+echo "receiver_cpu_s$recv_cpu"
+echo "sender_cpu_s$send_cpu"
 echo "raw: $(tr '\n' ' ' < "$work/raw.txt")$(tr '\n' ' ' < "$work/curve.txt")"
 [ -n "$verify" ] && echo "ratio to one core's ed25519 verify rate: $(python3 -c "print(round($rate/$verify,2))")"
 echo "goal: >= 150000 entries/s"
