@@ -517,6 +517,14 @@ static void txn_free(apply_txn *t)
     free(t);
 }
 
+void apply_txn_report(apply_txn *t)
+{
+    for (size_t i = 0; i < t->nnotes; i++)
+        t->notes[i].opts->on_reject(t->notes[i].es, t->notes[i].kind,
+                                    t->notes[i].why, t->notes[i].opts->ctx);
+    notes_free(t);
+}
+
 void apply_txn_abort(apply_txn **tp)
 {
     if (!tp || !*tp)

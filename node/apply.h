@@ -133,6 +133,11 @@ size_t apply_txn_added(const apply_txn *t);
  * and NULLed whatever happens. */
 int apply_txn_commit(apply_txn **t, sd_err *err);
 
+/* Delivers now the reports of what was applied into t so far (they are
+ * cleared from t): for a caller that frees a batch's items before the
+ * commit, and voids the reports itself should the commit fail. */
+void apply_txn_report(apply_txn *t);
+
 /* Drops everything applied into *t; no reports. */
 void apply_txn_abort(apply_txn **t);
 

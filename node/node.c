@@ -38,7 +38,7 @@
 #define NODE_ZAP_DOMAIN "sadasya"
 #define NODE_RETRY_MIN_MS 500      /* first reconnect after a failed handshake */
 #define NODE_RETRY_MAX_MS 30000
-#define NODE_QUEUE_MAX 20          /* a link's batches at the receive worker */
+#define NODE_QUEUE_MAX 4           /* a link's batches at the receive worker, unapplied */
 #define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
@@ -779,7 +779,8 @@ static void on_done(node *n, recv_job *j)
         recv_job_free(&j);
         return;
     }
-    p->queued--;
+    if (!j->credited)
+        p->queued--;
     p->dirty = 1;
     if (j->skipped) {
         recv_job_free(&j);
@@ -829,11 +830,30 @@ static void on_done(node *n, recv_job *j)
     maybe_pull(n, p);
 }
 
+/* A job applied, not yet committed: its batch can go, and the link's
+ * next batch be pulled. */
+static void on_applied(node *n, recv_job *j)
+{
+    recv_job_release_input(j);
+    j->credited = 1;
+    peer *p = find_link(n, j->link);
+    if (!p)
+        return;
+    p->queued--;
+    if (j->more && j->epoch == p->epoch)
+        maybe_pull(n, p);
+}
+
 static void on_recv(node *n)
 {
     recv_job *j;
-    for (int k = 0; k < 64 && (j = recv_done(n->recv)); k++)
-        on_done(n, j);
+    int applied;
+    for (int k = 0; k < 64 && (j = recv_next(n->recv, &applied)); k++) {
+        if (applied)
+            on_applied(n, j);
+        else
+            on_done(n, j);
+    }
 }
 
 static void on_dealer(node *n, peer *p)
@@ -1314,7 +1334,7 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         return sd_errf(err, SD_EIO, "cannot bind %s: %s", ep, zmq_strerror(e));
     }
     if ((rc = store_map_reserve(n->s, err)) ||
-        (rc = recv_new(&n->recv, n->ctx, n->s, err))) {
+        (rc = recv_new(&n->recv, n->ctx, n->s, cfg->group_max, err))) {
         node_destroy(&n);
         return rc;
     }

@@ -27,6 +27,7 @@ typedef struct node_config {
     int npeers;
     int log_level;
     unsigned batch_max;                 /* entries per pull; 0: default */
+    unsigned group_max;                 /* entries per group commit; 0: default */
 } node_config;
 
 typedef struct node node;

@@ -22,6 +22,7 @@ typedef struct failed_link {
 
 struct recv {
     store *s;
+    size_t group_max;
     void *ours, *theirs;        /* PAIR: the node's end, the worker's end */
     pthread_t tid;
     int running;
@@ -50,14 +51,20 @@ recv_job *recv_job_new(int kind)
     return j;
 }
 
+void recv_job_release_input(recv_job *j)
+{
+    sync_incoming_clear(&j->in);
+    if (j->msg)
+        sadasya__sync_msg__free_unpacked(j->msg, NULL);
+    j->msg = NULL;
+}
+
 void recv_job_free(recv_job **jp)
 {
     if (!jp || !*jp)
         return;
     recv_job *j = *jp;
-    sync_incoming_clear(&j->in);
-    if (j->msg)
-        sadasya__sync_msg__free_unpacked(j->msg, NULL);
+    recv_job_release_input(j);
     for (size_t i = 0; i < j->nmeta; i++) {
         free(j->meta_name[i]);
         free(j->meta_val[i]);
@@ -68,6 +75,21 @@ void recv_job_free(recv_job **jp)
 }
 
 /* --- the worker ---------------------------------------------------------- */
+
+/* Words between the threads: a job pointer, and from the worker whether
+ * the job is only applied (RECV_APPLIED) or finished (RECV_DONE). */
+enum { RECV_DONE = 0, RECV_APPLIED = 1 };
+
+typedef struct recv_word {
+    recv_job *job;
+    int kind;
+} recv_word;
+
+static int send_word(void *sock, recv_job *j, int kind)
+{
+    recv_word w = { j, kind };
+    return zmq_send(sock, &w, sizeof w, 0) == (int)sizeof w ? 0 : -1;
+}
 
 static int send_ptr(void *sock, void *p)
 {
@@ -161,17 +183,17 @@ static int apply_job(recv *r, recv_job *j)
     }
     apply_opts o = { .on_reject = on_report, .ctx = j };
     j->rc = sync_incoming_apply(r->t, &j->in, &o, &j->res, &j->err);
-    /* The decoded entries are done with; the message stays until the
-     * commit, for the reports that point into it. */
-    apply_prepared_free(&j->in.prep, j->in.n);
-    view_batch_destroy(&j->in.ix);
-    j->in.opts.prepared = NULL;
-    j->in.opts.prepared_index = NULL;
     if (!j->rc && j->unfence)
         j->rc = check_fence(r, j, &j->err);
-    if (!j->rc && j->res.rejected)
+    if (j->rc)
+        return j->rc;
+    /* Its reports now (voided if the commit fails), so that the batch can
+     * go: the node frees it and pulls the next one. */
+    apply_txn_report(r->t);
+    if (j->res.rejected)
         mark_failed(r, j); /* the rest of its pull would be gaps */
-    return j->rc;
+    send_word(r->theirs, j, RECV_APPLIED);
+    return SD_OK;
 }
 
 /* Returns the group's jobs to the node, each with rc (and err) when the
@@ -187,7 +209,7 @@ static void return_group(recv *r, int rc, const sd_err *err)
             }
             mark_failed(r, j);
         }
-        if (send_ptr(r->theirs, j))
+        if (send_word(r->theirs, j, RECV_DONE))
             recv_job_free(&j); /* the node is gone */
     }
     r->ngroup = 0;
@@ -242,7 +264,7 @@ static void *worker(void *arg)
         if (!j) { /* stop */
             if (r->ngroup)
                 commit_group(r);
-            send_ptr(r->theirs, NULL); /* stopped */
+            send_word(r->theirs, NULL, RECV_DONE); /* stopped */
             break;
         }
         if (r->ngroup == RECV_GROUP_JOBS)
@@ -256,7 +278,7 @@ static void *worker(void *arg)
             continue;
         }
         int64_t now = mono_ms();
-        if ((r->t && apply_txn_added(r->t) >= RECV_GROUP_ENTRIES) ||
+        if ((r->t && apply_txn_added(r->t) >= r->group_max) ||
             (r->t && now - r->opened_ms >= RECV_GROUP_MS)) {
             commit_group(r);
             continue;
@@ -274,13 +296,14 @@ static void *worker(void *arg)
 
 /* --- the node's side ----------------------------------------------------- */
 
-int recv_new(recv **out, void *ctx, store *s, sd_err *err)
+int recv_new(recv **out, void *ctx, store *s, unsigned group_max, sd_err *err)
 {
     *out = NULL;
     recv *r = calloc(1, sizeof *r);
     if (!r)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     r->s = s;
+    r->group_max = group_max ? group_max : RECV_GROUP_ENTRIES;
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://sadasya-recv-%p", (void *)r);
     int zero = 0, hwm = 0; /* pointers only: never drop, never block */
@@ -320,11 +343,11 @@ void recv_destroy(recv **rp)
         /* Ask it to stop; it commits what it holds and says so last. */
         send_ptr(r->ours, NULL);
         for (;;) {
-            int ok;
-            recv_job *j = recv_ptr(r->ours, &ok);
-            if (!ok || !j)
+            recv_word w;
+            if (zmq_recv(r->ours, &w, sizeof w, 0) != (int)sizeof w || !w.job)
                 break;
-            recv_job_free(&j);
+            if (w.kind == RECV_DONE)
+                recv_job_free(&w.job);
         }
         pthread_join(r->tid, NULL);
     }
@@ -352,13 +375,15 @@ void *recv_socket(recv *r)
     return r->ours;
 }
 
-recv_job *recv_done(recv *r)
+recv_job *recv_next(recv *r, int *applied)
 {
-    void *p = NULL;
-    if (zmq_recv(r->ours, &p, sizeof p, ZMQ_DONTWAIT) != (int)sizeof p || !p)
+    recv_word w;
+    if (zmq_recv(r->ours, &w, sizeof w, ZMQ_DONTWAIT) != (int)sizeof w || !w.job)
         return NULL;
-    r->pending--;
-    return p;
+    *applied = w.kind == RECV_APPLIED;
+    if (!*applied)
+        r->pending--;
+    return w.job;
 }
 
 int recv_pending(const recv *r)

@@ -8,8 +8,11 @@
  * chain hashes, run signatures) and submits it as a job; the worker folds
  * it into the open transaction and commits when no further job is waiting
  * (a live push lands at once), when the group holds RECV_GROUP_ENTRIES
- * entries, or RECV_GROUP_MS after it began. Finished jobs come back to the
- * node's thread, in the order submitted, on a socket it polls.
+ * entries, or RECV_GROUP_MS after it began. The node's thread hears of
+ * each job twice, on a socket it polls: once applied (its batch may then
+ * be freed and the link's next one pulled: the credit that keeps a few
+ * batches, not a group's worth, in memory), and once finished (committed
+ * or failed), in the order submitted.
  *
  * Nothing a peer sent is acknowledged to anyone, so a failed group (a full
  * disk, a map that cannot grow) loses nothing: the node pulls it again.
@@ -33,7 +36,7 @@
 #include "store.h"
 #include "sync.h"
 
-#define RECV_GROUP_ENTRIES 65536 /* a group commits at this many entries */
+#define RECV_GROUP_ENTRIES 32768 /* a group commits at this many entries (default) */
 #define RECV_GROUP_MS 500        /* ... or this long after it began */
 #define RECV_LINGER_MS 20        /* wait for the next batch of a catch-up */
 #define RECV_MAX_REPORTS 16      /* refusals reported per job */
@@ -74,12 +77,14 @@ typedef struct recv_job {
     size_t nequivocators;
     int unfenced;               /* the fence was lifted */
     uint64_t own_seq;           /* this node's own head then */
+    int credited;               /* the node's: it heard "applied" */
 } recv_job;
 
 typedef struct recv recv;
 
-/* Starts the worker on store s; ctx is the node's ZeroMQ context. */
-int recv_new(recv **out, void *ctx, store *s, sd_err *err);
+/* Starts the worker on store s; ctx is the node's ZeroMQ context. A group
+ * commits at group_max entries (0: RECV_GROUP_ENTRIES). */
+int recv_new(recv **out, void *ctx, store *s, unsigned group_max, sd_err *err);
 
 /* Stops the worker: what it applied is committed, then the thread ends.
  * Jobs not yet collected with recv_done are freed. */
@@ -96,8 +101,14 @@ int recv_submit(recv *r, recv_job *job, sd_err *err);
 /* The socket to poll (ZMQ_POLLIN) for finished jobs. */
 void *recv_socket(recv *r);
 
-/* A finished job, or NULL when none is waiting. The caller owns it. */
-recv_job *recv_done(recv *r);
+/* The next word from the worker, or NULL when none is waiting. With
+ * *applied set, the job was applied and is still the worker's: only
+ * recv_job_release_input may be called on it (from then on the worker
+ * reads only its link and epoch). Else it is finished, and the caller's. */
+recv_job *recv_next(recv *r, int *applied);
+
+/* Frees a job's batch and what was prepared from it. */
+void recv_job_release_input(recv_job *j);
 
 /* Jobs submitted and not yet returned. */
 int recv_pending(const recv *r);

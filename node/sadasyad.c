@@ -35,11 +35,17 @@ static void on_signal(int sig)
 static const char usage[] =
     "usage: sadasyad --data DIR --listen tcp://HOST:PORT [--peer tcp://HOST:PORT]...\n"
     "                [--log-level error|warn|info|debug] [--config FILE]\n"
+    "                [--batch N] [--group N]\n"
     "\n"
     "Replicates signed entries with peers over ZeroMQ (CURVE). A peer may be\n"
     "given as KEYHEX@tcp://HOST:PORT; without a key, the roster's key for that\n"
     "endpoint is used, else the national key. Chapters' roster endpoints are\n"
-    "peers too.\n";
+    "peers too.\n"
+    "\n"
+    "--batch N  entries asked for per pull (default 4096, at most 16384)\n"
+    "--group N  entries received from peers committed together, at most\n"
+    "           (default 32768): fewer commits make a catch-up faster, more\n"
+    "           memory and later visibility are the price\n";
 
 typedef struct conf {
     node_config *cfg;
@@ -73,6 +79,17 @@ static int on_ini(void *user, const char *section, const char *name,
             return 0;
         }
         c->cfg->peers[c->cfg->npeers++] = keep(c, value);
+    } else if (!strcmp(name, "batch") || !strcmp(name, "group")) {
+        char *end;
+        unsigned long v = strtoul(value, &end, 10);
+        if (!*value || *end || v == 0 || v > 1u << 20) {
+            c->error = "batch and group take a number of entries (1..1048576)";
+            return 0;
+        }
+        if (name[0] == 'b')
+            c->cfg->batch_max = (unsigned)v;
+        else
+            c->cfg->group_max = (unsigned)v;
     } else if (!strcmp(name, "log-level")) {
         if ((c->cfg->log_level = node_log_level(value)) < 0) {
             c->error = "log-level is not error, warn, info or debug";
@@ -99,6 +116,7 @@ int main(int argc, char **argv)
         { "data", required_argument, 0, 'd' }, { "listen", required_argument, 0, 'l' },
         { "peer", required_argument, 0, 'p' }, { "log-level", required_argument, 0, 'L' },
         { "config", required_argument, 0, 'c' }, { "batch", required_argument, 0, 'b' },
+        { "group", required_argument, 0, 'g' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int o;
@@ -134,7 +152,22 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'b': cfg.batch_max = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'b':
+        case 'g': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || v == 0 || v > 1u << 20) {
+                fprintf(stderr, "sadasyad: error: --%s takes a number of entries "
+                        "(1..1048576), not \"%s\"\n", o == 'b' ? "batch" : "group",
+                        optarg);
+                return 2;
+            }
+            if (o == 'b')
+                cfg.batch_max = (unsigned)v;
+            else
+                cfg.group_max = (unsigned)v;
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         default:
             fprintf(stderr, "sadasyad: error: unknown or incomplete option %s "

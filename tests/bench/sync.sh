@@ -68,7 +68,7 @@ while kill -0 "$wpid" 2>/dev/null; do
     [[ $k == RssAnon: ]] && [ "$v" -gt "$peak" ] && peak=$v
   done < "/proc/$npid/status" 2>/dev/null || true
   kill -0 "$npid" 2>/dev/null || { echo "receiving node died; log:"; cat "$work/nat.log"; exit 1; }
-  sleep 0.05
+  sleep ${SAMPLE_S:-0.05}
 done
 t1=$(date +%s.%N)
 wait "$wpid" || { echo "the entries did not all arrive; log:"; tail "$work/nat.log"; exit 1; }

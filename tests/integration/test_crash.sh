@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # helper functions are called through check/wait_until
-# test_crash.sh — kill -9 in the middle of a catch-up. BR imports 20,000
+# test_crash.sh — kill -9 in the middle of a catch-up. BR imports 100,000
 # members (a generated CSV, unique phones) while the national node is
 # stopped; the national then starts, pulls them, and is killed with SIGKILL
 # part-way (twice, at different points), then BR (the serving side) is
@@ -13,8 +13,11 @@
 . "$(dirname "$0")/lib.sh"
 lib_init crash "$@"
 
-COUNT=20000
-BATCH=100       # entries per pull on the national: a catch-up of ~200 batches (~2 s)
+COUNT=100000    # with group commit a catch-up runs at ~100k entries/s: enough to land kills in it
+BATCH=100       # entries per pull on the national: a catch-up of ~200 batches
+GROUP=500       # entries per commit on the national (its receive worker's
+                # group): kills land between commits and inside a group, with
+                # batches applied but not committed
 
 N=$T/national
 BR=$T/BR
@@ -51,23 +54,23 @@ crash_at() {
 }
 
 # --- crash 1: the national, early in its catch-up ---------------------------
-start_node N "$N" "$PN" --batch "$BATCH"
-crash_at N 2000
+start_node N "$N" "$PN" --batch "$BATCH" --group "$GROUP"
+crash_at N 10000
 n1=$AT
 note "national killed at $n1 of $COUNT members"
-check "crash 1 came mid catch-up (2000 <= $n1 < $COUNT)" test "$n1" -ge 2000 -a "$n1" -lt "$COUNT"
+check "crash 1 came mid catch-up (10000 <= $n1 < $COUNT)" test "$n1" -ge 10000 -a "$n1" -lt "$COUNT"
 check "after kill -9 the national's store verifies (at $n1 members)" verify_ok "$N"
 
 # --- crash 2: the national again, later -------------------------------------
-start_node N "$N" "$PN" --batch "$BATCH"
-crash_at N $(( n1 + 2000 > 8000 ? n1 + 2000 : 8000 ))
+start_node N "$N" "$PN" --batch "$BATCH" --group "$GROUP"
+crash_at N $(( n1 + 10000 > 40000 ? n1 + 10000 : 40000 ))
 n2=$AT
 note "national killed at $n2 of $COUNT members"
 check "crash 2 came mid catch-up ($n1 < $n2 < $COUNT)" test "$n2" -gt "$n1" -a "$n2" -lt "$COUNT"
 
 # --- crash 3: BR, the serving side ------------------------------------------
-start_node N "$N" "$PN" --batch "$BATCH"
-crash_at BR $(( n2 + 2000 > 13000 ? n2 + 2000 : 13000 ))
+start_node N "$N" "$PN" --batch "$BATCH" --group "$GROUP"
+crash_at BR $(( n2 + 10000 > 65000 ? n2 + 10000 : 65000 ))
 n3=$AT
 note "BR killed with the national at $n3 of $COUNT members"
 check "crash 3 came mid catch-up ($n2 < $n3 < $COUNT)" test "$n3" -gt "$n2" -a "$n3" -lt "$COUNT"
