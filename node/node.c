@@ -40,6 +40,7 @@
 #define NODE_RETRY_MAX_MS 30000
 #define NODE_QUEUE_MAX 4           /* a link's batches at the receive worker, unapplied */
 #define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
+#define NODE_INBOUND_IDS 64        /* pulls over inbound links remembered */
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
  * one that dialled us (inbound: its DEALER to our ROUTER, reached through
@@ -108,6 +109,12 @@ struct node {
     parked park[NODE_MAX_PARKED];
     int nparked;
     uint64_t next_id, next_link;
+    /* Ids of the last pulls sent over inbound links: their answers may
+     * come after the link was dropped (a parked pull answered later, over
+     * a new connection), and are then not hostile batches. Ids start at
+     * a random point, so a stranger cannot name one. */
+    uint64_t inbound_ids[NODE_INBOUND_IDS];
+    int inbound_ids_next;
     recv *recv;                /* applies what peers send (recv.h) */
     int64_t next_status, next_roster;
     uint64_t bad_in, served;
@@ -363,6 +370,18 @@ static void on_message(node *n, target *t, peer *p, const char *label,
     sadasya__sync_msg__free_unpacked(m, NULL);
 }
 
+/* Whether a batch that came over the ROUTER answers a pull this node sent
+ * over an inbound link since dropped. */
+static int stale_answer(node *n, const Sadasya__SyncMsg *m)
+{
+    if (m->msg_case != SADASYA__SYNC_MSG__MSG_BATCH || !m->batch->id)
+        return 0;
+    for (int i = 0; i < NODE_INBOUND_IDS; i++)
+        if (n->inbound_ids[i] == m->batch->id)
+            return 1;
+    return 0;
+}
+
 static void on_router(node *n)
 {
     zmq_msg_t who, body;
@@ -409,7 +428,16 @@ static void on_router(node *n)
         }
     } else {
         peer *in = inbound_link(n, &who, user);
-        on_message(n, &t, in, user_label(n, user), m);
+        if (!in && stale_answer(n, m)) {
+            /* It answers a pull sent over its inbound link before we
+             * dropped that for the link we dialled to the same node:
+             * harmless, and pulled again over the other. */
+            nlog(LOG_DEBUG, "dropped a batch from %s answering a pull over a "
+                 "link since closed", user_label(n, user));
+            sadasya__sync_msg__free_unpacked(m, NULL);
+        } else {
+            on_message(n, &t, in, user_label(n, user), m);
+        }
         m = NULL;
     }
     zmq_msg_close(&t.who);
@@ -557,6 +585,10 @@ static void send_pull(node *n, peer *p, uint32_t wait_ms)
     }
     p->inflight = 1;
     p->pull_id = id;
+    if (p->inbound) {
+        n->inbound_ids[n->inbound_ids_next] = id;
+        n->inbound_ids_next = (n->inbound_ids_next + 1) % NODE_INBOUND_IDS;
+    }
     p->sent_ms = mono_ms();
     p->wait_ms = wait_ms;
 }
@@ -1149,6 +1181,7 @@ static void drop_inbound(node *n, int i)
 {
     peer *p = &n->peers[i];
     nlog(LOG_INFO, "%s went quiet; no longer pulling from it", p->endpoint);
+
     peer_clear_heads(p);
     peer_clear_tips(p);
     free(p->held);
@@ -1269,6 +1302,8 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     n->cfg = *cfg;
     log_level_ = cfg->log_level;
+    /* Pull ids from a random point (below 2^62: they never wrap). */
+    n->next_id = ((uint64_t)randombytes_random() << 29) + randombytes_random() + 1;
     n->lock_fd = -1;
     char lp[4200];
     snprintf(lp, sizeof lp, "%s/%s", cfg->data_dir, NODE_LOCK_FILE);
