@@ -44,6 +44,10 @@ typedef struct apply_ctx {
     uint8_t cur[32];
     int have_cur, cur_dirty, cur_held_back;
     store_head head;
+    /* The run's origin as the roster has it, once known (a run is one
+     * origin's, and only the national origin's runs change the roster). */
+    int cur_known, cur_national;
+    char cur_state[STORE_STATE_BYTES];
     char first_refusal[SD_ERR_MSG_MAX];
 } apply_ctx;
 
@@ -110,7 +114,7 @@ static int end_run(apply_ctx *a, sd_err *err)
     int rc = SD_OK;
     if (a->have_cur && a->cur_dirty)
         rc = store_head_put(a->s, a->txn, a->cur, &a->head, err);
-    a->have_cur = a->cur_dirty = a->cur_held_back = 0;
+    a->have_cur = a->cur_dirty = a->cur_held_back = a->cur_known = 0;
     return rc;
 }
 
@@ -360,7 +364,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     if (e->seq <= a->head.seq)
         return held_seq(a, es, e, hash, err);
     char state[STORE_STATE_BYTES] = { 0 };
-    int national;
+    int national = 0;
     if (e->seq > a->head.seq + 1)
         rc = sd_errf(&why, SD_EINVAL, "gap: seq %llu after held head %llu",
                      (unsigned long long)e->seq,
@@ -369,8 +373,14 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
         rc = sd_errf(&why, SD_EINVAL, "broken chain: prev of seq %llu is not "
                      "the hash of seq %llu", (unsigned long long)e->seq,
                      (unsigned long long)a->head.seq);
-    else
-        rc = origin_state(a, e->origin.data, state, &national, &why);
+    else if (a->cur_known) {
+        memcpy(state, a->cur_state, STORE_STATE_BYTES);
+        national = a->cur_national;
+    } else if (!(rc = origin_state(a, e->origin.data, state, &national, &why))) {
+        memcpy(a->cur_state, state, STORE_STATE_BYTES);
+        a->cur_national = national;
+        a->cur_known = 1;
+    }
     /* The signature before the body rules: only a key holder reaches them. */
     if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
         !pr->vouched &&

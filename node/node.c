@@ -38,7 +38,7 @@
 #define NODE_ZAP_DOMAIN "sadasya"
 #define NODE_RETRY_MIN_MS 500      /* first reconnect after a failed handshake */
 #define NODE_RETRY_MAX_MS 30000
-#define NODE_QUEUE_MAX 4           /* a link's batches at the receive worker, unapplied */
+#define NODE_QUEUE_MAX 8           /* a link's batches at the receive worker, unapplied */
 #define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
 #define NODE_INBOUND_IDS 64        /* pulls over inbound links remembered */
 

@@ -44,6 +44,8 @@ else
 fi
 cp -a "$src/nat" "$work/nat"
 cp -a "$src/br" "$work/br"
+# The copies' dirty pages are written back now, not during the catch-up.
+sync
 br=$("$S" --data "$work/br" id | awk '$1=="key" {print $2}')
 entries=$("$S" --data "$work/br" --json sync-status | python3 -c 'import json,sys; print(sum(o["seq"] for o in json.load(sys.stdin)["origins"]))')
 echo "source holds $entries entries"
