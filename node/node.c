@@ -32,7 +32,7 @@
 #define NODE_REFUSAL_BACKOFF_MAX_MS 60000
 #define NODE_LOCK_FILE "node.lock"
 #define NODE_PULL_GRACE_MS 10000   /* a pull unanswered this long past its wait is resent */
-#define NODE_STATUS_MS 1000        /* peer status written to the store at most this often */
+#define NODE_STATUS_MS 250         /* peer status written to the store at most this often */
 #define NODE_ROSTER_MS 3000        /* roster endpoints re-read this often */
 #define NODE_HEARTBEAT_MS 2000
 #define NODE_ZAP_DOMAIN "sadasya"
@@ -966,6 +966,7 @@ static void on_monitor(node *n, peer *p)
         p->dirty = 1;
         nlog(LOG_INFO, "secure session with %s (%s)", p->endpoint,
              p->state[0] ? p->state : "national");
+        n->next_status = 0; /* sync-status shows it at once */
         p->inflight = 0;
         /* One link per node is enough: if it had dialled us, stop pulling
          * over that one. */
