@@ -274,6 +274,40 @@ static inline void th_roster_revoke(th_node *nat, const char *code)
     th_commit_body(nat, &e, NULL, 0);
 }
 
+/* --- a small federation -------------------------------------------------- */
+
+/* A national node, Bihar (BR) and Uttar Pradesh (UP) in one fresh
+ * directory named after tag; BR is in the roster, and UP too when
+ * up_in_roster. */
+typedef struct th_fed {
+    char root[TH_PATH_MAX];
+    th_node nat, br, up;
+} th_fed;
+
+static inline th_fed *th_fed_new(const char *tag, int up_in_roster)
+{
+    th_fed *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    th_tmpdir(f->root, tag);
+    th_node_national(&f->nat, f->root, "nat");
+    th_node_state(&f->br, f->root, "br", "BR", f->nat.pk);
+    th_node_state(&f->up, f->root, "up", "UP", f->nat.pk);
+    th_roster_add(&f->nat, "BR", f->br.pk);
+    if (up_in_roster)
+        th_roster_add(&f->nat, "UP", f->up.pk);
+    return f;
+}
+
+static inline void th_fed_free(th_fed *f)
+{
+    th_node_close(&f->nat);
+    th_node_close(&f->br);
+    th_node_close(&f->up);
+    th_rmrf(f->root);
+    free(f);
+}
+
 /* --- carrying logs between nodes ---------------------------------------- */
 
 /* Copies seqs from..to (inclusive; to 0: to the head) of origin's log in

@@ -12,33 +12,20 @@
 #include "verify.h"
 #include "view.h"
 
-typedef struct fed {
-    char root[TH_PATH_MAX];
-    th_node nat, br, up;
-} fed;
+typedef th_fed fed;
 
 static int setup(void **state)
 {
-    fed *f = calloc(1, sizeof *f);
+    fed *f = th_fed_new("test_verify", 0);
     if (!f)
         return -1;
-    th_tmpdir(f->root, "test_verify");
-    th_node_national(&f->nat, f->root, "nat");
-    th_node_state(&f->br, f->root, "br", "BR", f->nat.pk);
-    th_node_state(&f->up, f->root, "up", "UP", f->nat.pk);
-    th_roster_add(&f->nat, "BR", f->br.pk);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fed *f = *state;
-    th_node_close(&f->nat);
-    th_node_close(&f->br);
-    th_node_close(&f->up);
-    th_rmrf(f->root);
-    free(f);
+    th_fed_free(*state);
     return 0;
 }
 
