@@ -95,6 +95,7 @@ typedef struct parked {
     target to;
     Sadasya__SyncMsg *msg;     /* owns the pull */
     int64_t deadline;
+    uint8_t key[32];           /* who asked */
 } parked;
 
 struct node {
@@ -123,6 +124,7 @@ struct node {
 
 static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m);
 static void send_pull(node *n, peer *p, uint32_t wait_ms);
+static void backoff(peer *p);
 static peer *find_inbound(node *n, const zmq_msg_t *rid);
 static peer *inbound_link(node *n, const zmq_msg_t *rid, const char *user);
 static void drop_inbound(node *n, int i);
@@ -271,9 +273,38 @@ static void park_drop(node *n, int i)
 }
 
 /* New entries are here: answer every parked pull that now gets some. */
+/* Whether a node's key may still be served: the national key or an
+ * active chapter key, as the ZAP handler admits. A connection outlives a
+ * revocation, so every pull is asked this, not only the handshake: a
+ * revoked or replaced chapter gets no more of the federation's data. */
+static int key_admitted(node *n, const uint8_t *key)
+{
+    if (!key)
+        return 0;
+    if (!memcmp(key, n->id.national_key, 32))
+        return 1;
+    MDB_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL))
+        return 0;
+    char st[STORE_STATE_BYTES];
+    int flag = -1;
+    int ok = roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK &&
+             flag == ROSTER_ACTIVE;
+    mdb_txn_abort(txn);
+    return ok;
+}
+
+#define NODE_NOT_ADMITTED "this node's key is no longer admitted (revoked or " \
+                          "replaced in the roster)"
+
 static void wake_parked(node *n)
 {
     for (int i = 0; i < n->nparked;) {
+        if (!key_admitted(n, n->park[i].key)) {
+            reply_error(&n->park[i].to, n->park[i].msg->pull->id, NODE_NOT_ADMITTED);
+            park_drop(n, i);
+            continue;
+        }
         long sent = answer(n, &n->park[i].to, n->park[i].msg->pull, 0);
         if (sent != 0)
             park_drop(n, i);
@@ -286,7 +317,11 @@ static void expire_parked(node *n, int64_t now)
 {
     for (int i = 0; i < n->nparked;) {
         if (now >= n->park[i].deadline) {
-            answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
+            if (key_admitted(n, n->park[i].key))
+                answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
+            else
+                reply_error(&n->park[i].to, n->park[i].msg->pull->id,
+                            NODE_NOT_ADMITTED);
             park_drop(n, i);
         } else {
             i++;
@@ -318,7 +353,8 @@ static const char *user_label(node *n, const char *user)
 
 /* A decoded message from a link (NULL: an inbound node we do not pull
  * from; label names it). Takes ownership of m. */
-static void on_message(node *n, target *t, peer *p, const char *label,
+static void on_message(node *n, target *t, peer *p, const uint8_t *key,
+                       const char *label,
                        Sadasya__SyncMsg *m)
 {
     const char *from = p ? p->endpoint : label;
@@ -328,11 +364,17 @@ static void on_message(node *n, target *t, peer *p, const char *label,
     }
     switch (m->msg_case) {
     case SADASYA__SYNC_MSG__MSG_PULL: {
+        if (!key_admitted(n, key)) {
+            nlog(LOG_WARN, "refused a pull from %s: %s", from, NODE_NOT_ADMITTED);
+            reply_error(t, m->pull->id, NODE_NOT_ADMITTED);
+            break;
+        }
         long sent = answer(n, t, m->pull, m->pull->wait_ms == 0);
         if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
             parked *pk = &n->park[n->nparked++];
             target_init(&pk->to, t->sock, t->routed ? &t->who : NULL);
             pk->msg = m;
+            memcpy(pk->key, key, 32);
             uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
             pk->deadline = mono_ms() + w;
             return;
@@ -358,6 +400,7 @@ static void on_message(node *n, target *t, peer *p, const char *label,
             snprintf(p->last_error, sizeof p->last_error, "%s", m->error->reason);
             p->inflight = 0;
             p->dirty = 1;
+            backoff(p); /* asking again at once would be refused again */
         }
         break;
     default:
@@ -436,7 +479,10 @@ static void on_router(node *n)
                  "link since closed", user_label(n, user));
             sadasya__sync_msg__free_unpacked(m, NULL);
         } else {
-            on_message(n, &t, in, user_label(n, user), m);
+            uint8_t key[32];
+            int known = user && strlen(user) == 64 &&
+                        !sodium_hex2bin(key, sizeof key, user, 64, NULL, NULL, NULL);
+            on_message(n, &t, in, known ? key : NULL, user_label(n, user), m);
         }
         m = NULL;
     }
@@ -907,7 +953,7 @@ static void on_dealer(node *n, peer *p)
     } else {
         target t;
         target_init(&t, p->dealer, NULL);
-        on_message(n, &t, p, p->endpoint, m);
+        on_message(n, &t, p, p->key, p->endpoint, m);
         m = NULL;
     }
     while (zmq_msg_more(&body)) { /* stray frames */

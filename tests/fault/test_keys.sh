@@ -250,16 +250,22 @@ for n in N BR UP; do
     check "3: $J_LATE2 is still not on $n" lacks "${D[$n]}" "$J_LATE2"
 done
 [[ ${as_took:-0} -gt 0 ]] && FORGED_TAKEN_DESIGN=$as_took
-# A revoked chapter should be cut off from the federation's data (members'
-# personal data included), not only have its writes refused. Nodes that
-# dialled JH before the revocation keep that link, JH pulls over it, and
-# they answer (known product issue).
+# A revoked chapter is cut off from the federation's data (members'
+# personal data included), not only refused its writes: a connection
+# outlives the revocation (nodes that dialled JH before keep that link, and
+# JH pulls over it), so every pull is checked against the roster, not only
+# the handshake.
 reg_ack "${D[AS]}" Guwahati
 A_POST=$REG_NUM
 check "3: AS's new member $A_POST reaches the national" wait_until 15 has "${D[N]}" "$A_POST"
 sleep 3
-xcheck "3: JH (revoked) does not receive $A_POST, registered after its revocation" \
+check "3: JH (revoked) does not receive $A_POST, registered after its revocation" \
     lacks "${D[JH]}" "$A_POST"
+refused_jh=0
+for n in N BR UP AS; do
+    refused_jh=$((refused_jh + $(node_log_count "$n" 'refused a pull from .*no longer admitted')))
+done
+note "3: pulls refused to JH since its revocation, in the four logs: $refused_jh"
 has "${D[JH]}" "$A_POST" && note "3: JH's node got $A_POST over: $(node_log_since_start JH |
     grep -E 'dialled in|entries added' | tail -n 1 | cut -d' ' -f4- | cut -c1-120)"
 xcheck "3: AS, which took JH's later entries before it knew, ends with the same members as the others" \
