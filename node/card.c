@@ -139,6 +139,17 @@ int card_open(const char *payload, card_claim *claim, sd_err *err)
     if (n > CARD_PAYLOAD_MAX)
         return sd_errf(err, SD_EINVAL, "card payload of %zu characters (at most %d)",
                        n, CARD_PAYLOAD_MAX);
+    /* libsodium 1.0.18 decodes some bytes outside the alphabet (0xff as
+     * '_'): check the alphabet here, and below that the text is the one
+     * encoding of its bytes, so that one card has one text. */
+    for (size_t i = pl; i < n; i++) {
+        char c = payload[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return sd_errf(err, SD_EINVAL,
+                           "the card payload is not valid base64url (character %zu)",
+                           i + 1);
+    }
     uint8_t bin[CARD_BIN_MAX];
     size_t blen = 0;
     const char *end = NULL;
@@ -153,6 +164,16 @@ int card_open(const char *payload, card_claim *claim, sd_err *err)
                        "the card payload is not valid base64url (its end is cut or "
                        "altered)");
     }
+
+    char text[CARD_PAYLOAD_MAX + 1];
+    if (sodium_base64_ENCODED_LEN(blen, sodium_base64_VARIANT_URLSAFE_NO_PADDING) >
+            sizeof text ||
+        !sodium_bin2base64(text, sizeof text, bin, blen,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+        strlen(text) != n - pl || memcmp(text, payload + pl, n - pl))
+        return sd_errf(err, SD_EINVAL,
+                       "the card payload is not valid base64url (its end is cut or "
+                       "altered)");
 
     Sadasya__CardCredential *cr = sadasya__card_credential__unpack(NULL, blen, bin);
     if (!cr)

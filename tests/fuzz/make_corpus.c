@@ -13,6 +13,9 @@
  */
 #include "common.h"
 
+#include "card.h"
+#include "view.h"
+
 #include <errno.h>
 
 static char outdir[FZ_PATH_MAX];
@@ -689,6 +692,69 @@ static void bundle_seeds(void)
     framed_seed("framed-refusals", 0x00, bad, 6, 0);
 }
 
+/* --- fuzz_card seeds ------------------------------------------------------ */
+
+typedef struct card_walk {
+    int n;
+} card_walk;
+
+/* Cards for one fixture member, signed by each of the fixture's keys (the
+ * chapter's own, another state's, a revoked one, the national office, an
+ * auditor's), and variants: white space around, one character changed,
+ * the prefix lost. */
+static int card_member(const Sadasya__MemberView *m, void *ctx)
+{
+    card_walk *w = ctx;
+    MDB_txn *txn;
+    Sadasya__Personal *p = NULL;
+    if (store_begin(fz.s, 0, &txn, NULL))
+        FZ_DIE("reading the fixture");
+    int held = view_personal_get(fz.s, txn, m, &p, NULL) == SD_OK;
+    mdb_txn_abort(txn);
+    if (!held)
+        return 0;
+    static const struct { int key; const char *who; } signers[] = {
+        { FZ_BR, "br" }, { FZ_KA, "ka" }, { FZ_TN, "tn" },
+        { FZ_NAT, "national" }, { FZ_AUDITOR, "auditor" },
+    };
+    for (size_t i = 0; i < sizeof signers / sizeof signers[0]; i++) {
+        card_claim c;
+        card_claim_for(m, p, &c);
+        c.issued_day = (uint32_t)(FZ_TIME_MS / 86400000ull);
+        char out[CARD_PAYLOAD_MAX + 1], name[64];
+        sd_err err;
+        if (card_sign(&fz.keys[signers[i].key], &c, out, &err))
+            FZ_DIE("signing a card: %s", err.msg);
+        snprintf(name, sizeof name, "%s-by-%s", m->number, signers[i].who);
+        write_seed("card", name, out, strlen(out));
+        if (i == 0 && w->n == 0) {
+            char v[CARD_PAYLOAD_MAX + 8];
+            snprintf(v, sizeof v, "  %s\n", out);
+            write_seed("card", "spaces-around", v, strlen(v));
+            memcpy(v, out, strlen(out) + 1);
+            v[strlen(v) / 2] ^= 0x01;
+            write_seed("card", "one-char-changed", v, strlen(v));
+            write_seed("card", "no-prefix", out + strlen(CARD_PREFIX),
+                       strlen(out) - strlen(CARD_PREFIX));
+        }
+    }
+    sadasya__personal__free_unpacked(p, NULL);
+    w->n++;
+    return 0;
+}
+
+static void card_seeds(void)
+{
+    MDB_txn *txn;
+    card_walk w = { 0 };
+    if (store_begin(fz.s, 0, &txn, NULL))
+        FZ_DIE("reading the fixture");
+    if (view_members_each(fz.s, txn, NULL, card_member, &w, NULL))
+        FZ_DIE("walking the fixture's members");
+    mdb_txn_abort(txn);
+    write_seed("card", "prefix-only", CARD_PREFIX, strlen(CARD_PREFIX));
+}
+
 int main(int argc, char **argv)
 {
     snprintf(outdir, sizeof outdir, "%s", argc > 1 ? argv[1] : "tests/fuzz/corpus");
@@ -699,6 +765,7 @@ int main(int argc, char **argv)
     entry_seeds();
     sync_seeds();
     bundle_seeds();
+    card_seeds();
     for (int i = 0; i < NCAND; i++)
         entry_signed_clear(&cand[i]);
     printf("%zu seed files in %s\n", written, outdir);
