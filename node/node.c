@@ -40,7 +40,7 @@
 #define NODE_RETRY_MAX_MS 30000
 #define NODE_QUEUE_MAX 8           /* a link's batches at the receive worker, unapplied */
 #define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
-#define NODE_INBOUND_IDS 64        /* pulls over inbound links remembered */
+#define NODE_INBOUND_IDS 1024      /* pulls over inbound links remembered */
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
  * one that dialled us (inbound: its DEALER to our ROUTER, reached through
@@ -1048,6 +1048,16 @@ static void on_monitor(node *n, peer *p)
         p->connected = p->handshaken = 0;
         p->inflight = 0;
         p->dirty = 1;
+        /* Pulls the peer sent over this connection and we hold waiting
+         * are answered over it or not at all: after a reconnect the peer
+         * has pulled again, and an old answer would reach it as a batch
+         * no pull asked for. */
+        for (int i = 0; i < n->nparked;) {
+            if (!n->park[i].to.routed && n->park[i].to.sock == p->dealer)
+                park_drop(n, i);
+            else
+                i++;
+        }
         break;
     default:
         break;
