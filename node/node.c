@@ -666,26 +666,18 @@ static void backoff(peer *p)
     p->next_pull_at = mono_ms() + p->pull_backoff_ms;
 }
 
-/* Heads the batch will reach if all of it is accepted. */
-static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
+/* Heads a prepared batch will reach if all of it is accepted: the last
+ * entry of each origin's run, from what preparing decoded and hashed. */
+static Sadasya__Head **batch_tips(const sync_incoming *in, size_t *n)
 {
-    Sadasya__Head **t = calloc(b->n_entries ? b->n_entries : 1, sizeof *t);
+    Sadasya__Head **t = calloc(in->n ? in->n : 1, sizeof *t);
     *n = 0;
     if (!t)
         return NULL;
-    for (size_t i = 0; i < b->n_entries; i++) {
-        const Sadasya__SignedEntry *se = b->entries[i]->signed_;
-        uint8_t origin[32], next[32];
-        uint64_t seq, nseq;
-        if (entry_peek(se->entry.data, se->entry.len, origin, &seq, NULL))
-            continue;
-        int last = i + 1 == b->n_entries;
-        if (!last) {
-            const Sadasya__SignedEntry *ne = b->entries[i + 1]->signed_;
-            last = entry_peek(ne->entry.data, ne->entry.len, next, &nseq, NULL) ||
-                   memcmp(next, origin, 32);
-        }
-        if (!last)
+    for (size_t i = 0; i < in->n; i++) {
+        const Sadasya__Entry *e = in->prep[i].e, *next =
+            i + 1 < in->n ? in->prep[i + 1].e : NULL;
+        if (!e || (next && !memcmp(next->origin.data, e->origin.data, 32)))
             continue;
         Sadasya__Head *h = calloc(1, sizeof *h);
         if (!h)
@@ -699,10 +691,10 @@ static Sadasya__Head **batch_tips(const Sadasya__Batch *b, size_t *n)
             free(h);
             break;
         }
-        memcpy(h->origin.data, origin, 32);
-        entry_hash(se->entry.data, se->entry.len, se->sig.data, h->hash.data);
+        memcpy(h->origin.data, e->origin.data, 32);
+        memcpy(h->hash.data, in->prep[i].hash, 32);
         h->origin.len = h->hash.len = 32;
-        h->seq = seq;
+        h->seq = e->seq;
         t[(*n)++] = h;
     }
     return t;
@@ -781,7 +773,7 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
         return;
     }
     size_t ntips = 0;
-    Sadasya__Head **tips = b->more ? batch_tips(b, &ntips) : NULL;
+    Sadasya__Head **tips = b->more ? batch_tips(&j->in, &ntips) : NULL;
     j->msg = m;
     j->link = p->id;
     j->epoch = p->epoch;

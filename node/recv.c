@@ -196,17 +196,19 @@ static int apply_job(recv *r, recv_job *j)
     return SD_OK;
 }
 
-/* Returns the group's jobs to the node, each with rc (and err) when the
- * group failed. */
+/* Returns the group's jobs to the node; when the group failed, each job
+ * not skipped takes its error (a full map is a full store: it cannot grow). */
 static void return_group(recv *r, int rc, const sd_err *err)
 {
+    sd_err e = *err;
+    if (rc == SD_EMAPFULL)
+        sd_errf(&e, rc = SD_EFULL, "store map full (%s); nothing of the "
+                "batch was written", err->msg);
     for (int i = 0; i < r->ngroup; i++) {
         recv_job *j = r->group[i];
         if (rc && !j->skipped) {
-            if (!j->rc) {
-                j->rc = rc;
-                j->err = *err;
-            }
+            j->rc = rc;
+            j->err = e;
             mark_failed(r, j);
         }
         if (send_word(r->theirs, j, RECV_DONE))
@@ -220,22 +222,13 @@ static void commit_group(recv *r)
     sd_err err;
     sd_err_clear(&err);
     int rc = r->t ? apply_txn_commit(&r->t, &err) : SD_OK;
-    if (rc == SD_EMAPFULL)
-        sd_errf(&err, rc = SD_EFULL, "store map full (%s); nothing of the "
-                "batch was written", err.msg);
     return_group(r, rc, &err);
 }
 
 static void fail_group(recv *r, int rc, const sd_err *err)
 {
     apply_txn_abort(&r->t);
-    sd_err e = *err;
-    if (rc == SD_EMAPFULL)
-        sd_errf(&e, rc = SD_EFULL, "store map full (%s); nothing of the "
-                "batch was written", err->msg);
-    for (int i = 0; i < r->ngroup; i++)
-        r->group[i]->rc = 0; /* all take the group's error */
-    return_group(r, rc, &e);
+    return_group(r, rc, err);
 }
 
 static void *worker(void *arg)
