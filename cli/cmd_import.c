@@ -1016,7 +1016,7 @@ int cmd_import(cli *c, int argc, char **argv)
                    "do\n", path, cp.rows, cp.rows == 1 ? "" : "s");
         else
             summary_print(c, &sum);
-    } else if (cp.rows && w->head.joins + at_least(cp.rows - sum.already,
+    } else if (cp.rows && w->first_serial - 1 + w->head.joins + at_least(cp.rows - sum.already,
                                                    cp.bad.n) >
                               NUMBER_SERIAL_MAX) {
         ret = cli_errorf("%s: %" PRIu64 " more members would pass the last "

@@ -11,19 +11,24 @@
 static const char usage[] =
     "usage: sadasya [--data DIR] init --national [--name NAME]\n"
     "       sadasya [--data DIR] init --state CODE --name NAME --trust ROOTKEY\n"
+    "                                 [--replacing]\n"
     "\n"
     "Creates DIR (mode 0700) with a new Ed25519 identity and prints its\n"
     "public key (64 hex characters) as the last line. ROOTKEY is the national\n"
-    "office's public key: the federation's trust anchor.\n";
+    "office's public key: the federation's trust anchor.\n"
+    "--replacing: this node takes over from an earlier key of CODE (a new\n"
+    "secretary's machine, a lost device): its numbers continue that key's\n"
+    "series, so it signs nothing before its own roster entry reaches it.\n";
 
 int cmd_init(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "national", no_argument, 0, 'n' }, { "state", required_argument, 0, 's' },
         { "name", required_argument, 0, 'N' }, { "trust", required_argument, 0, 't' },
+        { "replacing", no_argument, 0, 'r' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
-    int national = 0;
+    int national = 0, replacing = 0;
     const char *state = NULL, *name = NULL, *trust = NULL;
     int o;
     optind = 1;
@@ -34,6 +39,7 @@ int cmd_init(cli *c, int argc, char **argv)
         case 's': state = optarg; break;
         case 'N': name = optarg; break;
         case 't': trust = optarg; break;
+        case 'r': replacing = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usagef("init", "unknown or incomplete option %s", argv[optind - 1]);
         }
@@ -50,6 +56,8 @@ int cmd_init(cli *c, int argc, char **argv)
             return cli_usagef("init", "--trust is for state nodes");
         if (!name)
             name = "National office";
+        if (replacing)
+            return cli_usagef("init", "--replacing is for state nodes");
     } else {
         if (!trust)
             return cli_usagef("init", "a state node needs --trust ROOTKEY");
@@ -58,7 +66,8 @@ int cmd_init(cli *c, int argc, char **argv)
         if (keys_parse_public(trust, root, &err))
             return cli_error(&err);
     }
-    if (ident_init(c->data_dir, state, name, national ? NULL : root, pk, &err))
+    if (ident_init_flags(c->data_dir, state, name, national ? NULL : root,
+                         replacing ? IDENT_REPLACING : 0, pk, &err))
         return cli_error(&err);
     char hex[65];
     cli_hex32(pk, hex);

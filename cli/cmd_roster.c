@@ -2,7 +2,9 @@
  * cmd_roster.c — `sadasya roster [list]`, `roster add …`, `roster revoke …`.
  * Adding and revoking write a signed RosterUpdate in the national log.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
@@ -17,11 +19,21 @@ static const char usage[] =
     "usage: sadasya [--data DIR] [--json] roster [list]\n"
     "       sadasya [--data DIR] roster add --state CODE --name NAME --key KEY\n"
     "                                     [--endpoint tcp://HOST:PORT]...\n"
-    "       sadasya [--data DIR] roster revoke --state CODE\n"
+    "                                     [--last-seq N] [--lost]\n"
+    "       sadasya [--data DIR] roster revoke --state CODE [--last-seq N]\n"
     "\n"
     "Lists the chapters this node knows, or (national node only) authorises\n"
     "KEY to write for CODE, or revokes CODE's key. Each change is a signed\n"
-    "entry in the national log, carried to every node.\n";
+    "entry in the national log, carried to every node.\n"
+    "\n"
+    "When CODE already has another key, `add` is a handover: the old key's\n"
+    "entries end at --last-seq (default: its head held here) and are valid\n"
+    "for ever; later ones are void on every node. The series continues:\n"
+    "the new key's first number follows the old keys' valid joins, or, with\n"
+    "--lost (a lost or stolen device that may have gone on signing), skips\n"
+    "10,000 serials so that no number it may have handed out is issued\n"
+    "again. The last word printed is the new key's first membership number.\n"
+    "`revoke` ends CODE's key likewise (default: its head held here).\n";
 
 typedef struct list_ctx {
     cli_table *t;
@@ -94,8 +106,145 @@ static int roster_list(cli *c)
     return rc ? cli_error(&err) : CLI_EXIT_OK;
 }
 
+/* What a roster change decides from what the national node holds. */
+typedef struct plan {
+    int add, lost, has_last;
+    uint64_t last_seq;
+    const char *state;
+    const uint8_t *key;        /* the key added, or NULL */
+    /* decided */
+    int ended;                 /* the state's current key ends */
+    Sadasya__KeyCut cut;
+    uint8_t old_key[32];
+    char old_hex[17], old_full[65];
+    uint64_t first_serial;
+} plan;
+
+typedef struct serial_ctx {
+    store *s;
+    MDB_txn *txn;
+    const plan *p;
+    uint64_t next;             /* one past the highest serial a key may hold */
+    sd_err *err;
+} serial_ctx;
+
+/* One past the highest serial a key of the state may have given out: its
+ * joins held here up to its cut, and, beyond what is held, every entry
+ * up to the cut counted as a possible join. */
+static int past_serials(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    serial_ctx *x = ctx;
+    uint64_t cut = rk->last_seq;
+    if (x->p->ended && !memcmp(key, x->p->old_key, 32))
+        cut = x->p->cut.last_seq;
+    store_head h;
+    int rc = store_head_get(x->s, x->txn, key, &h, x->err);
+    if (rc)
+        return rc;
+    uint64_t held = h.seq, joins = h.joins;
+    if (cut != ROSTER_NO_CUT && cut < held) {
+        /* Count the joins up to the cut. */
+        joins = 0;
+        for (uint64_t seq = 1; seq <= cut; seq++) {
+            const uint8_t *sig, *bytes;
+            size_t len;
+            Sadasya__Entry *e = NULL;
+            if ((rc = store_log_get(x->s, x->txn, key, seq, &sig, &bytes, &len,
+                                    x->err)) ||
+                (rc = entry_decode(bytes, len, &e, x->err)))
+                return rc;
+            joins += e->body_case == SADASYA__ENTRY__BODY_JOINED;
+            sadasya__entry__free_unpacked(e, NULL);
+        }
+        held = cut;
+    }
+    uint64_t unseen = cut != ROSTER_NO_CUT && cut > held ? cut - held : 0;
+    uint64_t next = rk->first_serial + joins + unseen;
+    if (next > x->next)
+        x->next = next;
+    return SD_OK;
+}
+
+/* Fills the cut and the first serial of a change to the roster. */
+static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
+                       plan *p, sd_err *err)
+{
+    uint8_t national[32];
+    int rc;
+    if (p->key) {
+        if (roster_national_key(s, txn, national, NULL) == SD_OK &&
+            !memcmp(national, p->key, 32))
+            return sd_errf(err, SD_EINVAL, "that key is the national office's "
+                           "own: a chapter needs a key of its own (sadasya init "
+                           "--state on the chapter's machine)");
+        roster_key rk;
+        rc = roster_key_get(s, txn, p->key, &rk, err);
+        if (rc == SD_OK && strcmp(rk.state, p->state))
+            return sd_errf(err, SD_EINVAL, "that key is already listed for %s: "
+                           "a key writes for one state only", rk.state);
+        if (rc == SD_OK && rk.flag != ROSTER_ACTIVE)
+            return sd_errf(err, SD_EINVAL, "that key of %s was %s: an ended key "
+                           "is never authorised again; make a new one with "
+                           "`sadasya init --state %s --replacing`", rk.state,
+                           rk.flag == ROSTER_REVOKED ? "revoked" : "replaced",
+                           rk.state);
+        if (rc && rc != SD_ENOTFOUND)
+            return rc;
+        if (rc == SD_OK && (p->has_last || p->lost))
+            return sd_errf(err, SD_EINVAL, "that key is %s's current key: "
+                           "--last-seq and --lost belong to a handover to a new "
+                           "key", p->state);
+    }
+    Sadasya__ChapterView *cv = NULL;
+    rc = roster_chapter(s, txn, p->state, &cv, err);
+    if (rc && rc != SD_ENOTFOUND)
+        return rc;
+    if (!cv && !p->add)
+        return sd_errf(err, SD_ENOTFOUND, "%s has no key in the roster",
+                       p->state);
+    int current_ends = cv && !cv->revoked &&
+                       (!p->add || memcmp(cv->chapter->key.data, p->key, 32));
+    if (cv && !current_ends && p->has_last)
+        return sd_errf(err, SD_EINVAL, "%s's key was revoked already; "
+                       "--last-seq has nothing to end", p->state);
+    if (current_ends) {
+        memcpy(p->old_key, cv->chapter->key.data, 32);
+        store_head h;
+        if ((rc = store_head_get(s, txn, p->old_key, &h, err))) {
+            sadasya__chapter_view__free_unpacked(cv, NULL);
+            return rc;
+        }
+        p->ended = 1;
+        p->cut.state = (char *)p->state;
+        p->cut.key.data = p->old_key;
+        p->cut.key.len = 32;
+        p->cut.last_seq = p->has_last ? p->last_seq : h.seq;
+        cli_hex32(p->old_key, p->old_full);
+        memcpy(p->old_hex, p->old_full, 16);
+        p->old_hex[16] = '\0';
+    }
+    if (cv)
+        sadasya__chapter_view__free_unpacked(cv, NULL);
+    if (p->add) {
+        serial_ctx x = { s, txn, p, 1, err };
+        if ((rc = roster_each_key(s, txn, p->state, past_serials, &x, err)))
+            return rc;
+        if (p->lost)
+            x.next += ROSTER_LOST_SKIP;
+        if (x.next > NUMBER_SERIAL_MAX)
+            return sd_errf(err, SD_EINVAL, "%s's series would pass serial %u",
+                           p->state, NUMBER_SERIAL_MAX);
+        roster_key rk;
+        if (roster_key_get(s, txn, p->key, &rk, NULL) == SD_OK)
+            x.next = rk.first_serial; /* the same key again: name, endpoints */
+        p->first_serial = x.next;
+        ru->chapters[0]->first_serial = x.next;
+    }
+    return SD_OK;
+}
+
 /* Signs one RosterUpdate as the national node and applies it. */
-static int roster_write(cli *c, Sadasya__RosterUpdate *ru)
+static int roster_write(cli *c, Sadasya__RosterUpdate *ru, plan *p)
 {
     store *s;
     if (cli_open(c, 0, &s))
@@ -103,11 +252,24 @@ static int roster_write(cli *c, Sadasya__RosterUpdate *ru)
     sd_err err;
     sd_err_clear(&err);
     writer *w = NULL;
+    Sadasya__KeyCut *cuts[1] = { &p->cut };
+    sadasya__key_cut__init(&p->cut);
     int rc = writer_open(&w, s, &err);
     if (!rc && !w->national)
         rc = sd_errf(&err, SD_EAUTH,
                      "only the national office's node changes the roster "
                      "(this node writes for %s)", w->state);
+    if (!rc) {
+        MDB_txn *txn;
+        if (!(rc = store_begin(s, 0, &txn, &err))) {
+            rc = plan_change(s, txn, ru, p, &err);
+            mdb_txn_abort(txn);
+        }
+    }
+    if (!rc && p->ended) {
+        ru->n_cuts = 1;
+        ru->cuts = cuts;
+    }
     if (!rc)
         rc = roster_check(ru, &err);
     if (!rc) {
@@ -120,6 +282,8 @@ static int roster_write(cli *c, Sadasya__RosterUpdate *ru)
             entry_signed_clear(&es);
         }
     }
+    ru->n_cuts = 0;
+    ru->cuts = NULL;
     writer_destroy(&w);
     store_destroy(&s);
     return rc ? cli_error(&err) : CLI_EXIT_OK;
@@ -141,8 +305,11 @@ int cmd_roster(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         { "state", required_argument, 0, 's' }, { "name", required_argument, 0, 'n' },
         { "key", required_argument, 0, 'k' }, { "endpoint", required_argument, 0, 'e' },
+        { "last-seq", required_argument, 0, 'l' }, { "lost", no_argument, 0, 'L' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
+    int lost = 0, has_last = 0;
+    uint64_t last_seq = 0;
     const char *state = NULL, *name = NULL, *key = NULL;
     char *eps[ROSTER_MAX_ENDPOINTS];
     size_t neps = 0;
@@ -161,6 +328,17 @@ int cmd_roster(cli *c, int argc, char **argv)
                 return cli_usagef("roster", "endpoint %s is not tcp://HOST:PORT", optarg);
             eps[neps++] = optarg;
             break;
+        case 'l': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return cli_usagef("roster", "--last-seq %s is not a number", optarg);
+            last_seq = v;
+            has_last = 1;
+            break;
+        }
+        case 'L': lost = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_usagef("roster", "unknown or incomplete option %s", argv[optind]);
         }
@@ -170,6 +348,8 @@ int cmd_roster(cli *c, int argc, char **argv)
     if (!number_state_valid(state) || !strcmp(state, ROSTER_NATIONAL_STATE))
         return cli_errorf("state code \"%s\" is not 2-3 capital letters (IN is the "
                           "national office's)", state);
+    if (lost && !add)
+        return cli_usagef("roster", "--lost goes with roster add");
     Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
     Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
     Sadasya__Chapter *chs[1] = { &ch };
@@ -194,13 +374,36 @@ int cmd_roster(cli *c, int argc, char **argv)
         ru.n_revoke_states = 1;
         ru.revoke_states = revoke;
     }
-    int rc = roster_write(c, &ru);
-    if (!rc && !c->json)
-        printf("%s %s\n", add ? "authorised" : "revoked", state);
-    else if (!rc) {
+    plan p = { .add = add, .lost = lost, .has_last = has_last,
+               .last_seq = last_seq, .state = state, .key = add ? pk : NULL };
+    int rc = roster_write(c, &ru, &p);
+    if (rc)
+        return rc;
+    char first[NUMBER_MAX_LEN] = "";
+    if (add)
+        number_format(first, state, p.first_serial, NULL);
+    if (!c->json) {
+        if (p.ended)
+            printf("%s's key %s… ends at seq %llu: its later entries are void "
+                   "everywhere\n", state, p.old_hex,
+                   (unsigned long long)p.cut.last_seq);
+        if (add)
+            printf("authorised %s; its first membership number: %s\n", state,
+                   first);
+        else
+            printf("revoked %s\n", state);
+    } else {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, add ? "authorised" : "revoked", state);
+        if (p.ended) {
+            cJSON_AddNumberToObject(j, "last_seq", (double)p.cut.last_seq);
+            cJSON_AddStringToObject(j, "ended_key", p.old_full);
+        }
+        if (add) {
+            cJSON_AddNumberToObject(j, "first_serial", (double)p.first_serial);
+            cJSON_AddStringToObject(j, "first_number", first);
+        }
         cli_json_print(j);
     }
-    return rc;
+    return CLI_EXIT_OK;
 }

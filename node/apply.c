@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fence.h"
+#include "retract.h"
 #include "roster.h"
 #include "view.h"
 
@@ -48,6 +50,8 @@ typedef struct apply_ctx {
      * origin's, and only the national origin's runs change the roster). */
     int cur_known, cur_national;
     char cur_state[STORE_STATE_BYTES];
+    roster_key cur_key;   /* its roster record (first serial, cut) */
+    int own_seen;         /* an entry of this node's own key came from outside */
     char first_refusal[SD_ERR_MSG_MAX];
 } apply_ctx;
 
@@ -138,23 +142,20 @@ static int rebuilding(const apply_ctx *a)
 
 static int origin_state(apply_ctx *a, const uint8_t origin[32],
                         char state[STORE_STATE_BYTES], int *national,
-                        sd_err *err)
+                        roster_key *rk, sd_err *err)
 {
     *national = 0;
+    memset(rk, 0, sizeof *rk);
+    rk->first_serial = 1;
+    rk->last_seq = ROSTER_NO_CUT;
     if (a->have_national && !memcmp(origin, a->national, 32)) {
         *national = 1;
         snprintf(state, STORE_STATE_BYTES, "%s", ROSTER_NATIONAL_STATE);
         return SD_OK;
     }
-    int flag;
-    int rc = roster_key_state(a->s, a->txn, origin, state, &flag, err);
+    int rc = roster_key_get(a->s, a->txn, origin, rk, err);
     if (rc == SD_OK) {
-        if (rebuilding(a))
-            return SD_OK;
-        if (flag == ROSTER_REVOKED)
-            return sd_errf(err, SD_EAUTH, "key of %s is revoked", state);
-        if (flag == ROSTER_REPLACED)
-            return sd_errf(err, SD_EAUTH, "key of %s has been replaced", state);
+        memcpy(state, rk->state, STORE_STATE_BYTES);
         return SD_OK;
     }
     if (rc != SD_ENOTFOUND)
@@ -165,6 +166,15 @@ static int origin_state(apply_ctx *a, const uint8_t origin[32],
         return SD_OK;
     }
     return sd_errf(err, SD_EAUTH, "key not in the roster");
+}
+
+/* Whether the run's key may have written seq (DESIGN.md §2a): entries up
+ * to its cut stay valid for ever; a rebuild re-folds what was valid. */
+static int key_allows(apply_ctx *a, uint64_t seq, sd_err *err)
+{
+    if (a->cur_national || rebuilding(a))
+        return SD_OK;
+    return roster_key_allows(&a->cur_key, seq, err);
 }
 
 static int put_evidence(apply_ctx *a, const entry_signed *es,
@@ -336,12 +346,38 @@ static int index_ahead_ok(const apply_prepared *pr, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (pr[i].e && pr[i].e->body_case != SADASYA__ENTRY__BODY_JOINED &&
-            pr[i].e->body_case != SADASYA__ENTRY__BODY_ROSTER)
+            (pr[i].e->body_case != SADASYA__ENTRY__BODY_ROSTER ||
+             pr[i].e->roster->n_cuts)) /* a cut may fold the view again */
             return 0;
     return 1;
 }
 
 /* --- applying ----------------------------------------------------------- */
+
+/* A roster entry just folded ended keys: entries this node took beyond a
+ * cut leave the log, and the view is folded again (retract.h). The run
+ * being applied is the national one, whose head is unaffected. */
+static int apply_cuts(apply_ctx *a, const Sadasya__RosterUpdate *ru,
+                      sd_err *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < ru->n_cuts; i++) {
+        roster_key rk;
+        int rc = roster_key_get(a->s, a->txn, ru->cuts[i]->key.data, &rk, err);
+        if (rc == SD_ENOTFOUND)
+            continue;
+        size_t n = 0;
+        if (rc || (rc = retract_beyond(a->s, a->txn, ru->cuts[i]->key.data,
+                                       rk.last_seq, &n, err)))
+            return rc;
+        total += n;
+    }
+    if (!total)
+        return SD_OK;
+    a->res->retracted += total;
+    int rc = view_flush(a->s, a->txn, a->vb, err);
+    return rc ? rc : retract_refold(a->s, a->txn, err);
+}
 
 static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
                      sd_err *err)
@@ -376,27 +412,42 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     else if (a->cur_known) {
         memcpy(state, a->cur_state, STORE_STATE_BYTES);
         national = a->cur_national;
-    } else if (!(rc = origin_state(a, e->origin.data, state, &national, &why))) {
+    } else if (!(rc = origin_state(a, e->origin.data, state, &national,
+                                   &a->cur_key, &why))) {
         memcpy(a->cur_state, state, STORE_STATE_BYTES);
         a->cur_national = national;
         a->cur_known = 1;
     }
+    if (!rc)
+        rc = key_allows(a, e->seq, &why);
     /* The signature before the body rules: only a key holder reaches them. */
     if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
         !pr->vouched &&
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (!rc)
-        rc = view_check(a->s, a->txn, a->vb, e, state, national, &a->head, &why);
+        rc = view_check(a->s, a->txn, a->vb, e, state, national,
+                        a->cur_key.first_serial, &a->head, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
             if (err)
                 *err = why;
             return rc;
         }
+        /* A join for a number another member holds: signed, so kept. */
+        if (rc == SD_ECONFLICT && e->body_case == SADASYA__ENTRY__BODY_JOINED &&
+            (rc = retract_keep(a->s, a->txn, e->origin.data, e->seq,
+                               VOIDED_NUMBER_HELD, es->sig, es->entry,
+                               es->entry_len, err)))
+            return rc;
         reject(a, es, why.msg);
         return SD_OK;
     }
+    /* This node's own key, signing somewhere else: another copy of this
+     * data directory writes (fence.h). Taken, and this node stops signing. */
+    if (a->have_own && !memcmp(e->origin.data, a->own, 32) &&
+        !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))))
+        a->own_seen = 1;
     if (pr->personal_bad) {
         a->res->personal_dropped++;
         note(a, es, APPLY_PERSONAL_DROPPED,
@@ -433,6 +484,9 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     if ((rc = view_fold(a->s, a->txn, a->vb, e, state, p, err)))
         return rc;
     a->res->added++;
+    if (e->body_case == SADASYA__ENTRY__BODY_ROSTER && e->roster->n_cuts &&
+        !rebuilding(a))
+        return apply_cuts(a, e->roster, err);
     return SD_OK;
 }
 
@@ -501,6 +555,8 @@ int apply_txn_add(apply_txn *t, entry_signed *items, size_t n,
     view_batch_indexed(t->vb, 0);
     if (!rc && ix)
         rc = view_index_put(ix, added, n, t->txn, t->vb, err);
+    if (!rc && a.own_seen)
+        rc = fence_mark_copy(t->s, t->txn, a.own, err);
     free(added);
     if (!rc && opts && (opts->flags & APPLY_OWN) && res->rejected)
         /* This node's own entries go in whole or not at all. */

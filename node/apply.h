@@ -48,6 +48,7 @@ typedef struct apply_result {
     size_t rejected;    /* refused (reported through on_reject) */
     size_t evidence;    /* equivocations found */
     size_t personal_dropped; /* blobs not matching their hash, or erased */
+    size_t retracted;   /* entries taken out of the log by a key's cut */
 } apply_result;
 
 /* What an on_reject report is about. */

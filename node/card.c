@@ -221,8 +221,11 @@ static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
         return SD_OK;
     }
     keys_public_hex(c->key, hex);
-    int flag = 0;
-    rc = roster_key_state(s, txn, c->key, state, &flag, err);
+    roster_key rk;
+    rc = roster_key_get(s, txn, c->key, &rk, err);
+    int flag = rc ? 0 : rk.flag;
+    if (!rc)
+        memcpy(state, rk.state, STORE_STATE_BYTES);
     if (rc == SD_ENOTFOUND)
         return sd_errf(err, SD_EAUTH,
                        "signed by an unknown key %s (not in this node's roster)",
@@ -233,6 +236,13 @@ static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
         return sd_errf(err, SD_EAUTH,
                        "signed by the key of %s, which does not issue cards "
                        "for %s members", state, c->state);
+    if (flag != ROSTER_ACTIVE && rk.last_seq != ROSTER_NO_CUT) {
+        /* Ended by a cut: still genuine for the members it registered
+         * within its valid range (checked against the view below). */
+        r->former_key = 1;
+        r->signer = CARD_SIGNER_CHAPTER;
+        return SD_OK;
+    }
     if (flag == ROSTER_REVOKED)
         return sd_errf(err, SD_EAUTH,
                        "signed by %s's key %s, which the roster has revoked",
@@ -268,6 +278,15 @@ int card_check_payload(store *s, MDB_txn *txn, const char *payload,
                        c->number);
     if (rc)
         return rc;
+    if (r->former_key && (r->member->origin.len != 32 ||
+                          memcmp(r->member->origin.data, c->key, 32))) {
+        char hex[KEYS_HEX_LEN + 1];
+        keys_public_hex(c->key, hex);
+        return sd_errf(err, SD_EAUTH,
+                       "signed by %s's former key %s, which did not register "
+                       "%s within its valid entries (a number it gave out "
+                       "after its cut is void)", c->state, hex, c->number);
+    }
     rc = view_personal_get(s, txn, r->member, &r->personal, err);
     if (rc && rc != SD_ENOTFOUND)
         return rc;

@@ -68,10 +68,13 @@ typedef struct card_check {
     Sadasya__MemberView *member;    /* the member in this node's view, or NULL */
     Sadasya__Personal *personal;    /* its personal data, or NULL if not held */
     int name_matches;               /* 1, 0, or -1 when the name is not held */
+    int former_key;                 /* signed by a key the roster has since ended */
 } card_check;
 
 /* Checks a payload on this node: card_open, then the signer (the national
- * key, or the active roster key of the claim's state), then the member in
+ * key, or the active roster key of the claim's state; or an earlier key of
+ * the state that a cut ended, for a member its own valid entries
+ * registered: DESIGN.md §2a), then the member in
  * the view. SD_OK when the card is genuine here; otherwise err says why:
  * SD_EINVAL not a card payload, SD_EAUTH altered, or signed by an unknown,
  * revoked, replaced or other state's key, SD_ENOTFOUND the member is not in

@@ -3,6 +3,8 @@
  */
 #include "ident.h"
 
+#include "fence.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +31,13 @@ static int dir_has_identity(const char *dir)
 int ident_init(const char *dir, const char *state, const char *name,
                const unsigned char *trust, unsigned char pk[KEYS_PUBLIC_BYTES],
                sd_err *err)
+{
+    return ident_init_flags(dir, state, name, trust, 0, pk, err);
+}
+
+int ident_init_flags(const char *dir, const char *state, const char *name,
+                     const unsigned char *trust, int flags,
+                     unsigned char pk[KEYS_PUBLIC_BYTES], sd_err *err)
 {
     int national = trust == NULL;
     if (!national && (!number_state_valid(state) ||
@@ -68,7 +77,9 @@ int ident_init(const char *dir, const char *state, const char *name,
             (rc = store_meta_put(s, txn, "state", code, strlen(code), err)) ||
             (rc = store_meta_put(s, txn, "name", name, strlen(name), err)) ||
             (rc = store_meta_put(s, txn, "role", national ? "national" : "state",
-                                 national ? 8 : 5, err)))
+                                 national ? 8 : 5, err)) ||
+            ((flags & IDENT_REPLACING) &&
+             (rc = store_meta_put(s, txn, FENCE_META_REPLACING, "1", 1, err))))
             mdb_txn_abort(txn);
         else
             rc = store_commit(s, txn, err);

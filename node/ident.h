@@ -30,6 +30,14 @@ int ident_init(const char *dir, const char *state, const char *name,
                const unsigned char *trust, unsigned char pk[KEYS_PUBLIC_BYTES],
                sd_err *err);
 
+/* ident_init with flags: IDENT_REPLACING makes a state node that takes
+ * over from an earlier key of its state, so that it numbers no member
+ * before its own roster entry (and first serial) reaches it (fence.h). */
+#define IDENT_REPLACING 0x1
+int ident_init_flags(const char *dir, const char *state, const char *name,
+                     const unsigned char *trust, int flags,
+                     unsigned char pk[KEYS_PUBLIC_BYTES], sd_err *err);
+
 /* Loads the identity of the store's directory (key file included). */
 int ident_load(store *s, ident *id, sd_err *err);
 

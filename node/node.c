@@ -508,25 +508,11 @@ static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8],
         who = strcpy(out, "IN");
         memcpy(ed, n->id.national_key, 32);
     }
-    MDB_cursor *c;
-    if (!who && mdb_cursor_open(txn, n->s->roster, &c) == 0) {
-        MDB_val k = { 1, "k" }, v;
-        for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !who;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != 33 || ((char *)k.mv_data)[0] != 'k')
-                break;
-            if (v.mv_size != STORE_STATE_BYTES + 1 ||
-                ((uint8_t *)v.mv_data)[STORE_STATE_BYTES] != ROSTER_ACTIVE)
-                continue;
-            if (crypto_sign_ed25519_pk_to_curve25519(x, (uint8_t *)k.mv_data + 1) == 0 &&
-                !memcmp(x, xkey, 32)) {
-                memcpy(out, v.mv_data, STORE_STATE_BYTES);
-                out[STORE_STATE_BYTES - 1] = '\0';
-                memcpy(ed, (uint8_t *)k.mv_data + 1, 32);
-                who = out;
-            }
-        }
-        mdb_cursor_close(c);
+    roster_key rk;
+    if (!who && roster_key_by_curve(n->s, txn, xkey, ed, &rk, NULL) == SD_OK &&
+        rk.flag == ROSTER_ACTIVE) {
+        memcpy(out, rk.state, STORE_STATE_BYTES);
+        who = out;
     }
     mdb_txn_abort(txn);
     return who;

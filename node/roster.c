@@ -3,8 +3,11 @@
  */
 #include "roster.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "number.h"
 
@@ -37,24 +40,38 @@ int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err)
         if (c->key.len != 32)
             return sd_errf(err, SD_EINVAL, "roster: key for %s is not 32 bytes",
                            c->state);
+        if (c->first_serial > NUMBER_SERIAL_MAX)
+            return sd_errf(err, SD_EINVAL, "roster: first serial %llu for %s "
+                           "is past %u", (unsigned long long)c->first_serial,
+                           c->state, NUMBER_SERIAL_MAX);
     }
     for (size_t i = 0; i < ru->n_revoke_states; i++)
         if (!number_state_valid(ru->revoke_states[i]))
             return sd_errf(err, SD_EINVAL, "roster: bad state code \"%s\"",
                            ru->revoke_states[i]);
+    for (size_t i = 0; i < ru->n_cuts; i++) {
+        const Sadasya__KeyCut *k = ru->cuts[i];
+        if (!k || !number_state_valid(k->state) || k->key.len != 32)
+            return sd_errf(err, SD_EINVAL, "roster: malformed key cut");
+    }
     for (size_t i = 0; i < ru->n_auditor_keys; i++)
         if (ru->auditor_keys[i].len != 32)
             return sd_errf(err, SD_EINVAL, "roster: auditor key not 32 bytes");
     return SD_OK;
 }
 
+#define KEY_REC_BYTES (STORE_STATE_BYTES + 1 + 24)
+
 static int put_key(store *s, MDB_txn *txn, const uint8_t key[32],
-                   const char *state, int flag, sd_err *err)
+                   const roster_key *rk, sd_err *err)
 {
-    uint8_t k[33], v[STORE_STATE_BYTES + 1] = { 0 };
+    uint8_t k[33], v[KEY_REC_BYTES] = { 0 };
     key_key(k, key);
-    memcpy(v, state, strlen(state));
-    v[STORE_STATE_BYTES] = (uint8_t)flag;
+    memcpy(v, rk->state, strnlen(rk->state, STORE_STATE_BYTES - 1));
+    v[STORE_STATE_BYTES] = (uint8_t)rk->flag;
+    store_put_be64(v + STORE_STATE_BYTES + 1, rk->first_serial);
+    store_put_be64(v + STORE_STATE_BYTES + 9, rk->last_seq);
+    store_put_be64(v + STORE_STATE_BYTES + 17, rk->since);
     MDB_val mk = { sizeof k, k }, mv = { sizeof v, v };
     int rc = mdb_put(txn, s->roster, &mk, &mv, 0);
     return rc ? store_mdb_err(rc, "writing the roster", err) : SD_OK;
@@ -74,32 +91,82 @@ static int put_chapter(store *s, MDB_txn *txn, const Sadasya__ChapterView *cv,
     return SD_OK;
 }
 
+/* Ends key (listed for state) with flag, at last_seq when a cut is given. */
+static int end_key(store *s, MDB_txn *txn, const uint8_t key[32],
+                   const char *state, int flag, sd_err *err)
+{
+    roster_key rk;
+    int rc = roster_key_get(s, txn, key, &rk, err);
+    if (rc == SD_ENOTFOUND || (!rc && strcmp(rk.state, state)))
+        return SD_OK;
+    if (rc)
+        return rc;
+    if (rk.flag != ROSTER_ACTIVE)
+        return SD_OK; /* ended before: it stays as it was */
+    rk.flag = flag;
+    return put_key(s, txn, key, &rk, err);
+}
+
+/* A chapter this update may authorise: not the national key, not a key of
+ * another state, not a key once ended. */
+static int chapter_allowed(store *s, MDB_txn *txn, const Sadasya__Chapter *c,
+                           const roster_key *have, int listed)
+{
+    uint8_t national[32];
+    if (roster_national_key(s, txn, national, NULL) == SD_OK &&
+        !memcmp(national, c->key.data, 32))
+        return 0;
+    if (!listed)
+        return 1;
+    return !strcmp(have->state, c->state) && have->flag == ROSTER_ACTIVE;
+}
+
 int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err)
 {
     int rc;
     for (size_t i = 0; i < ru->n_chapters; i++) {
         Sadasya__Chapter *c = ru->chapters[i];
+        roster_key have;
+        rc = roster_key_get(s, txn, c->key.data, &have, err);
+        if (rc && rc != SD_ENOTFOUND)
+            return rc;
+        int listed = rc == SD_OK;
+        if (!chapter_allowed(s, txn, c, &have, listed))
+            continue;
         Sadasya__ChapterView *old = NULL;
         rc = roster_chapter(s, txn, c->state, &old, err);
         if (rc && rc != SD_ENOTFOUND)
             return rc;
-        if (old && memcmp(old->chapter->key.data, c->key.data, 32) != 0) {
-            rc = put_key(s, txn, old->chapter->key.data, c->state,
-                         ROSTER_REPLACED, err);
-            if (rc) {
-                sadasya__chapter_view__free_unpacked(old, NULL);
-                return rc;
-            }
-        }
+        if (old && memcmp(old->chapter->key.data, c->key.data, 32) != 0)
+            rc = end_key(s, txn, old->chapter->key.data, c->state,
+                         old->revoked ? ROSTER_REVOKED : ROSTER_REPLACED, err);
+        else
+            rc = SD_OK;
         if (old)
             sadasya__chapter_view__free_unpacked(old, NULL);
+        if (rc)
+            return rc;
+        /* A key's first serial and epoch are fixed when it is first listed:
+         * later entries for it change only its name and endpoints. */
+        roster_key rk = have;
+        if (!listed) {
+            memset(&rk, 0, sizeof rk);
+            snprintf(rk.state, sizeof rk.state, "%s", c->state);
+            rk.flag = ROSTER_ACTIVE;
+            rk.first_serial = c->first_serial ? c->first_serial : 1;
+            rk.last_seq = ROSTER_NO_CUT;
+            rk.since = seq;
+        }
+        uint64_t given = c->first_serial;
+        c->first_serial = rk.first_serial;
         Sadasya__ChapterView cv = SADASYA__CHAPTER_VIEW__INIT;
         cv.chapter = c;
         cv.revoked = 0;
         cv.roster_seq = seq;
-        if ((rc = put_chapter(s, txn, &cv, err)) ||
-            (rc = put_key(s, txn, c->key.data, c->state, ROSTER_ACTIVE, err)))
+        rc = put_chapter(s, txn, &cv, err);
+        c->first_serial = given;
+        if (rc || (rc = put_key(s, txn, c->key.data, &rk, err)))
             return rc;
     }
     if (ru->inactive_after_days) {
@@ -121,17 +188,48 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
         cv->roster_seq = seq;
         rc = put_chapter(s, txn, cv, err);
         if (!rc)
-            rc = put_key(s, txn, cv->chapter->key.data, cv->chapter->state,
+            rc = end_key(s, txn, cv->chapter->key.data, cv->chapter->state,
                          ROSTER_REVOKED, err);
         sadasya__chapter_view__free_unpacked(cv, NULL);
         if (rc)
             return rc;
     }
+    /* Cuts: a key's authority ends at last_seq. A cut only ever moves
+     * earlier; one naming a key not listed for its state changes nothing. */
+    for (size_t i = 0; i < ru->n_cuts; i++) {
+        const Sadasya__KeyCut *kc = ru->cuts[i];
+        roster_key rk;
+        rc = roster_key_get(s, txn, kc->key.data, &rk, err);
+        if (rc == SD_ENOTFOUND || (!rc && strcmp(rk.state, kc->state)))
+            continue;
+        if (rc)
+            return rc;
+        if (rk.flag == ROSTER_ACTIVE) {
+            /* A cut of the current key without a successor: a revocation. */
+            Sadasya__ChapterView *cv = NULL;
+            rc = roster_chapter(s, txn, kc->state, &cv, err);
+            if (rc && rc != SD_ENOTFOUND)
+                return rc;
+            if (cv) {
+                cv->revoked = 1;
+                cv->roster_seq = seq;
+                rc = put_chapter(s, txn, cv, err);
+                sadasya__chapter_view__free_unpacked(cv, NULL);
+                if (rc)
+                    return rc;
+            }
+            rk.flag = ROSTER_REVOKED;
+        }
+        if (kc->last_seq < rk.last_seq)
+            rk.last_seq = kc->last_seq;
+        if ((rc = put_key(s, txn, kc->key.data, &rk, err)))
+            return rc;
+    }
     return SD_OK;
 }
 
-int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
-                     char state[STORE_STATE_BYTES], int *flag, sd_err *err)
+int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
+                   roster_key *out, sd_err *err)
 {
     uint8_t k[33];
     key_key(k, key);
@@ -141,12 +239,133 @@ int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
         return SD_ENOTFOUND;
     if (rc)
         return store_mdb_err(rc, "reading the roster", err);
-    if (mv.mv_size != STORE_STATE_BYTES + 1)
+    /* 5 bytes: a record written before epochs (first serial 1, no cut). */
+    if (mv.mv_size != KEY_REC_BYTES && mv.mv_size != STORE_STATE_BYTES + 1)
         return sd_errf(err, SD_ECORRUPT, "roster key record of %zu bytes",
                        mv.mv_size);
-    memcpy(state, mv.mv_data, STORE_STATE_BYTES);
-    state[STORE_STATE_BYTES - 1] = '\0';
-    *flag = ((const uint8_t *)mv.mv_data)[STORE_STATE_BYTES];
+    const uint8_t *v = mv.mv_data;
+    memset(out, 0, sizeof *out);
+    memcpy(out->state, v, STORE_STATE_BYTES);
+    out->state[STORE_STATE_BYTES - 1] = '\0';
+    out->flag = v[STORE_STATE_BYTES];
+    out->first_serial = 1;
+    out->last_seq = ROSTER_NO_CUT;
+    if (mv.mv_size == KEY_REC_BYTES) {
+        out->first_serial = store_be64(v + STORE_STATE_BYTES + 1);
+        out->last_seq = store_be64(v + STORE_STATE_BYTES + 9);
+        out->since = store_be64(v + STORE_STATE_BYTES + 17);
+    }
+    return SD_OK;
+}
+
+int roster_key_allows(const roster_key *rk, uint64_t seq, sd_err *err)
+{
+    if (rk->flag == ROSTER_ACTIVE && rk->last_seq == ROSTER_NO_CUT)
+        return SD_OK;
+    const char *how = rk->flag == ROSTER_REVOKED ? "revoked" : "replaced";
+    if (rk->last_seq == ROSTER_NO_CUT)
+        return sd_errf(err, SD_EAUTH, "key of %s has been %s", rk->state, how);
+    if (seq > rk->last_seq)
+        return sd_errf(err, SD_EAUTH, "void: seq %llu is past the cut of this "
+                       "%s key of %s (its entries end at seq %llu)",
+                       (unsigned long long)seq, how, rk->state,
+                       (unsigned long long)rk->last_seq);
+    return SD_OK;
+}
+
+typedef struct key_item {
+    uint8_t key[32];
+    roster_key rk;
+} key_item;
+
+static int since_cmp(const void *a, const void *b)
+{
+    const key_item *x = a, *y = b;
+    if (x->rk.since != y->rk.since)
+        return x->rk.since < y->rk.since ? -1 : 1;
+    return memcmp(x->key, y->key, 32);
+}
+
+int roster_each_key(store *s, MDB_txn *txn, const char *state,
+                    int (*fn)(const uint8_t key[32], const roster_key *rk,
+                              void *ctx),
+                    void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->roster, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading the roster", err);
+    key_item *items = NULL;
+    size_t n = 0, cap = 0;
+    MDB_val k = { 1, "k" }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
+            break;
+        roster_key rk;
+        if ((ret = roster_key_get(s, txn, (const uint8_t *)k.mv_data + 1, &rk,
+                                  err)))
+            break;
+        if (strcmp(rk.state, state))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            key_item *ni = realloc(items, cap * sizeof *ni);
+            if (!ni) {
+                ret = sd_errf(err, SD_ENOMEM, "out of memory");
+                break;
+            }
+            items = ni;
+        }
+        memcpy(items[n].key, (const uint8_t *)k.mv_data + 1, 32);
+        items[n++].rk = rk;
+    }
+    mdb_cursor_close(c);
+    if (!ret) {
+        qsort(items, n, sizeof *items, since_cmp);
+        for (size_t i = 0; i < n && !ret; i++)
+            ret = fn(items[i].key, &items[i].rk, ctx);
+    }
+    free(items);
+    return ret;
+}
+
+int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
+                        uint8_t ed[32], roster_key *rk, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->roster, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading the roster", err);
+    MDB_val k = { 1, "k" }, v;
+    int ret = SD_ENOTFOUND;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
+            break;
+        uint8_t x[32];
+        const uint8_t *key = (const uint8_t *)k.mv_data + 1;
+        if (crypto_sign_ed25519_pk_to_curve25519(x, key) == 0 &&
+            !memcmp(x, xkey, 32)) {
+            memcpy(ed, key, 32);
+            ret = roster_key_get(s, txn, key, rk, err);
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    return ret;
+}
+
+int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
+                     char state[STORE_STATE_BYTES], int *flag, sd_err *err)
+{
+    roster_key rk;
+    int rc = roster_key_get(s, txn, key, &rk, err);
+    if (rc)
+        return rc;
+    memcpy(state, rk.state, STORE_STATE_BYTES);
+    *flag = rk.flag;
     return SD_OK;
 }
 

@@ -2,10 +2,22 @@
  * roster.h — which keys may write for which state (DESIGN.md §1).
  *
  * The national origin's RosterUpdate entries are folded into the `roster`
- * table: "s" ‖ CODE → ChapterView, and "k" ‖ key → CODE ‖ flag, where flag
- * is ROSTER_ACTIVE, ROSTER_REVOKED or ROSTER_REPLACED (the state has since
- * been given another key). The national key itself is the trust anchor,
- * fixed at `init` and held in meta as "national_key"; its state code is IN.
+ * table: "s" ‖ CODE → ChapterView (the state's current key), and
+ * "k" ‖ key → CODE(4) ‖ flag(1) ‖ first_serial(8) ‖ last_seq(8) ‖ since(8)
+ * (big-endian), where flag is ROSTER_ACTIVE, ROSTER_REVOKED or
+ * ROSTER_REPLACED (the state has since been given another key).
+ *
+ * Key epochs (DESIGN.md §2a): a state's numbering series outlives its keys.
+ * Each key has the serial of its first MemberJoined (first_serial) and,
+ * once a handover or revocation ends it, a cut (last_seq): its entries
+ * with seq <= last_seq stay valid for ever, later ones are void on every
+ * node. A key is listed for one state only, never the national key, and
+ * a key once ended is never authorised again; a RosterUpdate that breaks
+ * these rules has that chapter ignored (the same on every node), since
+ * refusing a national entry would stop the national log everywhere.
+ *
+ * The national key itself is the trust anchor, fixed at `init` and held in
+ * meta as "national_key"; its state code is IN.
  */
 #ifndef SADASYA_ROSTER_H
 #define SADASYA_ROSTER_H
@@ -21,6 +33,23 @@
 
 enum { ROSTER_ACTIVE = 0, ROSTER_REVOKED = 1, ROSTER_REPLACED = 2 };
 
+/* last_seq of a key that no cut has ended (a current key; or one replaced
+ * or revoked by a roster entry written before epochs, which recorded no
+ * cut: such a key writes nothing more, and keeps what it wrote). */
+#define ROSTER_NO_CUT UINT64_MAX
+/* How far `roster add --lost` skips a state's series ahead, so that no
+ * number a lost device may have handed out after its cut is issued again. */
+#define ROSTER_LOST_SKIP 10000
+
+/* What the roster says of one key. */
+typedef struct roster_key {
+    char state[STORE_STATE_BYTES];
+    int flag;
+    uint64_t first_serial; /* serial of the key's first MemberJoined (>= 1) */
+    uint64_t last_seq;     /* its cut, or ROSTER_NO_CUT */
+    uint64_t since;        /* national seq that authorised it: epoch order */
+} roster_key;
+
 /* Checks that a RosterUpdate is well formed (state codes, 32-byte keys,
  * nothing for IN). SD_EINVAL with the reason. */
 int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err);
@@ -28,6 +57,26 @@ int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err);
 /* Folds a checked RosterUpdate, written at national seq, into the table. */
 int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err);
+
+/* What the roster holds for key. SD_ENOTFOUND if not listed. */
+int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
+                   roster_key *out, sd_err *err);
+
+/* Whether a listed key may have written its entry seq: SD_OK, or SD_EAUTH
+ * with the reason (beyond its cut; replaced or revoked with no cut). */
+int roster_key_allows(const roster_key *rk, uint64_t seq, sd_err *err);
+
+/* Calls fn for every key ever listed for state (any flag), in epoch order
+ * (the national seq that authorised it). Stops on non-zero. */
+int roster_each_key(store *s, MDB_txn *txn, const char *state,
+                    int (*fn)(const uint8_t key[32], const roster_key *rk,
+                              void *ctx),
+                    void *ctx, sd_err *err);
+
+/* The listed key whose X25519 form (its CURVE transport key) is xkey:
+ * its Ed25519 key in ed and its record in rk. SD_ENOTFOUND if none. */
+int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
+                        uint8_t ed[32], roster_key *rk, sd_err *err);
 
 /* The state a key is listed for, and its flag. SD_ENOTFOUND if not listed. */
 int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],

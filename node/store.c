@@ -196,6 +196,7 @@ int store_open(store **out, const char *dir, int flags, sd_err *err)
         { &s->counters, "counters", 0 },
         { &s->roster, "roster", 0 },
         { &s->evidence, "evidence", 0 },
+        { &s->voided, "voided", 0 },
         { &s->meta, "meta", 0 },
         { &s->officers, "officers", 0 },
         { &s->events, "events", 0 },

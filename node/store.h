@@ -12,6 +12,10 @@
  *   counters   dimension ‖ 0 ‖ value    → struct counter_row
  *   roster     "s" state / "k" key      → ChapterView / state code
  *   evidence   origin ‖ seq ‖ hash      → sig ‖ entry (conflicting entries)
+ *   voided     origin ‖ seq ‖ hash      → reason(1) ‖ sig ‖ entry: signed entries
+ *              taken out of the log (beyond their key's cut) or refused for
+ *              good (a join whose number another member holds), kept to show
+ *              (VOIDED_* in retract.h)
  *   meta       name                     → value (identity, import progress)
  *   officers   state ‖ 0 ‖ role ‖ 0 ‖ cell ‖ 0 ‖ number → OfficerView
  *   events     event id ("BR-E17")      → EventView
@@ -60,7 +64,7 @@
 typedef struct store {
     MDB_env *env;
     MDB_dbi log, personal, heads, members, idx_phone, idx_name, idx_dist,
-        counters, roster, evidence, meta,
+        counters, roster, evidence, voided, meta,
         officers, events, attend, honours, notices, directory;
     int rdonly;
     int override_fence;

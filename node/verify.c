@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "entry.h"
 #include "number.h"
+#include "retract.h"
 #include "roster.h"
 #include "view.h"
 
@@ -109,6 +110,7 @@ typedef struct origin_state_ {
     store_head head;
     char state[STORE_STATE_BYTES];
     int national, own, listed, flag;
+    roster_key rk;  /* when listed: first serial and cut (DESIGN.md §2a) */
 } origin_info;
 
 static int check_personal(vctx *v, const origin_info *oi, uint64_t seq,
@@ -160,10 +162,11 @@ static void check_body(vctx *v, const origin_info *oi, const Sadasya__Entry *e,
     if (strcmp(st, oi->state))
         finding(v, 0, "%s seq %llu: number %s under another state's prefix",
                 oi->state, seq, canon);
-    if (serial != *joins)
+    uint64_t expect = (oi->listed ? oi->rk.first_serial : 1) + *joins - 1;
+    if (serial != expect)
         finding(v, 0, "%s seq %llu: number %s breaks the sequence (expected "
                 "serial %llu)", oi->state, seq, canon,
-                (unsigned long long)*joins);
+                (unsigned long long)expect);
 }
 
 static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
@@ -267,10 +270,15 @@ static void check_authorised(vctx *v, origin_info *oi)
         if (strcmp(oi->state, oi->head.state))
             finding(v, 0, "origin %s… writes for %s but the roster lists it "
                     "for %s", hex, oi->head.state, oi->state);
-        else if (oi->flag != ROSTER_ACTIVE)
-            finding(v, 1, "%s: key %s… has since been %s; its %llu entries "
-                    "were accepted before that", oi->state, hex,
-                    oi->flag == ROSTER_REVOKED ? "revoked" : "replaced",
+        else if (oi->flag != ROSTER_ACTIVE && oi->rk.last_seq == ROSTER_NO_CUT)
+            finding(v, 1, "%s: key %s… has since been %s (no cut recorded); "
+                    "its %llu entries were accepted before that", oi->state,
+                    hex, oi->flag == ROSTER_REVOKED ? "revoked" : "replaced",
+                    (unsigned long long)oi->head.seq);
+        else if (oi->flag != ROSTER_ACTIVE && oi->head.seq > oi->rk.last_seq)
+            finding(v, 0, "%s: key %s… ends at seq %llu, yet the log holds it "
+                    "to seq %llu (void entries not retracted)", oi->state, hex,
+                    (unsigned long long)oi->rk.last_seq,
                     (unsigned long long)oi->head.seq);
         return;
     }
@@ -397,6 +405,24 @@ static int fold_origin(vctx *v, store *scratch, const origin_info *oi,
     return ret;
 }
 
+typedef struct fold_order {
+    vctx *v;
+    store *scratch;
+    const origin_info *ois;
+    size_t n;
+    sd_err *err;
+} fold_order;
+
+static int fold_next(const uint8_t origin[32], const char *state, void *ctx)
+{
+    fold_order *fo = ctx;
+    (void)state;
+    for (size_t i = 0; i < fo->n; i++)
+        if (!fo->ois[i].national && !memcmp(fo->ois[i].origin, origin, 32))
+            return fold_origin(fo->v, fo->scratch, &fo->ois[i], fo->err);
+    return SD_OK;
+}
+
 static int compare_table(vctx *v, const char *name, MDB_dbi a, MDB_txn *ta,
                          MDB_dbi b, MDB_txn *tb, sd_err *err)
 {
@@ -491,11 +517,15 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
     int rc = store_open(&scratch, dir, STORE_SCRATCH, err);
     if (!rc)
         rc = copy_meta(v->s, v->txn, scratch, err);
-    /* National first: its roster authorises the rest. */
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < n && !rc; i++)
-            if (ois[i].national == !pass)
-                rc = fold_origin(v, scratch, &ois[i], err);
+    /* National first: its roster authorises the rest. Then each state's
+     * keys in epoch order (a later key may change an earlier one's
+     * members), as the node folds them (retract.h). */
+    for (size_t i = 0; i < n && !rc; i++)
+        if (ois[i].national)
+            rc = fold_origin(v, scratch, &ois[i], err);
+    fold_order fo = { v, scratch, ois, n, err };
+    if (!rc)
+        rc = retract_each_origin(v->s, v->txn, fold_next, &fo, err);
     MDB_txn *st = NULL;
     if (!rc)
         rc = store_begin(scratch, 0, &st, err);
@@ -603,9 +633,11 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         oi->own = have_own && !memcmp(oi->origin, own, 32);
         if (oi->national)
             snprintf(oi->state, sizeof oi->state, "%s", ROSTER_NATIONAL_STATE);
-        else if (roster_key_state(s, v.txn, oi->origin, oi->state, &oi->flag,
-                                  NULL) == SD_OK)
+        else if (roster_key_get(s, v.txn, oi->origin, &oi->rk, NULL) == SD_OK) {
             oi->listed = 1;
+            oi->flag = oi->rk.flag;
+            memcpy(oi->state, oi->rk.state, sizeof oi->state);
+        }
         else
             memcpy(oi->state, oi->head.state, sizeof oi->state);
     }
@@ -631,6 +663,18 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     }
     if (!rc)
         rc = check_evidence(&v, err);
+    uint64_t retracted = 0, held = 0;
+    if (!rc && !opts->state &&
+        !(rc = retract_count(s, v.txn, &retracted, &held, err))) {
+        if (retracted)
+            finding(&v, 1, "%llu entries signed beyond their key's cut were "
+                    "retracted (void on every node; kept as evidence)",
+                    (unsigned long long)retracted);
+        if (held)
+            finding(&v, 1, "%llu joins refused: their numbers were already "
+                    "held by other members (kept as evidence)",
+                    (unsigned long long)held);
+    }
     if (folding) {
         pthread_join(fold_thread, NULL);
         if (!rc && vj.rc) {

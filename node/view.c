@@ -544,7 +544,7 @@ static uint32_t entry_day(const Sadasya__Entry *e)
 }
 
 int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
-                         const char *number, sd_err *err)
+                         const char *state, const char *number, sd_err *err)
 {
     char canon[NUMBER_MAX_LEN];
     int rc = number_parse(number, canon, NULL, NULL, err);
@@ -559,17 +559,22 @@ int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
         return sd_errf(err, SD_EINVAL, "no member %s", number);
     if (rc)
         return rc;
-    int ours = m->origin.len == 32 && !memcmp(m->origin.data, e->origin.data, 32);
+    /* The member's own key, or any other key of its state (a later epoch
+     * takes over every member of the state, whichever log holds it). */
+    int ours = (m->origin.len == 32 &&
+                !memcmp(m->origin.data, e->origin.data, 32)) ||
+               (state && strcmp(state, ROSTER_NATIONAL_STATE) &&
+                m->state && !strcmp(m->state, state));
     sadasya__member_view__free_unpacked(m, NULL);
     if (!ours)
         return sd_errf(err, SD_EAUTH,
-                       "member %s belongs to another origin", number);
+                       "member %s belongs to another state", number);
     return SD_OK;
 }
 
 int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-               const char *state, int national, const store_head *h,
-               sd_err *err)
+               const char *state, int national, uint64_t first_serial,
+               const store_head *h, sd_err *err)
 {
     (void)b;
     switch (e->body_case) {
@@ -592,10 +597,12 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
             return sd_errf(err, SD_EAUTH,
                            "number %s under the prefix of another state "
                            "(origin writes for %s)", j->number, state);
-        if (serial != h->joins + 1)
+        /* The n-th join of a key carries first_serial + n - 1 (§2a). */
+        uint64_t expect = (first_serial ? first_serial : 1) + h->joins;
+        if (serial != expect)
             return sd_errf(err, SD_EINVAL,
                            "number %s out of sequence (expected serial %llu)",
-                           j->number, (unsigned long long)(h->joins + 1));
+                           j->number, (unsigned long long)expect);
         if (j->personal_hash.len != ENTRY_HASH_BYTES)
             return sd_errf(err, SD_EINVAL, "member %s: no personal hash",
                            j->number);
@@ -603,27 +610,36 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
             return sd_errf(err, SD_EINVAL, "member %s: no gender", j->number);
         if (!j->district || !*j->district)
             return sd_errf(err, SD_EINVAL, "member %s: no district", j->number);
+        /* One number, one member: never folded over an earlier join. */
+        MDB_val mk = { strlen(j->number), j->number }, mv;
+        int mrc = mdb_get(txn, s->members, &mk, &mv);
+        if (mrc == 0)
+            return sd_errf(err, SD_ECONFLICT,
+                           "number %s is already held by another member: "
+                           "refused, kept as evidence", j->number);
+        if (mrc != MDB_NOTFOUND)
+            return store_mdb_err(mrc, "reading a member", err);
         return SD_OK;
     }
     case SADASYA__ENTRY__BODY_UPDATED:
         if (e->updated->personal_hash.len &&
             e->updated->personal_hash.len != ENTRY_HASH_BYTES)
             return sd_errf(err, SD_EINVAL, "update: bad personal hash");
-        return view_check_member_of(s, txn, e, e->updated->number, err);
+        return view_check_member_of(s, txn, e, state, e->updated->number, err);
     case SADASYA__ENTRY__BODY_STATUS:
         if (e->status->status < SADASYA__STATUS__ACTIVE ||
             e->status->status > SADASYA__STATUS__DECEASED)
             return sd_errf(err, SD_EINVAL, "status entry with no status");
-        return view_check_member_of(s, txn, e, e->status->number, err);
+        return view_check_member_of(s, txn, e, state, e->status->number, err);
     case SADASYA__ENTRY__BODY_REDACTION:
-        return view_check_member_of(s, txn, e, e->redaction->number, err);
+        return view_check_member_of(s, txn, e, state, e->redaction->number, err);
     case SADASYA__ENTRY__BODY_ENTERPRISE:
-        return view_check_member_of(s, txn, e, e->enterprise->number, err);
+        return view_check_member_of(s, txn, e, state, e->enterprise->number, err);
     case SADASYA__ENTRY__BODY_OFFICER:
         if (!e->officer->role || !*e->officer->role)
             return sd_errf(err, SD_EINVAL, "officer entry with no role");
         return national ? number_parse(e->officer->number, NULL, NULL, NULL, err)
-                        : view_check_member_of(s, txn, e, e->officer->number, err);
+                        : view_check_member_of(s, txn, e, state, e->officer->number, err);
     default:
         return org_check(s, txn, e, state, err);
     }
@@ -773,14 +789,35 @@ static int change_member(store *s, MDB_txn *txn, view_batch *b,
             if (rc)
                 return rc;
             m->personal_seq = e->seq;
-            uint64_t *seqs = malloc((old->n_personal_seqs + 1) * sizeof *seqs);
-            if (!seqs)
+            size_t ns = old->n_personal_seqs;
+            /* One allocation: the seqs, then (when any blob is filed under
+             * another key of the state) their origins. */
+            int foreign = memcmp(e->origin.data, old->origin.data, 32) ||
+                          old->n_personal_origins;
+            uint8_t *mem = malloc((ns + 1) * (sizeof(uint64_t) +
+                                              (foreign ? sizeof(ProtobufCBinaryData) : 0)));
+            if (!mem)
                 return sd_errf(err, SD_ENOMEM, "out of memory");
-            memcpy(seqs, old->personal_seqs, old->n_personal_seqs * sizeof *seqs);
-            seqs[old->n_personal_seqs] = e->seq;
+            uint64_t *seqs = (uint64_t *)mem;
+            memcpy(seqs, old->personal_seqs, ns * sizeof *seqs);
+            seqs[ns] = e->seq;
             m->personal_seqs = seqs;
-            m->n_personal_seqs = old->n_personal_seqs + 1;
-            *tofree = seqs;
+            m->n_personal_seqs = ns + 1;
+            m->personal_origin.len = 0;
+            m->personal_origin.data = NULL;
+            if (foreign) {
+                ProtobufCBinaryData *os =
+                    (ProtobufCBinaryData *)(mem + (ns + 1) * sizeof(uint64_t));
+                for (size_t i = 0; i < ns; i++)
+                    os[i] = old->n_personal_origins == ns ? old->personal_origins[i]
+                                                          : old->origin;
+                os[ns] = e->origin;
+                m->personal_origins = os;
+                m->n_personal_origins = ns + 1;
+                if (memcmp(e->origin.data, old->origin.data, 32))
+                    m->personal_origin = e->origin;
+            }
+            *tofree = mem;
             x.add = 1;
             if (!m->erased_day && (rc = index_personal(&x, c->p)))
                 return rc;
@@ -825,8 +862,14 @@ static int erase_member(store *s, MDB_txn *txn, view_batch *b,
         return rc;
     for (size_t i = 0; i <= old->n_personal_seqs; i++) {
         uint64_t seq = i < old->n_personal_seqs ? old->personal_seqs[i] : old->personal_seq;
+        const uint8_t *origin = old->origin.data;
+        if (i < old->n_personal_seqs && old->n_personal_origins == old->n_personal_seqs &&
+            old->personal_origins[i].len == 32)
+            origin = old->personal_origins[i].data;
+        else if (i == old->n_personal_seqs && old->personal_origin.len == 32)
+            origin = old->personal_origin.data;
         uint8_t key[STORE_LOGKEY_BYTES];
-        store_logkey(key, old->origin.data, seq);
+        store_logkey(key, origin, seq);
         MDB_val k = { sizeof key, key };
         int mrc = mdb_del(txn, s->personal, &k, NULL);
         if (mrc && mrc != MDB_NOTFOUND)
@@ -890,7 +933,9 @@ int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
     if (m->origin.len != 32)
         return SD_ENOTFOUND;
     uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, m->origin.data, m->personal_seq);
+    store_logkey(key, m->personal_origin.len == 32 ? m->personal_origin.data
+                                                   : m->origin.data,
+                 m->personal_seq);
     MDB_val k = { sizeof key, key }, v;
     int rc = mdb_get(txn, s->personal, &k, &v);
     if (rc == MDB_NOTFOUND)

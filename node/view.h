@@ -30,13 +30,16 @@ typedef struct view_batch view_batch;
 int view_batch_new(view_batch **out, sd_err *err);
 void view_batch_destroy(view_batch **b);
 
-/* Checks that e, written by an origin of `state` whose head before e is h,
- * may be folded: a joined number valid for the state and the next serial;
- * an update or status for a member of this same origin; a roster update
- * only from the national origin (national != 0). SD_EINVAL / SD_EAUTH. */
+/* Checks that e, written by an origin of `state` whose head before e is h
+ * and whose first join carries first_serial (DESIGN.md §2a), may be
+ * folded: a joined number valid for the state, the key's next serial, and
+ * held by no member yet (SD_ECONFLICT otherwise); an update or status for
+ * a member of the writer's own state (any of the state's keys may hold
+ * it); a roster update only from the national origin (national != 0).
+ * SD_EINVAL / SD_EAUTH / SD_ECONFLICT. */
 int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-               const char *state, int national, const store_head *h,
-               sd_err *err);
+               const char *state, int national, uint64_t first_serial,
+               const store_head *h, sd_err *err);
 
 /* Folds a checked entry into members, indexes, counters and roster.
  * personal is the entry's decoded Personal blob, or NULL if not held. */
@@ -86,9 +89,10 @@ int view_member_change(store *s, MDB_txn *txn, view_batch *b,
                                  void **tofree, sd_err *err),
                        void *ctx, sd_err *err);
 
-/* SD_OK when number is canonical and a member of e's own origin. */
+/* SD_OK when number is canonical and a member e's writer (an origin of
+ * state) may change: one of its own, or any member of its state. */
 int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
-                         const char *number, sd_err *err);
+                         const char *state, const char *number, sd_err *err);
 
 /* Adds d (members, active, inactive, resigned, deceased, fee) to the
  * counter (dim, value) in the batch. */

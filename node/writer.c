@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "fence.h"
 #include "ident.h"
 #include "notify.h"
 
@@ -28,27 +29,16 @@ int writer_reload(writer *w, sd_err *err)
     return rc;
 }
 
-int writer_check_fence(store *s, sd_err *err)
+int writer_check_fence(store *s, const uint8_t own[32], int national,
+                       uint64_t *first_serial, sd_err *err)
 {
-    if (s->override_fence)
-        return SD_OK;
     MDB_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
-    const void *v;
-    size_t n;
-    int fenced = store_meta_get(s, txn, STORE_META_FENCE, &v, &n, NULL) == SD_OK;
+    rc = fence_check(s, txn, own, national, first_serial, err);
     mdb_txn_abort(txn);
-    if (fenced)
-        return sd_errf(err, SD_ECONFLICT,
-                       "%s was restored from a backup: peers may hold newer "
-                       "entries of this chapter, and writing now could issue a "
-                       "membership number twice. Start the node (sadasyad) so "
-                       "it catches up from its peers first, or pass "
-                       "--override-fence if you know no peer holds newer entries",
-                       s->dir);
-    return SD_OK;
+    return rc;
 }
 
 int writer_open(writer **out, store *s, sd_err *err)
@@ -72,21 +62,18 @@ int writer_open(writer **out, store *s, sd_err *err)
         free(w);
         return sd_errf(err, SD_EIO, "cannot lock %s: %s", path, strerror(e));
     }
-    int rc = writer_check_fence(s, err);
-    if (rc) {
-        close(w->lock_fd);
-        free(w);
-        return rc;
-    }
     ident id;
-    rc = ident_load(s, &id, err);
+    int rc = ident_load(s, &id, err);
     if (!rc) {
         w->kp = id.kp;
         memcpy(w->state, id.state, sizeof w->state);
         w->national = id.national;
         sodium_memzero(&id, sizeof id);
-        rc = writer_reload(w, err);
+        rc = writer_check_fence(s, w->kp.pk, w->national, &w->first_serial,
+                                err);
     }
+    if (!rc)
+        rc = writer_reload(w, err);
     if (rc) {
         writer_destroy(&w);
         return rc;
@@ -108,7 +95,7 @@ void writer_destroy(writer **w)
 
 int writer_next_number(const writer *w, char out[NUMBER_MAX_LEN], sd_err *err)
 {
-    return number_format(out, w->state, w->head.joins + 1, err);
+    return number_format(out, w->state, w->first_serial + w->head.joins, err);
 }
 
 int writer_sign(writer *w, Sadasya__Entry *e, const uint8_t *personal,

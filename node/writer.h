@@ -25,15 +25,19 @@ typedef struct writer {
     int national;
     int lock_fd;
     store_head head; /* after the last signed entry */
+    uint64_t first_serial; /* of this key's first MemberJoined (roster) */
 } writer;
 
-/* SD_ECONFLICT (with the operator's way out) when the store is a restored
- * copy not yet caught up with its peers, unless opened with
- * STORE_OVERRIDE_FENCE. */
-int writer_check_fence(store *s, sd_err *err);
+/* Whether the node with key own may sign now (fence.h), with the serial of
+ * its first MemberJoined. SD_ECONFLICT (with the operator's way out) for a
+ * copy that may be behind or that another copy signs beside, unless opened
+ * with STORE_OVERRIDE_FENCE; SD_EAUTH for a key the roster ended or one
+ * awaiting its roster entry (`init --replacing`). */
+int writer_check_fence(store *s, const uint8_t own[32], int national,
+                       uint64_t *first_serial, sd_err *err);
 
-/* Locks the directory (waiting for another local writer to finish), checks
- * the fence, loads the key and reads this node's head. */
+/* Locks the directory (waiting for another local writer to finish), loads
+ * the key, checks the fence and reads this node's head. */
 int writer_open(writer **out, store *s, sd_err *err);
 void writer_destroy(writer **w);
 

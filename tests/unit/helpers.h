@@ -274,6 +274,44 @@ static inline void th_roster_revoke(th_node *nat, const char *code)
     th_commit_body(nat, &e, NULL, 0);
 }
 
+/* The national node nat hands code over to key (NULL: revokes code), the
+ * old key's entries ending at last_seq, the new key's series starting at
+ * first_serial (DESIGN.md §2a). */
+static inline void th_roster_cut(th_node *nat, const char *code,
+                                 const unsigned char old[KEYS_PUBLIC_BYTES],
+                                 uint64_t last_seq,
+                                 const unsigned char *key, uint64_t first_serial)
+{
+    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
+    ch.state = (char *)code;
+    ch.name = (char *)"Chapter";
+    ch.key.data = (uint8_t *)key;
+    ch.key.len = KEYS_PUBLIC_BYTES;
+    ch.first_serial = first_serial;
+    Sadasya__Chapter *chs[1] = { &ch };
+    Sadasya__KeyCut cut = SADASYA__KEY_CUT__INIT;
+    cut.state = (char *)code;
+    cut.key.data = (uint8_t *)old;
+    cut.key.len = KEYS_PUBLIC_BYTES;
+    cut.last_seq = last_seq;
+    Sadasya__KeyCut *cuts[1] = { &cut };
+    char *codes[1] = { (char *)code };
+    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
+    if (key) {
+        ru.n_chapters = 1;
+        ru.chapters = chs;
+    } else {
+        ru.n_revoke_states = 1;
+        ru.revoke_states = codes;
+    }
+    ru.n_cuts = 1;
+    ru.cuts = cuts;
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
+    e.roster = &ru;
+    th_commit_body(nat, &e, NULL, 0);
+}
+
 /* --- a small federation -------------------------------------------------- */
 
 /* A national node, Bihar (BR) and Uttar Pradesh (UP) in one fresh

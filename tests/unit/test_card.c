@@ -387,9 +387,39 @@ static void test_revoked_and_replaced_keys_are_refused(void **state)
     th_roster_revoke(&f->nat, "BR");
     expect(&f->nat, payload, SD_EAUTH, "revoked");
 
-    /* A new key for BR: the old one is replaced, its cards refused. */
+    /* A new key for BR: the old one stays revoked, its cards refused. */
     th_roster_add(&f->nat, "BR", f->jh.pk);
-    expect(&f->nat, payload, SD_EAUTH, "replaced");
+    expect(&f->nat, payload, SD_EAUTH, "revoked");
+}
+
+/* DESIGN.md §2a: a key handed over with a cut still vouches for the members
+ * it registered within its valid entries; not for a number past its cut. */
+static void test_handed_over_key_cards_stay_genuine(void **state)
+{
+    fed *f = *state;
+    char payload[CARD_PAYLOAD_MAX + 1];
+    issue(&f->br, &f->br, f->numbers[0], payload);
+    expect(&f->nat, payload, SD_OK, NULL);
+    keys_pair next;
+    assert_int_equal(keys_generate(&next), 0);
+    th_roster_cut(&f->nat, "BR", f->br.pk, 1000, next.pk, 1000);
+    expect(&f->nat, payload, SD_OK, NULL);
+
+    /* The old key signing for a number it never registered is refused. */
+    keys_pair br;
+    th_keys(&f->br, &br);
+    card_claim c;
+    claim_of(&f->br, f->numbers[0], &c);
+    char number[NUMBER_MAX_LEN];
+    assert_int_equal(number_format(number, "BR", 1000, NULL), SD_OK);
+    snprintf(c.number, sizeof c.number, "%s", number);
+    assert_int_equal(card_sign(&br, &c, payload, NULL), SD_OK);
+    expect(&f->nat, payload, SD_ENOTFOUND, NULL);
+
+    /* A revocation without a cut (written before epochs) refuses them. */
+    issue(&f->br, &f->br, f->numbers[0], payload);
+    th_roster_revoke(&f->nat, "BR");
+    expect(&f->nat, payload, SD_OK, NULL); /* the old key's cut still holds */
 }
 
 static void test_checked_against_the_view(void **state)
@@ -582,6 +612,7 @@ int main(void)
         T(test_not_our_encoding_is_refused),
         T(test_wrong_key_is_refused),
         T(test_revoked_and_replaced_keys_are_refused),
+        T(test_handed_over_key_cards_stay_genuine),
         T(test_checked_against_the_view),
         T(test_status_is_shown_not_hidden),
         T(test_who_may_issue),
