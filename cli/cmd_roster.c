@@ -199,9 +199,8 @@ static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
     rc = roster_chapter(s, txn, p->state, &cv, err);
     if (rc && rc != SD_ENOTFOUND)
         return rc;
-    if (!cv && !p->add)
-        return sd_errf(err, SD_ENOTFOUND, "%s has no key in the roster",
-                       p->state);
+    /* Revoking a state never listed writes the revocation all the same (it
+     * changes nothing where it is folded). */
     int current_ends = cv && !cv->revoked &&
                        (!p->add || memcmp(cv->chapter->key.data, p->key, 32));
     if (cv && !current_ends && p->has_last)

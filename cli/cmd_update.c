@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "org_cli.h"
 #include "day.h"
 #include "member.h"
 #include "text.h"
@@ -91,10 +92,8 @@ int cmd_update(cli *c, int argc, char **argv)
         rc = store_begin(s, 0, &txn, &err);
     if (!rc)
         rc = view_member_get(s, txn, number, &m, &err);
-    if (!rc && (m->origin.len != 32 || memcmp(m->origin.data, w->kp.pk, 32)))
-        rc = sd_errf(&err, SD_EAUTH,
-                     "%s is a member of %s: only that chapter's node can update it",
-                     number, m->state);
+    if (!rc)
+        rc = cli_org_own(w, m, "update it", &err);
     if (!rc && personal) {
         int prc = view_personal_get(s, txn, m, &p, &err);
         if (prc == SD_ENOTFOUND)

@@ -236,9 +236,11 @@ static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
         return sd_errf(err, SD_EAUTH,
                        "signed by the key of %s, which does not issue cards "
                        "for %s members", state, c->state);
-    if (flag != ROSTER_ACTIVE && rk.last_seq != ROSTER_NO_CUT) {
-        /* Ended by a cut: still genuine for the members it registered
-         * within its valid range (checked against the view below). */
+    if (flag == ROSTER_REPLACED && rk.last_seq != ROSTER_NO_CUT) {
+        /* Handed over at a cut: still genuine for the members it registered
+         * within its valid range (checked against the view below), so no
+         * state-wide reprint when a secretary changes. A revoked key's
+         * cards are refused: it is no longer trusted. */
         r->former_key = 1;
         r->signer = CARD_SIGNER_CHAPTER;
         return SD_OK;

@@ -244,13 +244,15 @@ static void reply_error(target *t, uint64_t id, const char *why)
 
 /* --- serving pulls ------------------------------------------------------ */
 
-/* Answers a pull now. Returns the entries sent, or -1 on failure. */
-static long answer(node *n, target *t, const Sadasya__Pull *p, int force)
+/* Answers a pull now with what it lacks of origin only (NULL: all).
+ * Returns the entries sent, or -1 on failure. */
+static long answer_from(node *n, target *t, const Sadasya__Pull *p,
+                        const uint8_t *only, int force)
 {
     sd_err err;
     uint8_t *buf;
     size_t len, nent;
-    if (sync_answer(n->s, p, &buf, &len, &nent, &err)) {
+    if (sync_answer_only(n->s, p, only, &buf, &len, &nent, &err)) {
         nlog(LOG_ERROR, "answering a pull: %s", err.msg);
         reply_error(t, p->id, "node failed to read its store");
         return -1;
@@ -265,6 +267,17 @@ static long answer(node *n, target *t, const Sadasya__Pull *p, int force)
     return (long)nent;
 }
 
+static long answer(node *n, target *t, const Sadasya__Pull *p, int force)
+{
+    return answer_from(n, t, p, NULL, force);
+}
+
+static long answer_only(node *n, target *t, const Sadasya__Pull *p,
+                        const uint8_t *origin)
+{
+    return answer_from(n, t, p, origin, 0);
+}
+
 static void park_drop(node *n, int i)
 {
     zmq_msg_close(&n->park[i].to.who);
@@ -277,6 +290,11 @@ static void park_drop(node *n, int i)
  * active chapter key, as the ZAP handler admits. A connection outlives a
  * revocation, so every pull is asked this, not only the handshake: a
  * revoked or replaced chapter gets no more of the federation's data. */
+/* What key_admitted says of a key: not in the roster; admitted; or a key
+ * the roster has ended, whose node may fetch only the national log (that
+ * is how it learns it must sign nothing more: fence.h). */
+enum { NODE_REFUSED = 0, NODE_ADMITTED = 1, NODE_ENDED = 2 };
+
 static int key_admitted(node *n, const uint8_t *key)
 {
     if (!key)
@@ -288,8 +306,9 @@ static int key_admitted(node *n, const uint8_t *key)
         return 0;
     char st[STORE_STATE_BYTES];
     int flag = -1;
-    int ok = roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK &&
-             flag == ROSTER_ACTIVE;
+    int ok = 0;
+    if (roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK)
+        ok = flag == ROSTER_ACTIVE ? NODE_ADMITTED : NODE_ENDED;
     mdb_txn_abort(txn);
     return ok;
 }
@@ -300,7 +319,7 @@ static int key_admitted(node *n, const uint8_t *key)
 static void wake_parked(node *n)
 {
     for (int i = 0; i < n->nparked;) {
-        if (!key_admitted(n, n->park[i].key)) {
+        if (key_admitted(n, n->park[i].key) != NODE_ADMITTED) {
             reply_error(&n->park[i].to, n->park[i].msg->pull->id, NODE_NOT_ADMITTED);
             park_drop(n, i);
             continue;
@@ -317,7 +336,7 @@ static void expire_parked(node *n, int64_t now)
 {
     for (int i = 0; i < n->nparked;) {
         if (now >= n->park[i].deadline) {
-            if (key_admitted(n, n->park[i].key))
+            if (key_admitted(n, n->park[i].key) == NODE_ADMITTED)
                 answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
             else
                 reply_error(&n->park[i].to, n->park[i].msg->pull->id,
@@ -364,7 +383,16 @@ static void on_message(node *n, target *t, peer *p, const uint8_t *key,
     }
     switch (m->msg_case) {
     case SADASYA__SYNC_MSG__MSG_PULL: {
-        if (!key_admitted(n, key)) {
+        int adm = key_admitted(n, key);
+        if (adm == NODE_ENDED) {
+            /* The national log only, and only while it has news for it. */
+            if (answer_only(n, t, m->pull, n->id.national_key) <= 0) {
+                nlog(LOG_WARN, "refused a pull from %s: %s", from, NODE_NOT_ADMITTED);
+                reply_error(t, m->pull->id, NODE_NOT_ADMITTED);
+            }
+            break;
+        }
+        if (adm != NODE_ADMITTED) {
             nlog(LOG_WARN, "refused a pull from %s: %s", from, NODE_NOT_ADMITTED);
             reply_error(t, m->pull->id, NODE_NOT_ADMITTED);
             break;
@@ -508,9 +536,10 @@ static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8],
         who = strcpy(out, "IN");
         memcpy(ed, n->id.national_key, 32);
     }
+    /* Keys the roster has ended connect too, to learn of it (key_admitted
+     * lets them fetch the national log only). */
     roster_key rk;
-    if (!who && roster_key_by_curve(n->s, txn, xkey, ed, &rk, NULL) == SD_OK &&
-        rk.flag == ROSTER_ACTIVE) {
+    if (!who && roster_key_by_curve(n->s, txn, xkey, ed, &rk, NULL) == SD_OK) {
         memcpy(out, rk.state, STORE_STATE_BYTES);
         who = out;
     }

@@ -267,6 +267,12 @@ static int carried_add(carried_list *l, const MDB_val *v, const MDB_val *pv)
 int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
                 size_t *len, size_t *nentries, sd_err *err)
 {
+    return sync_answer_only(s, pull, NULL, out, len, nentries, err);
+}
+
+int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
+                     uint8_t **out, size_t *len, size_t *nentries, sd_err *err)
+{
     *nentries = 0;
     size_t max = pull->max ? pull->max : SYNC_BATCH_ENTRIES;
     if (max > 4 * SYNC_BATCH_ENTRIES)
@@ -290,6 +296,8 @@ int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
     }
     for (size_t i = 0; i < n && !rc; i++) {
         const Sadasya__Head *ours = hs[i];
+        if (only && memcmp(ours->origin.data, only, 32))
+            continue;
         const Sadasya__Head *theirs = find_head(pull->have, pull->n_have,
                                                 ours->origin.data);
         uint64_t from = theirs ? theirs->seq + 1 : 1;

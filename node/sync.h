@@ -51,6 +51,11 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
 int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
                 size_t *len, size_t *nentries, sd_err *err);
 
+/* sync_answer for one origin only (only != NULL): what a node whose key
+ * the roster has ended may still fetch, the national log that tells it. */
+int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
+                     uint8_t **out, size_t *len, size_t *nentries, sd_err *err);
+
 /* A received batch made ready to apply, with no store needed (any thread
  * may prepare it): its entries as items borrowing the message's buffers
  * (the message must outlive it), decoded and run-verified

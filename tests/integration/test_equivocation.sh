@@ -98,11 +98,15 @@ jh_at() { sd "$1" list --state JH; [[ $RC -eq 0 ]] && [[ $(grep -c 'JH-000000' "
 check "a new JH member reaches the national" wait_until 10 jh_at "$N"
 check "a new JH member reaches BR" wait_until 10 jh_at "$BR"
 check "a new JH member reaches the copy" wait_until 10 jh_at "$BR2"
-B3=$(reg "$BR" "तीसरा सदस्य" 9100000003 Patna)
-b3_at_n() { sd "$N" show "$B3"; [[ $RC -eq 0 ]]; }
-check "BR's next member ($B3) still reaches the national" wait_until 10 b3_at_n
-b3_at_jh() { sd "$JH" show "$B3"; [[ $RC -eq 0 ]]; }
-check "... and JH" wait_until 10 b3_at_jh
+# Self-fencing (DESIGN.md §2): a node holding evidence against its own key
+# knows another copy signs with it, and signs nothing more until the
+# operator resolves it: no number is issued a third time.
+check "evidence reaches BR, which only saw its own entry" wait_until 20 ev_at "$BR"
+sd "$BR" register --name "तीसरा सदस्य" --gender male --phone 9100000003 --district Patna
+check "BR, holding evidence against its own key, refuses to sign in one line" \
+    bash -c "[[ $RC -ne 0 && ! -s '$T/out' ]] && grep -q 'equivocation' '$T/err' && [[ \$(wc -l <'$T/err') -eq 1 ]]"
+sd "$BR2" register --name "चौथा सदस्य" --gender male --phone 9100000004 --district Patna
+check "... and so does the copy" bash -c "[[ $RC -ne 0 ]] && grep -q 'equivocation' '$T/err'"
 for name in N BR JH BR2; do check "node $name is still running" node_alive "$name"; done
 
 check "evidence reaches JH, which only saw one of the two entries" ev_at "$JH"
