@@ -23,8 +23,7 @@ int rules_text(const char *what, const char *s, size_t max, int flags,
         break;
     case TEXT_CONTROL:
         return sd_errf(err, SD_EINVAL,
-                       "%s holds a control character (a line break? a "
-                       "terminal escape?)", what);
+                       "%s holds a control character (a line break?)", what);
     case TEXT_BIDI:
         return sd_errf(err, SD_EINVAL,
                        "%s holds a bidirectional override or isolate "
