@@ -38,6 +38,22 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usagef(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Printing never passes terminal escapes through. Text read from the
+ * store (which peers wrote) or typed by a user is shown as text_display
+ * escapes it: control characters as "\x1b", "\n", C1 and bidi controls
+ * as "\u202e". cli_table_add and the error printers above do it for
+ * every cell and message; printf callers use cli_safe for each argument,
+ * cli_put_text for text of any length.
+ *
+ * cli_safe returns s itself when nothing in it needs escaping, else buf
+ * (cap bytes) holding the escaped text, cut between whole characters
+ * when it does not fit; NULL s gives "". */
+#define CLI_SAFE_MAX 1024
+const char *cli_safe(const char *s, char *buf, size_t cap);
+/* Writes s escaped to f; with lines, newlines and tabs are kept (a
+ * notice's body). */
+void cli_put_text(FILE *f, const char *s, int lines);
+
 /* Opens the data dir's store (flags: STORE_RDONLY or 0). Prints the error
  * and returns non-zero on failure. */
 int cli_open(cli *c, int flags, store **out);

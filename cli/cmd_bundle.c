@@ -146,12 +146,13 @@ static int run_create(cli *c, int argc, char **argv)
 static void on_reject(const bundle_reject *r, void *ctx)
 {
     (void)ctx;
+    char why[CLI_SAFE_MAX]; /* a reason may quote what the bundle holds */
     if (r->personal_only)
         fprintf(stderr, "sadasya: warning: %s seq %llu: %s\n", r->state,
-                (unsigned long long)r->seq, r->why);
+                (unsigned long long)r->seq, cli_safe(r->why, why, sizeof why));
     else
         fprintf(stderr, "sadasya: warning: rejected %s seq %llu: %s\n",
-                r->state, (unsigned long long)r->seq, r->why);
+                r->state, (unsigned long long)r->seq, cli_safe(r->why, why, sizeof why));
 }
 
 static FILE *open_bundle(const char *file)

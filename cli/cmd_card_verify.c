@@ -33,8 +33,9 @@ static const char usage[] =
 
 static void line(const char *k, const char *v)
 {
+    char safe[CLI_SAFE_MAX];
     if (v && *v)
-        printf("%-10s %s\n", k, v);
+        printf("%-10s %s\n", k, cli_safe(v, safe, sizeof safe));
 }
 
 static void print_text(const card_check *r, const char *name_mismatch)

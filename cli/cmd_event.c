@@ -141,7 +141,7 @@ static int event_create(cli *c, int argc, char **argv)
     if ((rc = cli_org_text("event", "--title", title, CLI_ORG_TEXT_MAX, 1, 0)) ||
         (rc = cli_org_text("event", "--place", place, CLI_ORG_TEXT_MAX, 0, 0)))
         return rc;
-    if (cli_org_day("--date", date, &x.ev.day))
+    if (cli_org_entry_day("--date", date, 0, &x.ev.day))
         return CLI_EXIT_FAIL;
     x.ev.kind = ktag;
     x.ev.online = !strcmp(mode, "online");
@@ -519,8 +519,11 @@ static int event_show(cli *c, int argc, char **argv)
             const Sadasya__EventHeld *e = ev->event;
             char d[DAY_STR_LEN];
             day_format(e->day, d);
-            printf("%s  %s  %s, %s (%s)%s%s\n", e->event_id, d, e->title, e->kind,
-                   e->online ? "online" : "offline", e->place[0] ? ", " : "", e->place);
+            char s1[CLI_SAFE_MAX], s2[CLI_SAFE_MAX], s3[CLI_SAFE_MAX], s4[CLI_SAFE_MAX];
+            printf("%s  %s  %s, %s (%s)%s%s\n", cli_safe(e->event_id, s1, sizeof s1), d,
+                   cli_safe(e->title, s2, sizeof s2), cli_safe(e->kind, s3, sizeof s3),
+                   e->online ? "online" : "offline", e->place[0] ? ", " : "",
+                   cli_safe(e->place, s4, sizeof s4));
             printf("%llu attendee%s\n", (unsigned long long)ev->attendees,
                    ev->attendees == 1 ? "" : "s");
             if (ev->attendees)

@@ -74,7 +74,7 @@ int cmd_honour(cli *c, int argc, char **argv)
     honour_ctx x = { number, SADASYA__HONOUR__INIT };
     x.h.number = number;
     x.h.title = (char *)title;
-    if (cli_org_day("--date", date, &x.h.day))
+    if (cli_org_entry_day("--date", date, 0, &x.h.day))
         return CLI_EXIT_FAIL;
     if ((rc = cli_org_write(c, honour_write, &x)))
         return rc;

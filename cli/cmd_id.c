@@ -49,10 +49,11 @@ int cmd_id(cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(j, "roster", auth);
                 cli_json_print(j);
             } else {
+                char name[CLI_SAFE_MAX];
                 printf("key       %s\nstate     %s\nrole      %s\nname      %s\n"
                        "national  %s\nroster    %s\n",
-                       hex, id.state, id.national ? "national" : "state", id.name,
-                       nat, auth);
+                       hex, id.state, id.national ? "national" : "state",
+                       cli_safe(id.name, name, sizeof name), nat, auth);
             }
         }
         mdb_txn_abort(txn);

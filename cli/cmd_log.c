@@ -99,8 +99,9 @@ static int log_origin(log_ctx *x, const uint8_t origin[32], const store_head *h,
                 else if (e->body_case == SADASYA__ENTRY__BODY_STATUS)
                     what = e->status->number;
             }
+            char safe[CLI_SAFE_MAX];
             printf("%-3s %8llu  %.16s  %-8s %s\n", h->state,
-                   (unsigned long long)seq, hhex, kind, what);
+                   (unsigned long long)seq, hhex, kind, cli_safe(what, safe, sizeof safe));
             if (e)
                 sadasya__entry__free_unpacked(e, NULL);
         }

@@ -164,11 +164,17 @@ static int show_notice(const char *state, const Sadasya__Notice *n, uint64_t tim
         cJSON_AddStringToObject(j, "body", n->body);
         cJSON_AddItemToArray(l->arr, j);
     } else {
-        printf("%s%s  %s  %s\n", l->n ? "\n" : "", when, state, n->title);
-        /* The body indented, line by line. */
+        char st[CLI_SAFE_MAX], ti[CLI_SAFE_MAX];
+        printf("%s%s  %s  %s\n", l->n ? "\n" : "", when,
+               cli_safe(state, st, sizeof st), cli_safe(n->title, ti, sizeof ti));
+        /* The body indented, line by line; each line escaped. */
         for (const char *p = n->body; *p;) {
             size_t len = strcspn(p, "\n");
-            printf("    %.*s\n", (int)len, p);
+            char *one = strndup(p, len);
+            fputs("    ", stdout);
+            cli_put_text(stdout, one, 0);
+            fputc('\n', stdout);
+            free(one);
             p += len;
             if (*p)
                 p++;

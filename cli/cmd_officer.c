@@ -185,9 +185,9 @@ int cmd_officer(cli *c, int argc, char **argv)
     a.cell = ctag;
     a.end = end;
     a.to_given = to != NULL;
-    if (cli_org_day("--from", from, &a.from))
+    if (cli_org_entry_day("--from", from, 1, &a.from))
         return CLI_EXIT_FAIL;
-    if (to && cli_org_day("--to", to, &a.to))
+    if (to && cli_org_entry_day("--to", to, 1, &a.to))
         return CLI_EXIT_FAIL;
     if (!end && to && a.to < a.from)
         return cli_errorf("--to is before --from");

@@ -8,8 +8,9 @@
 
 static void line(const char *k, const char *v)
 {
+    char safe[CLI_SAFE_MAX];
     if (v && *v)
-        printf("%-13s %s\n", k, v);
+        printf("%-13s %s\n", k, cli_safe(v, safe, sizeof safe));
 }
 
 int cmd_show(cli *c, int argc, char **argv)
@@ -67,9 +68,10 @@ int cmd_show(cli *c, int argc, char **argv)
             cli_hex32(m->origin.data, hex);
         snprintf(seq, sizeof seq, "%llu", (unsigned long long)m->seq);
         line("number", m->number);
+        char reason[CLI_SAFE_MAX];
         if (erased[0])
             printf("%-13s erased on request on %s (%s)\n", "personal data", erased,
-                   m->erased_reason);
+                   cli_safe(m->erased_reason, reason, sizeof reason));
         else
             line("name", p ? p->name : "(personal data not held on this node)");
         if (p) {

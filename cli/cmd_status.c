@@ -7,6 +7,7 @@
 
 #include "cmds.h"
 #include "number.h"
+#include "rules.h"
 #include "writer.h"
 
 static const char usage[] =
@@ -41,14 +42,14 @@ int cmd_status(cli *c, int argc, char **argv)
     if (st < 0)
         return cli_errorf("status \"%s\" is not active, inactive, resigned or deceased",
                           argv[optind + 1]);
-    if (strlen(reason) > 256)
-        return cli_errorf("reason longer than 256 bytes");
+    sd_err err;
+    sd_err_clear(&err);
+    if (rules_text("--reason", reason, RULES_TEXT_MAX, 0, &err))
+        return cli_error(&err);
 
     store *s;
     if (cli_open(c, 0, &s))
         return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
     writer *w = NULL;
     entry_signed es;
     memset(&es, 0, sizeof es);

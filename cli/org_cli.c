@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "day.h"
 #include "text.h"
@@ -103,6 +104,7 @@ int cli_org_own(const writer *w, const Sadasya__MemberView *m,
 int cli_org_tag(const char *cmd, const char *what, const char *in,
                 char out[CLI_ORG_TAG_MAX + 1])
 {
+    /* As users type it: any case, spaces or underscores for hyphens. */
     size_t n = 0;
     int prev_hyphen = 1; /* no leading hyphen */
     for (const char *p = in; *p; p++) {
@@ -111,9 +113,6 @@ int cli_org_tag(const char *cmd, const char *what, const char *in,
             ch = (char)(ch - 'A' + 'a');
         else if (ch == ' ' || ch == '_')
             ch = '-';
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-            return cli_errorf("%s \"%s\": use words of letters a-z and digits "
-                              "joined by hyphens (like general-secretary)", what, in);
         if (ch == '-' && prev_hyphen)
             continue;
         if (n == CLI_ORG_TAG_MAX)
@@ -127,32 +126,22 @@ int cli_org_tag(const char *cmd, const char *what, const char *in,
     out[n] = '\0';
     if (!n)
         return cli_usagef(cmd, "%s is empty", what);
+    /* Then the rule every node holds tags to. */
+    if (rules_tag(what, out, 1, NULL))
+        return cli_errorf("%s \"%s\": use words of letters a-z and digits "
+                          "joined by hyphens (like general-secretary)", what, in);
     return SD_OK;
 }
 
 int cli_org_text(const char *cmd, const char *what, const char *in,
                  size_t max, int required, int multiline)
 {
-    size_t len = strlen(in);
-    if (len > max)
-        return cli_errorf("%s is longer than %zu bytes", what, max);
-    int blank = 1;
-    for (const char *p = in; *p; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-            blank = 0;
-    if (required && blank)
+    if (required && text_blank(in))
         return cli_usagef(cmd, "%s is empty", what);
-    /* Each line on its own: text_utf8_valid refuses control characters. */
-    const char *p = in;
-    while (1) {
-        size_t l = strcspn(p, multiline ? "\n\t" : "");
-        if (!text_utf8_valid(p, l))
-            return cli_errorf("%s is not valid UTF-8 text%s", what,
-                              multiline ? "" : " on one line");
-        if (!p[l])
-            break;
-        p += l + 1;
-    }
+    sd_err err;
+    sd_err_clear(&err);
+    if (rules_text(what, in, max, multiline ? RULES_LINES : 0, &err))
+        return cli_error(&err);
     return SD_OK;
 }
 
@@ -165,6 +154,21 @@ int cli_org_day(const char *flag, const char *in, uint32_t *day)
     sd_err err;
     sd_err_clear(&err);
     if (day_parse(in, day, &err))
+        return cli_errorf("%s: %s", flag, err.msg);
+    return SD_OK;
+}
+
+int cli_org_entry_day(const char *flag, const char *in, int ahead,
+                      uint32_t *day)
+{
+    int rc = cli_org_day(flag, in, day);
+    if (rc)
+        return rc;
+    uint32_t latest = rules_latest_day((uint64_t)time(NULL) * 1000) +
+                      (ahead ? RULES_TERM_AHEAD_DAYS : 0);
+    sd_err err;
+    sd_err_clear(&err);
+    if (rules_day("date", *day, latest, &err))
         return cli_errorf("%s: %s", flag, err.msg);
     return SD_OK;
 }

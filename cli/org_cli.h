@@ -14,11 +14,13 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "rules.h"
 #include "writer.h"
 
-#define CLI_ORG_TAG_MAX 64     /* bytes of a role, cell or event kind */
-#define CLI_ORG_TEXT_MAX 256   /* bytes of a title, name, reason, place… */
-#define CLI_ORG_BODY_MAX 16384 /* bytes of a notice's body */
+/* The limits every entry meets (rules.h). */
+#define CLI_ORG_TAG_MAX RULES_TAG_MAX    /* bytes of a role, cell or event kind */
+#define CLI_ORG_TEXT_MAX RULES_TEXT_MAX  /* bytes of a title, name, reason, place… */
+#define CLI_ORG_BODY_MAX RULES_BODY_MAX  /* bytes of a notice's body */
 
 /* One write: the store, this node's writer (its lock held), a read
  * transaction on the store as it is under that lock, and the entries
@@ -64,13 +66,20 @@ int cli_org_own(const writer *w, const Sadasya__MemberView *m,
 int cli_org_tag(const char *cmd, const char *what, const char *in,
                 char out[CLI_ORG_TAG_MAX + 1]);
 
-/* Free text: valid UTF-8 without control characters (newlines and tabs
- * too when multiline), not blank when required, at most max bytes. */
+/* Free text, by rules_text: valid UTF-8 without control characters
+ * (newlines and tabs allowed when multiline) or bidi overrides, not blank
+ * when required (a usage error), at most max bytes. */
 int cli_org_text(const char *cmd, const char *what, const char *in,
                  size_t max, int required, int multiline);
 
 /* A date YYYY-MM-DD given to flag; NULL in gives today. */
 int cli_org_day(const char *flag, const char *in, uint32_t *day);
+
+/* The same, for a date an entry will carry: refused, as every node would
+ * refuse it (rules_day), before 2000-01-01 or after tomorrow; with ahead,
+ * up to RULES_TERM_AHEAD_DAYS later (officers' terms set ahead). */
+int cli_org_entry_day(const char *flag, const char *in, int ahead,
+                      uint32_t *day);
 
 /* The member's Personal data when held here (NULL otherwise; the caller
  * frees it with sadasya__personal__free_unpacked). */

@@ -13,36 +13,71 @@
 #include "number.h"
 #include "text.h"
 
+/* Prints "sadasya: error: " and the message, escaped as text_display does:
+ * a message may quote what a user typed or a peer sent. */
+static void error_line(const char *msg, const char *cmd)
+{
+    char safe[SD_ERR_MSG_MAX * 4];
+    fprintf(stderr, "sadasya: error: %s", cli_safe(msg, safe, sizeof safe));
+    if (cmd)
+        fprintf(stderr, " (see sadasya %s%s--help)", cmd, *cmd ? " " : "");
+    fputc('\n', stderr);
+}
+
 int cli_error(const sd_err *err)
 {
-    fprintf(stderr, "sadasya: error: %s\n",
-            err && err->msg[0] ? err->msg : "unknown failure");
+    error_line(err && err->msg[0] ? err->msg : "unknown failure", NULL);
     return CLI_EXIT_FAIL;
 }
 
 int cli_errorf(const char *fmt, ...)
 {
+    char msg[SD_ERR_MSG_MAX * 2];
     va_list ap;
     va_start(ap, fmt);
-    fputs("sadasya: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    error_line(msg, NULL);
     return CLI_EXIT_FAIL;
 }
 
 int cli_usagef(const char *cmd, const char *fmt, ...)
 {
+    char msg[SD_ERR_MSG_MAX * 2];
     va_list ap;
     va_start(ap, fmt);
-    fputs("sadasya: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    if (cmd)
-        fprintf(stderr, " (see sadasya %s --help)\n", cmd);
-    else
-        fputs(" (see sadasya --help)\n", stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    error_line(msg, cmd ? cmd : "");
     return CLI_EXIT_USAGE;
+}
+
+const char *cli_safe(const char *s, char *buf, size_t cap)
+{
+    if (!s)
+        return "";
+    if (text_check(s, strlen(s), 0) == TEXT_OK)
+        return s;
+    text_display(s, buf, cap, 0);
+    return buf;
+}
+
+void cli_put_text(FILE *f, const char *s, int lines)
+{
+    if (!s)
+        return;
+    int flags = lines ? TEXT_LINES : 0;
+    if (text_check(s, strlen(s), flags) == TEXT_OK) {
+        fputs(s, f);
+        return;
+    }
+    size_t n = text_display(s, NULL, 0, flags) + 1;
+    char *buf = malloc(n);
+    if (!buf)
+        return;
+    text_display(s, buf, n, flags);
+    fputs(buf, f);
+    free(buf);
 }
 
 int cli_open(cli *c, int flags, store **out)
@@ -116,9 +151,16 @@ void cli_table_add(cli_table *t, const char *const *cells)
         t->cells = nc;
         t->cap = cap;
     }
-    for (int i = 0; i < t->ncols; i++)
-        t->cells[t->nrows * (size_t)t->ncols + (size_t)i] =
-            strdup(cells[i] ? cells[i] : "");
+    for (int i = 0; i < t->ncols; i++) {
+        /* Cells are shown as text_display escapes them: a district holding
+         * a terminal escape or a line break cannot repaint or split a row. */
+        const char *c = cells[i] ? cells[i] : "";
+        size_t n = text_display(c, NULL, 0, 0) + 1;
+        char *copy = malloc(n);
+        if (copy)
+            text_display(c, copy, n, 0);
+        t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = copy ? copy : strdup("");
+    }
     t->nrows++;
 }
 

@@ -6,10 +6,13 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "day.h"
 #include "text.h"
 #include "view.h"
+
+#define FEE_PARSE_MAX 1000000000000000000ull /* far above RULES_FEE_MAX_PAISE */
 
 static int given(const char *s) { return s && *s; }
 
@@ -30,19 +33,21 @@ static int parse_uint(const char *s, unsigned long long max,
     return 0;
 }
 
-static int check_text(const char *field, const char *v, sd_err *err)
+static int check_text(const char *field, const char *v, int required,
+                      sd_err *err)
 {
     if (!given(v))
-        return SD_OK;
-    size_t n = strlen(v);
-    if (n > MEMBER_FIELD_MAX)
-        return sd_errf(err, SD_EINVAL, "%s longer than %d bytes", field,
-                       MEMBER_FIELD_MAX);
-    if (!text_utf8_valid(v, n))
-        return sd_errf(err, SD_EINVAL,
-                       "%s holds a control character (a line break?) or is "
-                       "not valid UTF-8 text", field);
-    return SD_OK;
+        return SD_OK; /* absent: member_check says which are required */
+    return rules_text(field, v, MEMBER_FIELD_MAX,
+                      required ? RULES_REQUIRED : 0, err);
+}
+
+static int all_digits(const char *s)
+{
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
 }
 
 static int check_email(const char *v)
@@ -57,19 +62,19 @@ int member_check(const member_input *in, sd_err *err)
     if (in->n_interests > MEMBER_MAX_INTERESTS)
         return sd_errf(err, SD_EINVAL, "more than %d interests",
                        MEMBER_MAX_INTERESTS);
-    struct { const char *name, *v; } text[] = {
-        { "name", in->name }, { "name-en", in->name_en },
-        { "guardian", in->guardian }, { "email", in->email },
-        { "address", in->address }, { "district", in->district },
-        { "occupation", in->occupation }, { "payment-ref", in->payment_ref },
+    struct { const char *name, *v; int required; } text[] = {
+        { "name", in->name, 1 }, { "name-en", in->name_en, 0 },
+        { "guardian", in->guardian, 0 }, { "email", in->email, 0 },
+        { "address", in->address, 0 }, { "district", in->district, 1 },
+        { "occupation", in->occupation, 0 }, { "payment-ref", in->payment_ref, 0 },
     };
     for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
-        int rc = check_text(text[i].name, text[i].v, err);
+        int rc = check_text(text[i].name, text[i].v, text[i].required, err);
         if (rc)
             return rc;
     }
     for (size_t i = 0; i < in->n_interests; i++) {
-        int rc = check_text("interest", in->interests[i], err);
+        int rc = check_text("interest", in->interests[i], 1, err);
         if (rc)
             return rc;
     }
@@ -99,10 +104,18 @@ int member_check(const member_input *in, sd_err *err)
         (parse_uint(in->birth_year, 9999, &v) || v < 1900 || v > 2100))
         return sd_errf(err, SD_EINVAL, "birth year \"%s\" is not a year",
                        in->birth_year);
-    if (given(in->fee_paise) && parse_uint(in->fee_paise, 100000000ull, &v))
-        return sd_errf(err, SD_EINVAL,
-                       "fee \"%s\" is not a whole number of paise",
-                       in->fee_paise);
+    if (given(in->fee_paise)) {
+        if (!all_digits(in->fee_paise))
+            return sd_errf(err, SD_EINVAL,
+                           "fee \"%s\" is not a whole number of paise",
+                           in->fee_paise);
+        /* Any longer run of digits is above the limit too. */
+        if (parse_uint(in->fee_paise, FEE_PARSE_MAX, &v))
+            v = FEE_PARSE_MAX + 1;
+        int rc = rules_fee(v, err);
+        if (rc)
+            return rc;
+    }
     if (given(in->referred_by)) {
         sd_err why;
         int rc = number_parse(in->referred_by, NULL, NULL, NULL, &why);
@@ -112,6 +125,9 @@ int member_check(const member_input *in, sd_err *err)
     if (given(in->joined)) {
         uint32_t d;
         int rc = day_parse(in->joined, &d, err);
+        if (!rc)
+            rc = rules_day("joining date", d,
+                           rules_latest_day((uint64_t)time(NULL) * 1000), err);
         if (rc)
             return rc;
     }
@@ -160,7 +176,7 @@ int member_build(writer *w, const member_input *in, entry_signed *out,
     j.n_interests = in->n_interests;
     j.interests = (char **)in->interests;
     j.fee_paise = MEMBER_DEFAULT_FEE;
-    if (given(in->fee_paise) && !parse_uint(in->fee_paise, 100000000ull, &v))
+    if (given(in->fee_paise) && !parse_uint(in->fee_paise, RULES_FEE_MAX_PAISE, &v))
         j.fee_paise = v;
     j.payment_ref = nz(in->payment_ref);
     char ref[NUMBER_MAX_LEN] = "";

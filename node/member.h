@@ -9,10 +9,11 @@
 #include <stddef.h>
 
 #include "entry.h"
+#include "rules.h"
 #include "writer.h"
 
-#define MEMBER_MAX_INTERESTS 16
-#define MEMBER_FIELD_MAX 256     /* bytes, for any one text field */
+#define MEMBER_MAX_INTERESTS RULES_INTERESTS_MAX
+#define MEMBER_FIELD_MAX RULES_TEXT_MAX  /* bytes, for any one text field */
 #define MEMBER_DEFAULT_FEE 1100  /* paise: ₹11 */
 
 /* Text as given; NULL or "" means not given. */
@@ -27,8 +28,10 @@ typedef struct member_input {
 
 /* Checks every field: required name, gender, phone, district; gender and
  * area from their lists; phone, email, birth year, fee, referred-by number
- * and date well formed; text valid UTF-8 and not too long. The message
- * names the field ("phone \"12ab\" is not a phone number"). */
+ * and date well formed; text, fee and date by the rules every entry meets
+ * (rules.h: no control or bidi characters, the fee limit, no date before
+ * 2000-01-01 or after tomorrow). The message names the field ("phone
+ * \"12ab\" is not a phone number"). */
 int member_check(const member_input *in, sd_err *err);
 
 /* Checks, seals the Personal data and signs a MemberJoined with w. out

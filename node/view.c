@@ -14,6 +14,7 @@
 #include "number.h"
 #include "roster.h"
 #include "org.h"
+#include "rules.h"
 #include "text.h"
 
 #define COUNTER_KEY_MAX 256
@@ -577,6 +578,8 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
                const store_head *h, sd_err *err)
 {
     (void)b;
+    if (rules_body_check(e, err)) /* fields, bounds, characters: rules.h */
+        return SD_EINVAL;
     switch (e->body_case) {
     case SADASYA__ENTRY__BODY_ROSTER:
         if (!national)

@@ -305,7 +305,7 @@ static inline void fz_joined(const keys_pair *kp, uint64_t seq,
     j.n_interests = 2;
     j.fee_paise = 1100;
     j.payment_ref = (char *)"UPI-1";
-    j.joined_day = 20700 + variant;
+    j.joined_day = 20690 + variant; /* on or before the day it was signed */
     Sadasya__Entry e = SADASYA__ENTRY__INIT;
     e.body_case = SADASYA__ENTRY__BODY_JOINED;
     e.joined = &j;

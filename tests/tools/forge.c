@@ -3,7 +3,8 @@
  * that tests can check that every other node rejects it and that `verify`
  * on the forging node names it. Test tool only: never installed.
  *
- *   forge DATA_DIR STATE [SERIAL] [--bad-sig]
+ *   forge DATA_DIR STATE [SERIAL] [--bad-sig] [--fee PAISE]
+ *         [--district TEXT] [--joined-day N]
  *
  * Signs, with DATA_DIR's own key, a MemberJoined whose number carries
  * STATE's prefix (e.g. a BR node's key signing "JH-0000001-7"), at the
@@ -13,6 +14,8 @@
  * serves it to its peers like any entry of its log. SERIAL defaults to 1.
  * With --bad-sig one bit of the signature is flipped after signing (the
  * entry's number then carries STATE as given, which may be the node's own).
+ * --fee, --district and --joined-day set those fields of the body (by
+ * default 1100, "Forgery" and today), to forge what the body rules forbid.
  *
  * Takes the data directory's writer lock, so no local `sadasya` signs the
  * same seq meanwhile, and nudges the running node (if any) afterwards.
@@ -46,9 +49,18 @@ int main(int argc, char **argv)
     const char *dir = NULL, *state = NULL;
     uint64_t serial = 1;
     int bad_sig = 0, npos = 0;
+    uint64_t fee = 1100;
+    const char *district = "Forgery";
+    uint32_t joined_day = day_today();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--bad-sig")) {
             bad_sig = 1;
+        } else if (!strcmp(argv[i], "--fee") && i + 1 < argc) {
+            fee = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--district") && i + 1 < argc) {
+            district = argv[++i];
+        } else if (!strcmp(argv[i], "--joined-day") && i + 1 < argc) {
+            joined_day = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (argv[i][0] == '-') {
             npos = -100;
         } else if (npos == 0) {
@@ -68,7 +80,8 @@ int main(int argc, char **argv)
         }
     }
     if (npos < 2 || !dir || !state) {
-        fputs("usage: forge DATA_DIR STATE [SERIAL] [--bad-sig]\n", stderr);
+        fputs("usage: forge DATA_DIR STATE [SERIAL] [--bad-sig] [--fee PAISE] "
+              "[--district TEXT] [--joined-day N]\n", stderr);
         return 2;
     }
     if (sodium_init() < 0) {
@@ -133,13 +146,13 @@ int main(int argc, char **argv)
     j.personal_hash.data = phash;
     j.personal_hash.len = sizeof phash;
     j.gender = SADASYA__GENDER__FEMALE;
-    j.district = "Forgery";
+    j.district = (char *)district;
     j.area = SADASYA__AREA__URBAN;
     j.occupation = "";
-    j.fee_paise = 1100;
+    j.fee_paise = fee;
     j.payment_ref = "";
     j.referred_by = "";
-    j.joined_day = day_today();
+    j.joined_day = joined_day;
 
     struct timeval tv;
     gettimeofday(&tv, NULL);

@@ -2,7 +2,9 @@
  * test_text.c — unit tests for node/text.c: name tokens (Latin folded to
  * lower case, Devanagari kept, punctuation splitting), phone number
  * normalisation, display width in a UTF-8 locale, the UTF-8 validity
- * check that guards every indexed text field, and canonical place names.
+ * check that guards every indexed text field, canonical place names, and
+ * safe text: control and bidi characters found (text_check), blank text,
+ * and the escaping copy every printer makes (text_display).
  */
 #include <locale.h>
 #include <setjmp.h>
@@ -337,6 +339,101 @@ static void test_place_cut_keeps_utf8_whole(void **state)
     assert_int_equal((unsigned char)out[0], 0x55);
 }
 
+/* --- safe text and its display ------------------------------------------- */
+
+static int check(const char *s, int flags)
+{
+    return text_check(s, strlen(s), flags);
+}
+
+static void test_check_controls_and_bidi(void **state)
+{
+    (void)state;
+    assert_int_equal(check("राम कुमार", 0), TEXT_OK);
+    assert_int_equal(check("शिक्ष\xe2\x80\x8d" "क", 0), TEXT_OK); /* ZWJ */
+    assert_int_equal(check("\xe2\x80\x8c", 0), TEXT_OK);           /* ZWNJ */
+    assert_int_equal(check("\xe2\x80\x8f", 0), TEXT_OK);           /* RLM: a mark */
+    assert_int_equal(check("\x1b[31m", 0), TEXT_CONTROL);
+    assert_int_equal(check("a\nb", 0), TEXT_CONTROL);
+    assert_int_equal(check("a\nb\tc", TEXT_LINES), TEXT_OK);
+    assert_int_equal(check("a\rb", TEXT_LINES), TEXT_CONTROL);
+    assert_int_equal(check("a\x1b" "b", TEXT_LINES), TEXT_CONTROL);
+    assert_int_equal(check("del\x7f", 0), TEXT_CONTROL);
+    assert_int_equal(check("\xc2\x80", 0), TEXT_CONTROL);  /* U+0080 */
+    assert_int_equal(check("\xc2\x9b" "31m", 0), TEXT_CONTROL); /* CSI */
+    assert_int_equal(check("\xc2\x9f", 0), TEXT_CONTROL);  /* U+009F */
+    assert_int_equal(check("\xc2\xa0", 0), TEXT_OK);       /* U+00A0 */
+    assert_int_equal(text_check("a\0b", 3, 0), TEXT_CONTROL);
+    const char *bidi[] = { "\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac",
+                           "\xe2\x80\xad", "\xe2\x80\xae", "\xe2\x81\xa6",
+                           "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9" };
+    for (size_t i = 0; i < sizeof bidi / sizeof bidi[0]; i++)
+        assert_int_equal(check(bidi[i], TEXT_LINES), TEXT_BIDI);
+    assert_int_equal(check("\xe2\x80\xa9", 0), TEXT_OK);   /* U+2029, next to them */
+    assert_int_equal(check("\xe2\x81\xaa", 0), TEXT_OK);   /* U+206A */
+    assert_int_equal(check("ab\xff", 0), TEXT_BAD_UTF8);
+    assert_int_equal(check("\xed\xa0\x80", 0), TEXT_BAD_UTF8); /* surrogate */
+    assert_int_equal(text_safe("Patna", 5), 1);
+    assert_int_equal(text_safe("Patna\n", 6), 0);
+}
+
+static void test_blank(void **state)
+{
+    (void)state;
+    assert_int_equal(text_blank(NULL), 1);
+    assert_int_equal(text_blank(""), 1);
+    assert_int_equal(text_blank("  \t\n"), 1);
+    assert_int_equal(text_blank("\xc2\xa0\xe2\x80\x8b\xe3\x80\x80"), 1); /* NBSP ZWSP ideographic */
+    assert_int_equal(text_blank(" a "), 0);
+    assert_int_equal(text_blank("पटना"), 0);
+    assert_int_equal(text_blank("\xff"), 0);
+}
+
+static void test_display_escapes(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(text_display("पटना", out, sizeof out, 0), strlen("पटना"));
+    assert_string_equal(out, "पटना");
+    text_display("\x1b[31mPatna\x1b[0m", out, sizeof out, 0);
+    assert_string_equal(out, "\\x1b[31mPatna\\x1b[0m");
+    text_display("a\nb\tc\rd", out, sizeof out, 0);
+    assert_string_equal(out, "a\\nb\\tc\\rd");
+    text_display("a\nb\tc\rd", out, sizeof out, TEXT_LINES);
+    assert_string_equal(out, "a\nb\tc\\rd");
+    text_display("x\xc2\x9by\x7fz", out, sizeof out, 0);
+    assert_string_equal(out, "x\\u009by\\x7fz");
+    text_display("Sita \xe2\x80\xae" "atiS\xe2\x81\xa9", out, sizeof out, 0);
+    assert_string_equal(out, "Sita \\u202eatiS\\u2069");
+    text_display("a\xff" "b\xe0\xa4", out, sizeof out, 0);
+    assert_string_equal(out, "a\\xffb\\xe0\\xa4");
+    /* Nothing unsafe survives, whatever goes in. */
+    for (int c = 1; c < 256; c++) {
+        char in[2] = { (char)c, 0 };
+        text_display(in, out, sizeof out, 0);
+        for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+            assert_true(*p >= 0x20 && *p != 0x7f && *p < 0x80);
+    }
+}
+
+static void test_display_cut_and_size(void **state)
+{
+    (void)state;
+    char out[8];
+    memset(out, 'Z', sizeof out);
+    /* snprintf's contract: the whole length back, a NUL-ended prefix. */
+    size_t need = text_display("ab\x1b" "cd", out, 5, 0);
+    assert_int_equal(need, 8);
+    assert_string_equal(out, "ab"); /* never half an escape */
+    assert_int_equal(text_display("राम", out, 5, 0), 9);
+    assert_string_equal(out, "र"); /* never half a character */
+    assert_int_equal(text_display("\x1b", NULL, 0, 0), 4);
+    char big[16];
+    need = text_display("a\x1b" "b", big, sizeof big, 0);
+    assert_int_equal(need, strlen(big));
+    assert_string_equal(big, "a\\x1bb");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +453,10 @@ int main(void)
         cmocka_unit_test(test_utf8_surrogates_and_range),
         cmocka_unit_test(test_place_canonical),
         cmocka_unit_test(test_place_cut_keeps_utf8_whole),
+        cmocka_unit_test(test_check_controls_and_bidi),
+        cmocka_unit_test(test_blank),
+        cmocka_unit_test(test_display_escapes),
+        cmocka_unit_test(test_display_cut_and_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
