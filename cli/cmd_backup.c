@@ -8,7 +8,7 @@
 #include "cmds.h"
 
 static const char backup_usage[] =
-    "usage: sadasya [--data DIR] backup DEST\n"
+    "usage: sadasya [--data DIR] backup [--without-key] DEST\n"
     "\n"
     "Writes a consistent, compacted copy of DIR (store and key file) into the\n"
     "new directory DEST, while the node and other commands keep working. Keep\n"
@@ -17,7 +17,10 @@ static const char backup_usage[] =
     "A node restored from a backup may be behind what its peers hold of its\n"
     "own log; writing then could issue a membership number twice. So a\n"
     "backup is fenced: it signs nothing until its node (sadasyad) has caught\n"
-    "up from a peer, unless the operator passes --override-fence.\n";
+    "up from a peer, unless the operator passes --override-fence.\n"
+    "--without-key makes a mirror: the store without the signing key, for\n"
+    "an auditor or a read-only national copy. It can never sign, so it can\n"
+    "never issue a number twice; keep it current with `bundle apply`.\n";
 
 static const char restore_usage[] =
     "usage: sadasya [--data DIR] restore BACKUP\n"
@@ -31,6 +34,12 @@ int cmd_backup(cli *c, int argc, char **argv)
         fputs(backup_usage, stdout);
         return CLI_EXIT_OK;
     }
+    int flags = 0;
+    if (argc == 3 && !strcmp(argv[1], "--without-key")) {
+        flags = BACKUP_WITHOUT_KEY;
+        argv++;
+        argc--;
+    }
     if (argc != 2)
         return cli_usagef("backup", "give the new directory to write the backup into");
     store *s;
@@ -38,17 +47,22 @@ int cmd_backup(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    int rc = backup_make(s, argv[1], &err);
+    int rc = backup_make(s, argv[1], flags, &err);
     store_destroy(&s);
     if (rc)
         return cli_error(&err);
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "backup", argv[1]);
+        cJSON_AddBoolToObject(j, "key", !flags);
         cli_json_print(j);
     } else {
-        printf("backed up %s to %s (fenced until it catches up when restored)\n",
-               c->data_dir, argv[1]);
+        if (flags)
+            printf("mirrored %s to %s without its key: it can never sign\n",
+                   c->data_dir, argv[1]);
+        else
+            printf("backed up %s to %s (fenced until it catches up when restored)\n",
+                   c->data_dir, argv[1]);
     }
     return CLI_EXIT_OK;
 }

@@ -80,7 +80,7 @@ static void remove_partial(const char *dir)
     rmdir(dir);
 }
 
-int backup_make(store *s, const char *dest, sd_err *err)
+int backup_make(store *s, const char *dest, int flags, sd_err *err)
 {
     struct stat st;
     if (stat(dest, &st) == 0)
@@ -98,7 +98,8 @@ int backup_make(store *s, const char *dest, sd_err *err)
     char from[4200], to[4200];
     snprintf(from, sizeof from, "%s/%s", s->dir, STORE_KEY_FILE);
     snprintf(to, sizeof to, "%s/%s", dest, STORE_KEY_FILE);
-    if ((rc = copy_file(from, to, 0600, err)) || (rc = backup_fence(dest, err))) {
+    if ((!(flags & BACKUP_WITHOUT_KEY) && (rc = copy_file(from, to, 0600, err))) ||
+        (rc = backup_fence(dest, err))) {
         remove_partial(dest);
         return rc;
     }

@@ -12,8 +12,12 @@
 
 #include "store.h"
 
-/* Copies s into dest, which must not exist (created mode 0700). */
-int backup_make(store *s, const char *dest, sd_err *err);
+/* Copies s into dest, which must not exist (created mode 0700). With
+ * BACKUP_WITHOUT_KEY the copy is a mirror: no key file, so it can never
+ * sign (a data directory with a signing key exists once: DESIGN.md §2);
+ * it reads, verifies and takes bundles like any node's store. */
+#define BACKUP_WITHOUT_KEY 0x1
+int backup_make(store *s, const char *dest, int flags, sd_err *err);
 
 /* Copies the backup in src to dir (absent or empty), fenced. */
 int backup_restore(const char *src, const char *dir, sd_err *err);
