@@ -15,6 +15,8 @@ Run it with Debian's /usr/bin/python3 (python3-nacl). For every entry:
     and prev is the hash of the previous entry (32 zero bytes for seq 1)
   * personal, when present, hashes (BLAKE2b-256) to the personal_hash the
     signed body commits to (MemberJoined field 2, MemberUpdated field 2)
+  * key epochs: a key's serials start at its roster entry's first_serial,
+    and none of its entries lies past its cut (DESIGN.md §2a);
   * membership numbers of MemberJoined entries: state prefix, serial = the
     n-th join of that origin, Verhoeff check digit
 
@@ -421,6 +423,29 @@ def main():
                         "entry": entry, "sig": sig, "hash": h, "seq": seq,
                         "state": state, "d": d, "good": good})
 
+    # Key epochs (DESIGN.md §2a), from the national log's RosterUpdates
+    # (Entry field 10): Chapter {state 1, key 3, first_serial 5} sets a key's
+    # first serial when it is first listed; KeyCut {state 1, key 2,
+    # last_seq 3} (RosterUpdate field 6) ends a key at last_seq.
+    first_serial, cut = {}, {}
+    for e in sorted((x for x in entries if x["state"] == "IN" and x["d"]),
+                    key=lambda x: x["seq"]):
+        d = e["d"]
+        if d["body_field"] != 10:
+            continue
+        for f, wt, val in parse_fields(d["body"]):
+            if f == 1 and wt == 2:
+                ch = parse_fields(val)
+                key = last(ch, 3, 2)
+                if key is not None and key not in first_serial:
+                    first_serial[key] = last(ch, 5, 0) or 1
+            elif f == 6 and wt == 2:
+                kc = parse_fields(val)
+                key, ls = last(kc, 2, 2), last(kc, 3, 0) or 0
+                if key is not None:
+                    cut[key] = min(ls, cut.get(key, ls))
+    held_numbers = {}
+
     # Chains and numbering, per origin, in seq order.
     by_origin = {}
     for e in entries:
@@ -448,6 +473,9 @@ def main():
                      % (e["name"], e["seq"] - 1))
             prev_hash = e["hash"]
             expect = max(expect, e["seq"] + 1)
+            if origin in cut and e["seq"] > cut[origin]:
+                fail("%s: seq %d is past its key's cut at seq %d (void)"
+                     % (e["name"], e["seq"], cut[origin]))
             if d is not None and d["body_field"] == 11:
                 joins += 1
                 m = NUMBER_RE.match(d["number"] or "")
@@ -459,9 +487,14 @@ def main():
                 if st != e["state"]:
                     fail("%s: number %s has another state's prefix"
                          % (e["name"], d["number"]))
-                if int(serial) != joins:
+                want = first_serial.get(origin, 1) + joins - 1
+                if int(serial) != want:
                     fail("%s: number %s breaks the sequence (expected serial "
-                         "%d)" % (e["name"], d["number"], joins))
+                         "%d)" % (e["name"], d["number"], want))
+                if d["number"] in held_numbers:
+                    fail("%s: number %s is held by another member too (%s)"
+                         % (e["name"], d["number"], held_numbers[d["number"]]))
+                held_numbers[d["number"]] = e["name"]
                 if verhoeff_digit(serial) != check:
                     fail("%s: number %s has a wrong Verhoeff check digit "
                          "(expected %d)" % (e["name"], d["number"],

@@ -215,4 +215,15 @@ check "bundles: the late members are nowhere" \
 check "bundles: verify clean everywhere" verify_clean "$bn" "$bx" "$by" "$bb2"
 check "bundles: no number held twice" no_number_twice "$bn" "$bx" "$by" "$bb2"
 
+# Auditors' own tool (PyNaCl only) follows the epochs: UP's whole log holds;
+# the lost device's log beside the national's does not.
+IV=$(dirname "$0")/../cli/independent_verify.py
+"$S" --data "$bx" --json log >"$T/up.log"
+run "$PY" "$IV" "$T/up.log"
+check "independent_verify.py accepts a log across key epochs" test "$RC" -eq 0
+{ "$S" --data "$bn" --json log --state IN; "$S" --data "$bb" --json log --state BR; } >"$T/lost.log"
+run "$PY" "$IV" "$T/lost.log"
+check "independent_verify.py refuses the lost device's entries past the cut" \
+    bash -c "[[ $RC -ne 0 ]] && grep -q 'past its key.s cut' '$T/out' '$T/err'"
+
 finish
