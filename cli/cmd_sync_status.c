@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "retract.h"
 #include "sync.h"
 
 /* 1 when a node (sadasyad) holds the data dir's node.lock. */
@@ -154,6 +155,7 @@ static int run(cli *c, int full)
     status_ctx x = { c, NULL, 0, NULL, NULL, full, node_running(c->data_dir) };
     cJSON *origins = NULL;
     size_t nevidence = 0;
+    uint64_t nretracted = 0, nheld = 0;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc)
         rc = sync_heads(s, txn, &x.mine, &x.nmine, &err);
@@ -161,6 +163,7 @@ static int run(cli *c, int full)
         MDB_stat st;
         if (mdb_stat(txn, s->evidence, &st) == 0)
             nevidence = st.ms_entries;
+        retract_count(s, txn, &nretracted, &nheld, NULL);
         if (full) {
             static const char *const oh[] = { "ORIGIN", "STATE", "SEQ", "HEAD" };
             cli_table *ot = c->json ? NULL : cli_table_new(4, oh);
@@ -193,6 +196,13 @@ static int run(cli *c, int full)
                 if (nevidence)
                     printf("\nequivocation evidence held: %zu entries (see verify)\n",
                            nevidence);
+                if (nretracted)
+                    printf("\nretracted: %llu entries signed past their key's cut "
+                           "(void everywhere; kept as evidence)\n",
+                           (unsigned long long)nretracted);
+                if (nheld)
+                    printf("\nrefused: %llu joins for numbers other members hold "
+                           "(kept as evidence)\n", (unsigned long long)nheld);
                 putchar('\n');
             }
         }
@@ -219,8 +229,11 @@ static int run(cli *c, int full)
         cJSON *j = cJSON_CreateObject();
         if (origins)
             cJSON_AddItemToObject(j, "origins", origins);
-        if (full)
+        if (full) {
             cJSON_AddNumberToObject(j, "evidence", (double)nevidence);
+            cJSON_AddNumberToObject(j, "retracted", (double)nretracted);
+            cJSON_AddNumberToObject(j, "number_held", (double)nheld);
+        }
         cJSON_AddBoolToObject(j, "node_running", x.running);
         cJSON_AddItemToObject(j, "peers", x.arr);
         cli_json_print(j);

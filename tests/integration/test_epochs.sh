@@ -138,7 +138,10 @@ check "--lost skips the series ahead past anything the lost device could have nu
 start_node BR3 "$BR3" "$PB3" --peer "tcp://127.0.0.1:$PN"
 check "the late members vanish from JH once the cut arrives" \
     wait_until 20 lacks_member "$JH" "$L1"
-check "JH keeps the retracted entries as evidence" bash -c "[[ \$(voided '$JH') -ge 2 ]]"
+check "JH keeps the retracted entries as evidence (verify)" bash -c "[[ \$(voided '$JH') -ge 2 ]]"
+run "$S" --data "$JH" --json sync-status
+check "... and sync-status shows them" \
+    "$PY" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["retracted"] < 2)' "$T/out"
 check "the next key numbers from the skipped series" \
     wait_until 20 can_register "$BR3" "तीसरी कुंजी" 9431100008
 N6=$(cat "$T/reg.out")
