@@ -193,11 +193,13 @@ static int put_evidence(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
-/* An entry at a seq we already hold: a duplicate, or equivocation. */
+/* An entry at a seq we already hold: a duplicate, or equivocation. A
+ * duplicate may bring the Personal blob the held entry came without. */
 static int held_seq(apply_ctx *a, const entry_signed *es,
-                    const Sadasya__Entry *e, const uint8_t hash[32],
-                    sd_err *err)
+                    const apply_prepared *pr, sd_err *err)
 {
+    const Sadasya__Entry *e = pr->e;
+    const uint8_t *hash = pr->hash;
     const uint8_t *sig, *bytes;
     size_t len;
     int rc = store_log_get(a->s, a->txn, e->origin.data, e->seq, &sig, &bytes,
@@ -208,6 +210,12 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     entry_hash(bytes, len, sig, held);
     if (!memcmp(held, hash, ENTRY_HASH_BYTES)) {
         a->res->duplicate++;
+        int taken = 0;
+        if (pr->p && (rc = view_personal_healed(a->s, a->txn, a->vb, e, pr->p,
+                                                es->personal, es->personal_len,
+                                                &taken, err)))
+            return rc;
+        a->res->personal_healed += (size_t)taken;
         return SD_OK;
     }
     if (a->opts && (a->opts->flags & APPLY_OWN))
@@ -398,7 +406,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     }
     const uint8_t *hash = pr->hash;
     if (e->seq <= a->head.seq)
-        return held_seq(a, es, e, hash, err);
+        return held_seq(a, es, pr, err);
     char state[STORE_STATE_BYTES] = { 0 };
     int national = 0;
     if (e->seq > a->head.seq + 1)

@@ -11,6 +11,9 @@
  * rejected and reported; the rest of the batch goes on. An entry whose
  * (origin, seq) is held with another hash is equivocation: both are kept
  * as evidence and that origin's later entries in the batch are held back.
+ * An entry held already may still bring its Personal blob: one that
+ * matches the signed hash is taken then (view_personal_healed), unless the
+ * member was erased.
  *
  * When the map fills, the transaction is dropped, the map grown and the
  * batch applied again; a full disk is SD_EFULL with nothing written.
@@ -48,6 +51,7 @@ typedef struct apply_result {
     size_t rejected;    /* refused (reported through on_reject) */
     size_t evidence;    /* equivocations found */
     size_t personal_dropped; /* blobs not matching their hash, or erased */
+    size_t personal_healed;  /* blobs taken for entries held without them */
     size_t retracted;   /* entries taken out of the log by a key's cut */
 } apply_result;
 

@@ -4,14 +4,17 @@
  * meet (broken chain, gap, bad signature, key not in the roster, another
  * state's prefix, a roster update from a state key, a revoked or replaced
  * key); equivocation kept as evidence with the origin's later entries held
- * back; Personal blobs that do not match their signed hash; and this
- * node's own batches, which land whole or not at all.
+ * back; Personal blobs that do not match their signed hash, and blobs
+ * that arrive after their entries (taken late, indexed, verify clean;
+ * never after an erasure); and this node's own batches, which land whole
+ * or not at all.
  *
  * Each test makes a small federation in its own directory: a national
  * node, Bihar (BR, in the roster) and Uttar Pradesh (UP, not in it).
  */
 #include "helpers.h"
 
+#include "verify.h"
 #include "view.h"
 
 typedef th_fed fed;
@@ -672,6 +675,168 @@ static void test_personal_on_entry_without_commitment(void **state)
     entry_signed_clear(&es);
 }
 
+/* --- Personal blobs that come late ------------------------------------------ */
+
+/* verify on s: its failures and warnings, each line in text. */
+typedef struct vreport {
+    char text[4096];
+    uint64_t failures, warnings;
+} vreport;
+
+static void vreport_line(int warning, const char *line, void *ctx)
+{
+    vreport *r = ctx;
+    size_t l = strlen(r->text);
+    if (l + 2 < sizeof r->text)
+        snprintf(r->text + l, sizeof r->text - l, "%s%s\n",
+                 warning ? "warning: " : "FAIL: ", line);
+}
+
+static vreport run_verify(fed *f, store *s)
+{
+    vreport r;
+    memset(&r, 0, sizeof r);
+    verify_opts o;
+    memset(&o, 0, sizeof o);
+    o.scratch_dir = f->root;
+    o.threads = 1;
+    o.report = vreport_line;
+    o.ctx = &r;
+    verify_result res;
+    sd_err err;
+    sd_err_clear(&err);
+    if (verify_run(s, &o, &res, &err))
+        fail_msg("verify_run: %s", err.msg);
+    r.failures = res.failures;
+    r.warnings = res.warnings;
+    return r;
+}
+
+static int found_one(const char *number, void *ctx)
+{
+    (void)number;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* How many members the phone index finds under phone. */
+static int phone_hits(store *s, const char *phone)
+{
+    MDB_txn *txn;
+    int n = 0;
+    assert_int_equal(store_begin(s, 0, &txn, NULL), SD_OK);
+    assert_int_equal(view_find_phone(s, txn, phone, found_one, &n, NULL), SD_OK);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* The phone in a carried Personal blob. */
+static void blob_phone(const entry_signed *es, char out[32])
+{
+    Sadasya__Personal *p = NULL;
+    assert_int_equal(entry_personal_decode(es->personal, es->personal_len, &p,
+                                           NULL),
+                     SD_OK);
+    snprintf(out, 32, "%s", p->phone);
+    sadasya__personal__free_unpacked(p, NULL);
+}
+
+static void strip_blob(entry_signed *es)
+{
+    free(es->personal);
+    es->personal = NULL;
+    es->personal_len = 0;
+}
+
+static void test_personal_taken_late(void **state)
+{
+    fed *f = *state;
+    th_roster_add(&f->nat, "UP", f->up.pk); /* the national holds every blob */
+    char numbers[2][NUMBER_MAX_LEN];
+    th_register(&f->br, 2, numbers);
+    size_t n;
+    entry_signed *honest = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *stripped = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    char phone[32];
+    blob_phone(&honest[0], phone);
+    strip_blob(&stripped[0]); /* a relay that drops seq 1's blob */
+
+    apply_result r = th_apply(f->nat.s, stripped, n, APPLY_RUNSIG, NULL);
+    assert_int_equal(r.added, 2);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 1);
+    assert_int_equal(phone_hits(f->nat.s, phone), 0);
+    /* verify: consistent, but warns of the blob the national should hold */
+    vreport v = run_verify(f, f->nat.s);
+    assert_int_equal(v.failures, 0);
+    assert_has(v.text, "personal blobs this node should hold are missing (seq 1)");
+
+    /* The honest copy, later: its entries are duplicates, the blob is taken. */
+    r = th_apply(f->nat.s, honest, n, APPLY_RUNSIG, NULL);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(r.duplicate, 2);
+    assert_int_equal(r.personal_healed, 1);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 2);
+    assert_int_equal(phone_hits(f->nat.s, phone), 1);
+    MDB_txn *txn;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *got = NULL;
+    assert_int_equal(store_begin(f->nat.s, 0, &txn, NULL), SD_OK);
+    assert_int_equal(view_member_get(f->nat.s, txn, numbers[0], &m, NULL), SD_OK);
+    assert_int_equal(view_personal_get(f->nat.s, txn, m, &got, NULL), SD_OK);
+    assert_string_equal(got->phone, phone);
+    sadasya__personal__free_unpacked(got, NULL);
+    sadasya__member_view__free_unpacked(m, NULL);
+    mdb_txn_abort(txn);
+    /* The view equals the fold of the log and the blobs, and nothing lacks. */
+    v = run_verify(f, f->nat.s);
+    if (v.failures || strstr(v.text, "should hold"))
+        fail_msg("verify after healing:\n%s", v.text);
+
+    /* Once more: held already, nothing taken twice. */
+    r = th_apply(f->nat.s, honest, n, 0, NULL);
+    assert_int_equal(r.personal_healed, 0);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 2);
+    assert_int_equal(phone_hits(f->nat.s, phone), 1);
+    th_free_items(honest, n);
+    th_free_items(stripped, n);
+}
+
+static void test_personal_not_taken_after_erasure(void **state)
+{
+    fed *f = *state;
+    char numbers[1][NUMBER_MAX_LEN];
+    th_register(&f->br, 1, numbers);
+    size_t n;
+    entry_signed *honest = th_collect(f->br.s, f->br.pk, 1, 1, &n);
+    entry_signed *stripped = th_collect(f->br.s, f->br.pk, 1, 1, &n);
+    char phone[32];
+    blob_phone(&honest[0], phone);
+    strip_blob(&stripped[0]);
+    assert_int_equal(th_apply(f->nat.s, stripped, 1, 0, NULL).added, 1);
+
+    /* The member asks for erasure; the national takes it. */
+    Sadasya__Redaction rd = SADASYA__REDACTION__INIT;
+    rd.number = numbers[0];
+    rd.reason = (char *)"member's request";
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    e.body_case = SADASYA__ENTRY__BODY_REDACTION;
+    e.redaction = &rd;
+    th_commit_body(&f->br, &e, NULL, 0);
+    assert_int_equal(th_replicate(f->br.s, f->nat.s, f->br.pk).added, 1);
+
+    /* The blob, arriving after the erasure, is not taken. */
+    apply_result r = th_apply(f->nat.s, honest, 1, 0, NULL);
+    assert_int_equal(r.duplicate, 1);
+    assert_int_equal(r.personal_healed, 0);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 0);
+    assert_int_equal(phone_hits(f->nat.s, phone), 0);
+    vreport v = run_verify(f, f->nat.s);
+    if (v.failures || strstr(v.text, "should hold"))
+        fail_msg("verify after an erasure:\n%s", v.text);
+    th_free_items(honest, n);
+    th_free_items(stripped, n);
+}
+
 /* --- this node's own batches --------------------------------------------- */
 
 static void test_own_batch_all_or_nothing(void **state)
@@ -816,6 +981,8 @@ int main(void)
         T(test_equivocation_needs_a_valid_signature),
         T(test_personal_mismatch_dropped),
         T(test_personal_on_entry_without_commitment),
+        T(test_personal_taken_late),
+        T(test_personal_not_taken_after_erasure),
         T(test_own_batch_all_or_nothing),
         T(test_own_seq_written_meanwhile),
         T(test_undecodable_rejected),
