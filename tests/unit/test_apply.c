@@ -4,7 +4,8 @@
  * meet (broken chain, gap, bad signature, key not in the roster, another
  * state's prefix, a roster update from a state key, a revoked or replaced
  * key); equivocation kept as evidence with the origin's later entries held
- * back; Personal blobs that do not match their signed hash, and blobs
+ * back, from every batch and after a restart, until the roster cuts the
+ * key; Personal blobs that do not match their signed hash, and blobs
  * that arrive after their entries (taken late, indexed, verify clean;
  * never after an erasure); and this node's own batches, which land whole
  * or not at all.
@@ -550,13 +551,43 @@ static void test_equivocation_against_held(void **state)
     }
     mdb_txn_abort(txn);
 
-    /* In a later batch, the origin's entries flow again (holding back is
-     * per batch); evidence is not stored twice. */
+    /* Holding back is the node's, not the batch's: a later batch (another
+     * peer's, a bundle's) is held back too, and so after the store is
+     * opened again; its held entries still count as duplicates. */
+    r = th_apply(f->nat.s, four, 1, 0, &rej);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.held_back, 1);
+    assert_has(rej.last, "held back");
+    th_node_close(&f->nat);
+    th_node_open(&f->nat);
+    size_t n3;
+    entry_signed *three = th_collect(f->br.s, f->br.pk, 1, 4, &n3);
+    r = th_apply(f->nat.s, three, n3, APPLY_RUNSIG, &rej);
+    assert_int_equal(r.duplicate, 3);
+    assert_int_equal(r.held_back, 1);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(th_head(f->nat.s, f->br.pk).seq, 3);
+    MDB_txn *rt;
+    assert_int_equal(store_begin(f->nat.s, 0, &rt, NULL), SD_OK);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->br.pk, NULL), 1);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->nat.pk, NULL), 0);
+    mdb_txn_abort(rt);
+    /* Evidence is not stored twice. */
+    assert_int_equal(th_count(f->nat.s, f->nat.s->evidence), 2);
+
+    /* The national roster cuts the key (at 4: the chain it holds): the cut
+     * decides what stands, and the hold-back ends. */
+    th_roster_cut(&f->nat, "BR", f->br.pk, 4, f->up.pk, 5);
+    assert_int_equal(store_begin(f->nat.s, 0, &rt, NULL), SD_OK);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->br.pk, NULL), 0);
+    mdb_txn_abort(rt);
     r = th_apply(f->nat.s, four, 1, 0, &rej);
     assert_int_equal(r.added, 1);
-    assert_int_equal(th_count(f->nat.s, f->nat.s->evidence), 2);
+    assert_int_equal(th_head(f->nat.s, f->br.pk).seq, 4);
     entry_signed_clear(&alt);
     th_free_items(four, n);
+    th_free_items(three, n3);
 }
 
 static void test_equivocation_within_batch(void **state)
