@@ -6,10 +6,16 @@
  * the figures an auditor signs off: per origin the head, entries, numbering
  * range and gaps, members by status, fees against ₹11 × members with every
  * exception itemised, erased Personal data; the national log's roster
- * history; equivocation evidence; every failure verify reported. The JSON
- * is built first; the HTML is rendered from it, so the two cannot disagree.
- * Works on a read-only copy (the store is opened STORE_RDONLY). Exit 0 when
- * verify found no failure, 1 otherwise (the report is written either way).
+ * history; equivocation evidence; void entries (retracted beyond a key's
+ * cut, joins for numbers already held); every failure verify reported. The
+ * JSON is built first; the HTML is rendered from it, so the two cannot
+ * disagree. Works on a read-only copy (the store is opened STORE_RDONLY).
+ *
+ * The verdict covers everything the report shows as wrong: verify's
+ * failures, and the audit's own findings added to them, a numbering gap in
+ * a key's series (which starts at the key's first serial, DESIGN.md §2a)
+ * and every void entry (a number issued twice, entries retracted). Exit 0
+ * when there is none, 1 otherwise (the report is written either way).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +29,7 @@
 #include "cmds.h"
 #include "entry.h"
 #include "number.h"
+#include "retract.h"
 #include "roster.h"
 #include "verify.h"
 
@@ -37,7 +44,9 @@ static const char usage[] =
     "entries, numbering range and gaps, members by status, fees against\n"
     "Rs 11 x members with every difference itemised, erased personal data;\n"
     "the roster history and equivocation evidence. Works on a read-only copy\n"
-    "of a data directory. Exit 0 when no check failed, 1 otherwise.\n";
+    "of a data directory. Exit 0 when no check failed and the report lists\n"
+    "no numbering gap, number issued twice, retracted entry or equivocation;\n"
+    "1 otherwise.\n";
 
 static const char *const checks[] = {
     "Ed25519 signature of every entry in every origin's log",
@@ -47,6 +56,7 @@ static const char *const checks[] = {
     "membership numbers: under the origin's own state prefix, gapless, valid check digit",
     "Personal blobs against the hashes signed in their entries",
     "equivocation evidence (two entries signed for one seq)",
+    "void entries: joins for numbers already held, entries signed beyond their key's cut",
     "the view (members, indexes, counters with fee sums, roster, heads) equals a fresh fold of the logs",
     "fee total against Rs 11 x members, every difference itemised",
 };
@@ -58,6 +68,7 @@ typedef struct origin_acc {
     char state[STORE_STATE_BYTES];
     store_head head;
     int national, listed, flag;
+    uint64_t first_serial;        /* of the key's series (DESIGN.md §2a) */
     uint64_t entries, members, by_status[5], fee, erased;
     uint64_t first, last, next;   /* serials seen; next expected */
     uint64_t ngaps;
@@ -272,10 +283,9 @@ static cJSON *origin_json(origin_acc *oa, cJSON *failures)
     cJSON_AddStringToObject(o, "head_hash", hex);
     cJSON *num = cJSON_AddObjectToObject(o, "numbering");
     add_u64(num, "joins", oa->head.joins);
+    add_u64(num, "first_serial", oa->first_serial);
     add_u64(num, "first", oa->first);
     add_u64(num, "last", oa->last);
-    if (oa->head.joins > oa->last)
-        add_gap(oa, oa->last + 1, oa->head.joins);
     cJSON_AddBoolToObject(num, "no_gaps", oa->ngaps == 0);
     add_u64(num, "gap_count", oa->ngaps);
     cJSON_AddItemToObject(num, "gaps", oa->gaps);
@@ -299,6 +309,102 @@ static cJSON *origin_json(origin_acc *oa, cJSON *failures)
         if (finding_of(it->valuestring, oa->state))
             cJSON_AddItemToArray(f, cJSON_CreateString(it->valuestring));
     return o;
+}
+
+/* Once every member is seen: the serials the key's joins should have
+ * reached and no member holds are a gap too; each gap is a failure. */
+static void gap_findings(origin_acc *oa, cJSON *failures)
+{
+    if (oa->head.joins) {
+        uint64_t want = oa->first_serial + oa->head.joins - 1;
+        uint64_t from = oa->last >= oa->first_serial ? oa->last + 1
+                                                     : oa->first_serial;
+        if (want >= from)
+            add_gap(oa, from, want);
+    }
+    if (!oa->ngaps)
+        return;
+    char hex[65], line[512];
+    cli_hex32(oa->key, hex);
+    int n = snprintf(line, sizeof line, "%s: numbering gap%s in the series of "
+                     "key %.16s… (from serial %llu):", oa->state,
+                     oa->ngaps == 1 ? "" : "s", hex,
+                     (unsigned long long)oa->first_serial);
+    /* The ranges while they fit, room kept for the count. */
+    size_t len = n > 0 ? (size_t)n : 0, room = sizeof line - 32;
+    uint64_t shown = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, oa->gaps) {
+        size_t gl = strlen(g->valuestring);
+        if (len + 1 + gl >= room)
+            break;
+        line[len++] = ' ';
+        memcpy(line + len, g->valuestring, gl + 1);
+        len += gl;
+        shown++;
+    }
+    if (shown < oa->ngaps)
+        snprintf(line + len, sizeof line - len, " … (%llu in all)",
+                 (unsigned long long)oa->ngaps);
+    cJSON_AddItemToArray(failures, cJSON_CreateString(line));
+}
+
+/* Every void entry (retract.h) into doc's "voided" list, and each one a
+ * failure: a number issued twice, or entries a key signed beyond its cut. */
+static int void_findings(store *s, MDB_txn *txn, cJSON *doc, cJSON *failures,
+                         sd_err *err)
+{
+    cJSON *arr = cJSON_AddArrayToObject(doc, "voided");
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->voided, &cur);
+    if (rc)
+        return store_mdb_err(rc, "reading void entries", err);
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < STORE_LOGKEY_BYTES || v.mv_size < 1)
+            continue;
+        const uint8_t *p = k.mv_data, *val = v.mv_data;
+        uint64_t seq = store_be64(p + 32);
+        char state[STORE_STATE_BYTES] = "?", hex[65], number[NUMBER_MAX_LEN] = "";
+        roster_key rk;
+        store_head h;
+        if (roster_key_get(s, txn, p, &rk, NULL) == SD_OK)
+            memcpy(state, rk.state, sizeof state);
+        else if (store_head_get(s, txn, p, &h, NULL) == SD_OK && h.state[0])
+            memcpy(state, h.state, sizeof state);
+        Sadasya__Entry *e = NULL;
+        if (v.mv_size > 1 + ENTRY_SIG_BYTES &&
+            entry_decode(val + 1 + ENTRY_SIG_BYTES, v.mv_size - 1 - ENTRY_SIG_BYTES,
+                         &e, NULL) == SD_OK) {
+            if (e->body_case == SADASYA__ENTRY__BODY_JOINED && e->joined->number)
+                snprintf(number, sizeof number, "%s", e->joined->number);
+            sadasya__entry__free_unpacked(e, NULL);
+        }
+        int held = val[0] == VOIDED_NUMBER_HELD;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "state", state);
+        cli_hex32(p, hex);
+        cJSON_AddStringToObject(x, "origin", hex);
+        add_u64(x, "seq", seq);
+        cJSON_AddStringToObject(x, "reason", held ? "number already held"
+                                                  : "beyond its key's cut");
+        if (number[0])
+            cJSON_AddStringToObject(x, "number", number);
+        cJSON_AddItemToArray(arr, x);
+        char line[256];
+        if (held)
+            snprintf(line, sizeof line, "%s seq %llu: number %s issued twice "
+                     "(the join was refused; kept as evidence)", state,
+                     (unsigned long long)seq, number[0] ? number : "?");
+        else
+            snprintf(line, sizeof line, "%s seq %llu: signed beyond its key's "
+                     "cut, retracted (kept as evidence)", state,
+                     (unsigned long long)seq);
+        cJSON_AddItemToArray(failures, cJSON_CreateString(line));
+    }
+    mdb_cursor_close(cur);
+    return SD_OK;
 }
 
 /* Heads, members, roster and evidence, read in one transaction. */
@@ -343,23 +449,33 @@ static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
         origin_acc *oa = &a->o[a->n++];
         memset(oa, 0, sizeof *oa);
         memcpy(oa->key, k.mv_data, 32);
-        oa->next = 1;
         oa->gaps = cJSON_CreateArray();
         oa->exceptions = cJSON_CreateArray();
         rc = store_head_get(s, txn, oa->key, &oa->head, err);
         oa->national = have_nat && !memcmp(oa->key, nat, 32);
-        if (oa->national)
+        oa->first_serial = 1;
+        roster_key rk;
+        if (oa->national) {
             snprintf(oa->state, sizeof oa->state, "%s", ROSTER_NATIONAL_STATE);
-        else if (roster_key_state(s, txn, oa->key, oa->state, &oa->flag, NULL) == SD_OK)
+        } else if (roster_key_get(s, txn, oa->key, &rk, NULL) == SD_OK) {
             oa->listed = 1;
-        else
+            oa->flag = rk.flag;
+            oa->first_serial = rk.first_serial ? rk.first_serial : 1;
+            memcpy(oa->state, rk.state, sizeof oa->state);
+        } else {
             memcpy(oa->state, oa->head.state, sizeof oa->state);
+        }
+        oa->next = oa->first_serial;
         if (!rc)
             rc = count_entries(s, txn, oa, err);
     }
     mdb_cursor_close(hc);
     if (!rc)
         rc = view_members_each(s, txn, NULL, member_seen, a, err);
+    for (size_t i = 0; i < a->n && !rc; i++)
+        gap_findings(&a->o[i], a->failures);
+    if (!rc)
+        rc = void_findings(s, txn, doc, a->failures, err);
     counter_row total;
     if (!rc)
         rc = view_counter_get(s, txn, "total", "", &total, err);
@@ -625,6 +741,26 @@ static int write_html(const char *path, const cJSON *doc)
         }
         fputs("</table>\n", f);
     }
+    fputs("<h2>Void entries</h2>\n", f);
+    const cJSON *vo = cJSON_GetObjectItem(doc, "voided");
+    if (!cJSON_GetArraySize(vo)) {
+        fputs("<p class=\"good\">None held.</p>\n", f);
+    } else {
+        fputs("<table class=\"grid\"><tr><th>State</th><th>Seq</th><th>Number</th>"
+              "<th>Why void</th><th>Origin</th></tr>\n", f);
+        cJSON_ArrayForEach(r, vo) {
+            fputs("<tr class=\"bad\"><td>", f);
+            esc(f, jstr(r, "state"));
+            fprintf(f, "</td><td class=\"n\">%llu</td><td>", jnum(r, "seq"));
+            esc(f, jstr(r, "number"));
+            fputs("</td><td>", f);
+            esc(f, jstr(r, "reason"));
+            fputs("</td><td><code>", f);
+            esc(f, jstr(r, "origin"));
+            fputs("</code></td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
     fputs("</body></html>\n", f);
     return fclose(f) ? -1 : 0;
 }
@@ -692,16 +828,20 @@ int cmd_audit(cli *c, int argc, char **argv)
     sd_err_clear(&err);
     verify_result r;
     int rc = verify_run(s, &vo, &r, &err);
+    uint64_t failures = 0;
     if (!rc) {
-        cJSON_AddBoolToObject(doc, "ok", r.failures == 0);
         add_u64(doc, "entries", r.entries);
         add_u64(doc, "signatures", r.signatures);
         add_u64(doc, "origin_count", r.origins);
         add_u64(doc, "personal_checked", r.personal_checked);
         add_u64(doc, "personal_missing", r.personal_missing);
-        add_u64(doc, "failure_count", r.failures);
         add_u64(doc, "warning_count", r.warnings);
         rc = gather(s, doc, &a, &err);
+        /* verify's failures and the audit's own findings alike */
+        failures = (uint64_t)cJSON_GetArraySize(a.failures);
+        add_u64(doc, "verify_failure_count", r.failures);
+        add_u64(doc, "failure_count", failures);
+        cJSON_AddBoolToObject(doc, "ok", failures == 0);
     }
     store_destroy(&s);
     cJSON_AddItemToObject(doc, "failures", a.failures);
@@ -724,8 +864,8 @@ int cmd_audit(cli *c, int argc, char **argv)
         return cli_errorf("cannot write the report in %s: %s", out, strerror(errno));
     printf("%s: %llu entries, %llu signatures checked, %llu failures, %llu "
            "warnings; report in %s/audit.html and %s/audit.json\n",
-           r.failures ? "FAILED" : "ok", (unsigned long long)r.entries,
-           (unsigned long long)r.signatures, (unsigned long long)r.failures,
+           failures ? "FAILED" : "ok", (unsigned long long)r.entries,
+           (unsigned long long)r.signatures, (unsigned long long)failures,
            (unsigned long long)r.warnings, out, out);
-    return r.failures ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return failures ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

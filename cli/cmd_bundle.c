@@ -50,8 +50,9 @@ static const char apply_usage[] =
     "reported on stderr (sadasya: warning: rejected STATE seq N: why).\n"
     "Prints what was added, already held, rejected, and evidence of\n"
     "equivocation found. --json: {\"entries\", \"added\", \"duplicate\",\n"
-    "\"rejected\", \"evidence\", \"personal_dropped\"}. Exit 0 when the\n"
-    "bundle was read whole (rejections included), 1 when it is damaged\n"
+    "\"rejected\", \"evidence\", \"personal_dropped\", \"personal_healed\"}\n"
+    "(personal_healed: blobs taken for entries held without them). Exit 0\n"
+    "when the bundle was read whole (rejections included), 1 when it is damaged\n"
     "(nothing applied) or the store fails.\n";
 
 static const char check_usage[] =
@@ -201,6 +202,8 @@ static int run_apply(cli *c, int argc, char **argv)
         cJSON_AddNumberToObject(j, "evidence", (double)r->evidence);
         cJSON_AddNumberToObject(j, "personal_dropped",
                                 (double)r->personal_dropped);
+        cJSON_AddNumberToObject(j, "personal_healed",
+                                (double)r->personal_healed);
         cli_json_print(j);
     } else {
         printf("%zu entries read: %zu added, %zu already held, %zu rejected, "
@@ -208,6 +211,9 @@ static int run_apply(cli *c, int argc, char **argv)
                r->duplicate, r->rejected, r->evidence);
         if (r->personal_dropped)
             printf(", %zu personal blobs dropped", r->personal_dropped);
+        if (r->personal_healed)
+            printf(", %zu personal blobs taken for entries held without them",
+                   r->personal_healed);
         putchar('\n');
     }
     return CLI_EXIT_OK;

@@ -84,11 +84,18 @@ static void notes_free(apply_txn *t)
     t->nnotes = t->capnotes = 0;
 }
 
-static void reject(apply_ctx *a, const entry_signed *es, const char *why)
+/* Refuses es; kind is one of the refusal kinds of apply.h. */
+static void reject_as(apply_ctx *a, const entry_signed *es, int kind,
+                      const char *why)
 {
     if (!a->res->rejected++)
         snprintf(a->first_refusal, sizeof a->first_refusal, "%s", why);
-    note(a, es, APPLY_REFUSED, why);
+    note(a, es, kind, why);
+}
+
+static void reject(apply_ctx *a, const entry_signed *es, const char *why)
+{
+    reject_as(a, es, APPLY_REFUSED, why);
 }
 
 /* An error that refuses one entry, rather than failing the batch. */
@@ -131,7 +138,17 @@ static int start_run(apply_ctx *a, const uint8_t origin[32], sd_err *err)
         return rc;
     memcpy(a->cur, origin, 32);
     a->have_cur = 1;
-    return store_head_get(a->s, a->txn, origin, &a->head, err);
+    if ((rc = store_head_get(a->s, a->txn, origin, &a->head, err)))
+        return rc;
+    /* This node's own entries and a rebuild's re-fold are not held back
+     * (the writer's fence stops a node that equivocated, fence.h). */
+    if (a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD)))
+        return SD_OK;
+    int held = apply_held_back(a->s, a->txn, origin, err);
+    if (held < 0)
+        return held;
+    a->cur_held_back = held;
+    return SD_OK;
 }
 
 /* The state an origin writes for, or a refusal saying why it may not. */
@@ -193,11 +210,13 @@ static int put_evidence(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
-/* An entry at a seq we already hold: a duplicate, or equivocation. */
+/* An entry at a seq we already hold: a duplicate, or equivocation. A
+ * duplicate may bring the Personal blob the held entry came without. */
 static int held_seq(apply_ctx *a, const entry_signed *es,
-                    const Sadasya__Entry *e, const uint8_t hash[32],
-                    sd_err *err)
+                    const apply_prepared *pr, sd_err *err)
 {
+    const Sadasya__Entry *e = pr->e;
+    const uint8_t *hash = pr->hash;
     const uint8_t *sig, *bytes;
     size_t len;
     int rc = store_log_get(a->s, a->txn, e->origin.data, e->seq, &sig, &bytes,
@@ -208,6 +227,12 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     entry_hash(bytes, len, sig, held);
     if (!memcmp(held, hash, ENTRY_HASH_BYTES)) {
         a->res->duplicate++;
+        int taken = 0;
+        if (pr->p && (rc = view_personal_healed(a->s, a->txn, a->vb, e, pr->p,
+                                                es->personal, es->personal_len,
+                                                &taken, err)))
+            return rc;
+        a->res->personal_healed += (size_t)taken;
         return SD_OK;
     }
     if (a->opts && (a->opts->flags & APPLY_OWN))
@@ -231,8 +256,39 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
              "equivocation: two entries signed for seq %llu; evidence kept, "
              "later entries of this origin held back",
              (unsigned long long)e->seq);
-    reject(a, es, why);
+    reject_as(a, es, APPLY_EQUIVOCATION, why);
     return SD_OK;
+}
+
+int apply_origin_has_evidence(store *s, MDB_txn *txn, const uint8_t origin[32],
+                              sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->evidence, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading evidence", err);
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, origin, 0);
+    MDB_val k = { sizeof key, key }, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    int found = rc == 0 && k.mv_size >= 32 && !memcmp(k.mv_data, origin, 32);
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_mdb_err(rc, "reading evidence", err);
+    return found;
+}
+
+int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],
+                    sd_err *err)
+{
+    int ev = apply_origin_has_evidence(s, txn, origin, err);
+    if (ev <= 0)
+        return ev;
+    roster_key rk;
+    int rc = roster_key_get(s, txn, origin, &rk, NULL);
+    if (rc == SD_OK && rk.last_seq != ROSTER_NO_CUT)
+        return 0; /* cut: its entries up to last_seq stand, later ones are void */
+    return 1;
 }
 
 /* --- preparing: what needs no store ------------------------------------ */
@@ -392,13 +448,15 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     int rc;
     if ((rc = start_run(a, e->origin.data, err)))
         return rc;
-    if (a->cur_held_back) {
-        reject(a, es, "held back after equivocation by its origin");
-        return SD_OK;
-    }
     const uint8_t *hash = pr->hash;
     if (e->seq <= a->head.seq)
-        return held_seq(a, es, e, hash, err);
+        return held_seq(a, es, pr, err);
+    if (a->cur_held_back) {
+        a->res->held_back++;
+        reject_as(a, es, APPLY_HELD_BACK,
+                  "held back: its origin equivocated (evidence held here)");
+        return SD_OK;
+    }
     char state[STORE_STATE_BYTES] = { 0 };
     int national = 0;
     if (e->seq > a->head.seq + 1)

@@ -10,7 +10,13 @@
  * Personal blob against its signed hash. An entry failing any of these is
  * rejected and reported; the rest of the batch goes on. An entry whose
  * (origin, seq) is held with another hash is equivocation: both are kept
- * as evidence and that origin's later entries in the batch are held back.
+ * as evidence, and from then on that origin's entries beyond the held head
+ * are held back, whoever carries them (every peer and bundle, across
+ * reconnects and restarts: the evidence table says so), until the national
+ * roster cuts the key (apply_held_back).
+ * An entry held already may still bring its Personal blob: one that
+ * matches the signed hash is taken then (view_personal_healed), unless the
+ * member was erased.
  *
  * When the map fills, the transaction is dropped, the map grown and the
  * batch applied again; a full disk is SD_EFULL with nothing written.
@@ -47,12 +53,20 @@ typedef struct apply_result {
     size_t duplicate;   /* already held, same hash */
     size_t rejected;    /* refused (reported through on_reject) */
     size_t evidence;    /* equivocations found */
+    size_t held_back;   /* refused as their origin is held back (in rejected) */
     size_t personal_dropped; /* blobs not matching their hash, or erased */
+    size_t personal_healed;  /* blobs taken for entries held without them */
     size_t retracted;   /* entries taken out of the log by a key's cut */
 } apply_result;
 
-/* What an on_reject report is about. */
-enum { APPLY_REFUSED = 0, APPLY_PERSONAL_DROPPED = 1 };
+/* What an on_reject report is about. All but APPLY_PERSONAL_DROPPED are
+ * refusals of the entry. */
+enum {
+    APPLY_REFUSED = 0,          /* refused: why says what rule it breaks */
+    APPLY_PERSONAL_DROPPED = 1, /* the entry is kept, its blob dropped */
+    APPLY_EQUIVOCATION = 2,     /* another entry signed for a held seq */
+    APPLY_HELD_BACK = 3         /* its origin is held back (apply_held_back) */
+};
 
 /* What is known of an item before the store is read: its decoded entry
  * and Personal blob, its chain hash, and whether its run's signature
@@ -145,6 +159,19 @@ void apply_txn_abort(apply_txn **t);
 /* apply_evidence inside an open transaction. */
 int apply_txn_evidence(apply_txn *t, const entry_signed *es,
                        const entry_signed *others, size_t n, sd_err *err);
+
+/* Whether this node holds equivocation evidence against origin: 1 yes,
+ * 0 no, or a negative SD code. */
+int apply_origin_has_evidence(store *s, MDB_txn *txn, const uint8_t origin[32],
+                              sd_err *err);
+
+/* Whether origin's entries beyond the held head are held back: this node
+ * holds equivocation evidence against it, and the national roster has not
+ * cut the key (a cut decides which of its entries stand, DESIGN.md §2a,
+ * roster_key_allows). The one place that decides it. 1 held back, 0 not,
+ * or a negative SD code. */
+int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],
+                    sd_err *err);
 
 /* Keeps a signed entry learnt as evidence from a peer: stored when its
  * signature verifies and it conflicts with the entry this node holds for

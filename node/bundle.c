@@ -770,6 +770,7 @@ static void add_result(apply_result *to, const apply_result *r)
     to->rejected += r->rejected;
     to->evidence += r->evidence;
     to->personal_dropped += r->personal_dropped;
+    to->personal_healed += r->personal_healed;
 }
 
 /* Applies the batch in one apply_batch call, then reports its refusals. */

@@ -62,8 +62,6 @@ typedef struct peer {
     int64_t sent_ms, wait_ms;
     Sadasya__Head **heads;     /* the peer's heads at last contact */
     size_t nheads;
-    uint8_t *held;             /* origins held back after equivocation */
-    size_t nheld;
     uint64_t received, rejected, bad, hs_fail, last_contact;
     char last_error[SD_ERR_MSG_MAX];
     int dirty;
@@ -110,11 +108,15 @@ struct node {
     parked park[NODE_MAX_PARKED];
     int nparked;
     uint64_t next_id, next_link;
-    /* Ids of the last pulls sent over inbound links: their answers may
-     * come after the link was dropped (a parked pull answered later, over
-     * a new connection), and are then not hostile batches. Ids start at
-     * a random point, so a stranger cannot name one. */
-    uint64_t inbound_ids[NODE_INBOUND_IDS];
+    /* The last pulls sent over inbound links, with the link and the key
+     * they went to: a batch over an inbound link must answer one sent over
+     * that link (else it is a batch no pull asked for); one answering a
+     * pull sent over a link since dropped is stale, not hostile. Ids start
+     * at a random point, so a stranger cannot name one. */
+    struct inbound_pull {
+        uint64_t id, link;
+        uint8_t key[32];
+    } inbound_ids[NODE_INBOUND_IDS];
     int inbound_ids_next;
     recv *recv;                /* applies what peers send (recv.h) */
     int64_t next_status, next_roster;
@@ -370,6 +372,41 @@ static const char *user_label(node *n, const char *user)
     return label;
 }
 
+/* Whether a batch that came over the ROUTER answers a pull this node sent
+ * over an inbound link since dropped. */
+static int stale_answer(node *n, const Sadasya__SyncMsg *m)
+{
+    if (m->msg_case != SADASYA__SYNC_MSG__MSG_BATCH || !m->batch->id)
+        return 0;
+    for (int i = 0; i < NODE_INBOUND_IDS; i++)
+        if (n->inbound_ids[i].id == m->batch->id)
+            return 1;
+    return 0;
+}
+
+enum { PULL_UNKNOWN = 0, PULL_OURS = 1, PULL_STALE = 2 };
+
+/* Which pull batch id answers on inbound link p: PULL_OURS, one this node
+ * sent over p; PULL_STALE, one sent to the same node over an earlier link;
+ * PULL_UNKNOWN, none (a batch no pull asked for: never applied). */
+static int inbound_answer(const node *n, const peer *p, uint64_t id)
+{
+    if (!id)
+        return PULL_UNKNOWN;
+    if (id == p->pull_id)
+        return PULL_OURS; /* in flight (never evicted from the ring) */
+    int stale = 0;
+    for (int i = 0; i < NODE_INBOUND_IDS; i++) {
+        const struct inbound_pull *ip = &n->inbound_ids[i];
+        if (ip->id != id)
+            continue;
+        if (ip->link == p->id)
+            return PULL_OURS;
+        stale = !memcmp(ip->key, p->key, 32);
+    }
+    return stale ? PULL_STALE : PULL_UNKNOWN;
+}
+
 /* A decoded message from a link (NULL: an inbound node we do not pull
  * from; label names it). Takes ownership of m. */
 static void on_message(node *n, target *t, peer *p, const uint8_t *key,
@@ -411,17 +448,28 @@ static void on_message(node *n, target *t, peer *p, const uint8_t *key,
             answer(n, t, m->pull, 1);
         break;
     }
-    case SADASYA__SYNC_MSG__MSG_BATCH:
-        if (p) {
+    case SADASYA__SYNC_MSG__MSG_BATCH: {
+        int ans = p && p->inbound ? inbound_answer(n, p, m->batch->id) : PULL_OURS;
+        if (p && ans == PULL_STALE) {
+            nlog(LOG_DEBUG, "dropped a batch from %s answering a pull over a "
+                 "link since closed", from);
+        } else if (p && ans == PULL_OURS) {
             on_batch(n, p, m); /* it owns m now */
             return;
         } else {
+            /* Over an inbound link, only answers to our pulls are taken: a
+             * node that dialled us cannot push entries unasked. */
+            if (p) {
+                p->bad++;
+                p->dirty = 1;
+            }
             n->bad_in++;
             nlog(LOG_WARN, "bad message from %s: unexpected batch (no pull asked "
                  "for it)", from);
             reply_error(t, m->batch->id, "a batch no pull asked for");
         }
         break;
+    }
     case SADASYA__SYNC_MSG__MSG_ERROR:
         nlog(LOG_WARN, "%s refused our pull: %s", from, m->error->reason);
         if (p) {
@@ -439,18 +487,6 @@ static void on_message(node *n, target *t, peer *p, const uint8_t *key,
         break;
     }
     sadasya__sync_msg__free_unpacked(m, NULL);
-}
-
-/* Whether a batch that came over the ROUTER answers a pull this node sent
- * over an inbound link since dropped. */
-static int stale_answer(node *n, const Sadasya__SyncMsg *m)
-{
-    if (m->msg_case != SADASYA__SYNC_MSG__MSG_BATCH || !m->batch->id)
-        return 0;
-    for (int i = 0; i < NODE_INBOUND_IDS; i++)
-        if (n->inbound_ids[i] == m->batch->id)
-            return 1;
-    return 0;
 }
 
 static void on_router(node *n)
@@ -647,7 +683,10 @@ static void send_pull(node *n, peer *p, uint32_t wait_ms)
     p->inflight = 1;
     p->pull_id = id;
     if (p->inbound) {
-        n->inbound_ids[n->inbound_ids_next] = id;
+        struct inbound_pull *ip = &n->inbound_ids[n->inbound_ids_next];
+        ip->id = id;
+        ip->link = p->id;
+        memcpy(ip->key, p->key, 32);
         n->inbound_ids_next = (n->inbound_ids_next + 1) % NODE_INBOUND_IDS;
     }
     p->sent_ms = mono_ms();
@@ -779,7 +818,9 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
 
     sd_err err;
     recv_job *j = recv_job_new(RECV_BATCH);
-    if (!j || sync_incoming_prepare(n->s, b, p->held, p->nheld, &j->in, &err)) {
+    /* Origins that equivocated are held back by the write path itself
+     * (apply_held_back), for every link and bundle, across restarts. */
+    if (!j || sync_incoming_prepare(n->s, b, NULL, 0, &j->in, &err)) {
         nlog(LOG_ERROR, "from %s: cannot take a batch: out of memory", p->endpoint);
         recv_job_free(&j);
         sadasya__sync_msg__free_unpacked(m, NULL);
@@ -818,36 +859,31 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
 static void log_reports(node *n, peer *p, const recv_job *j)
 {
     (void)n;
+    size_t told = 0;
     for (size_t i = 0; i < j->nreports; i++) {
         const recv_report *r = &j->reports[i];
-        if (r->kind == APPLY_REFUSED)
-            nlog(LOG_WARN, "from %s: rejected seq %llu: %s", p->endpoint,
+        if (r->kind == APPLY_HELD_BACK)
+            continue; /* one line for them all, below */
+        told++;
+        if (r->kind == APPLY_PERSONAL_DROPPED)
+            nlog(LOG_WARN, "from %s: seq %llu: %s", p->endpoint,
                  (unsigned long long)r->seq, r->why);
         else
-            nlog(LOG_WARN, "from %s: seq %llu: %s", p->endpoint,
+            nlog(r->kind == APPLY_EQUIVOCATION ? LOG_ERROR : LOG_WARN,
+                 "from %s: rejected seq %llu: %s", p->endpoint,
                  (unsigned long long)r->seq, r->why);
         snprintf(p->last_error, sizeof p->last_error, "%s", r->why);
     }
-    size_t told = j->nreports;
-    size_t all = j->res.rejected - j->in.held + j->res.personal_dropped;
+    size_t held = j->res.held_back;
+    size_t all = j->res.rejected - held + j->res.personal_dropped;
     if (all > told)
         nlog(LOG_WARN, "from %s: and %zu more refusals in that batch",
              p->endpoint, all - told);
-    if (j->in.held) {
+    if (held) {
         nlog(LOG_WARN, "from %s: %zu entries held back: their origin "
-             "equivocated", p->endpoint, j->in.held);
+             "equivocated (evidence held here)", p->endpoint, held);
         snprintf(p->last_error, sizeof p->last_error,
                  "held back: its origin equivocated");
-    }
-    for (size_t i = 0; i < j->nequivocators; i++) {
-        int known = 0;
-        for (size_t k = 0; k < p->nheld && !known; k++)
-            known = !memcmp(p->held + 32 * k, j->equivocators[i], 32);
-        uint8_t *nh = known ? NULL : realloc(p->held, 32 * (p->nheld + 1));
-        if (nh) {
-            p->held = nh;
-            memcpy(nh + 32 * p->nheld++, j->equivocators[i], 32);
-        }
     }
 }
 
@@ -1248,7 +1284,6 @@ static void drop_inbound(node *n, int i)
 
     peer_clear_heads(p);
     peer_clear_tips(p);
-    free(p->held);
     n->peers[i] = n->peers[--n->npeers];
 }
 
@@ -1577,7 +1612,6 @@ void node_destroy(node **np)
         }
         peer_clear_heads(&n->peers[i]);
         peer_clear_tips(&n->peers[i]);
-        free(n->peers[i].held);
     }
     if (n->router)
         zmq_close(n->router);

@@ -69,7 +69,6 @@ void recv_job_free(recv_job **jp)
         free(j->meta_name[i]);
         free(j->meta_val[i]);
     }
-    free(j->equivocators);
     free(j);
     *jp = NULL;
 }
@@ -128,19 +127,7 @@ static void on_report(const entry_signed *es, int kind, const char *why,
     recv_job *j = ctx;
     uint8_t origin[32] = { 0 };
     uint64_t seq = 0;
-    int ok = entry_peek(es->entry, es->entry_len, origin, &seq, NULL) == 0;
-    if (ok && kind == APPLY_REFUSED && !strncmp(why, "equivocation", 12)) {
-        int known = 0;
-        for (size_t i = 0; i < j->nequivocators && !known; i++)
-            known = !memcmp(j->equivocators[i], origin, 32);
-        uint8_t (*ne)[32] = known ? NULL
-                                  : realloc(j->equivocators,
-                                            (j->nequivocators + 1) * sizeof *ne);
-        if (ne) {
-            j->equivocators = ne;
-            memcpy(ne[j->nequivocators++], origin, 32);
-        }
-    }
+    entry_peek(es->entry, es->entry_len, origin, &seq, NULL);
     if (j->nreports < RECV_MAX_REPORTS) {
         recv_report *rp = &j->reports[j->nreports++];
         memcpy(rp->origin, origin, 32);

@@ -47,7 +47,7 @@ enum { RECV_BATCH = 1, RECV_META = 2 };
 typedef struct recv_report {
     uint8_t origin[32];
     uint64_t seq;
-    int kind;          /* APPLY_REFUSED or APPLY_PERSONAL_DROPPED */
+    int kind;          /* APPLY_REFUSED, APPLY_EQUIVOCATION, ... (apply.h) */
     char why[200];
 } recv_report;
 
@@ -73,8 +73,6 @@ typedef struct recv_job {
     apply_result res;
     recv_report reports[RECV_MAX_REPORTS];
     size_t nreports;
-    uint8_t (*equivocators)[32];/* origins that equivocated in this batch */
-    size_t nequivocators;
     int unfenced;               /* the fence was lifted */
     uint64_t own_seq;           /* this node's own head then */
     int credited;               /* the node's: it heard "applied" */

@@ -488,6 +488,7 @@ int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
         rc = apply_txn_add(t, in->items, in->n, &in->opts, res, err);
     }
     res->rejected += in->held;
+    res->held_back += in->held;
     res->evidence += learnt;
     return rc;
 }
@@ -517,7 +518,7 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
     }
     /* The held-back entries are reported too, once the batch is in. */
     for (size_t i = in.n; !rc && opts && opts->on_reject && i < in.n + in.held; i++)
-        opts->on_reject(&in.items[i], APPLY_REFUSED,
+        opts->on_reject(&in.items[i], APPLY_HELD_BACK,
                         "held back: its origin equivocated", opts->ctx);
     sync_incoming_clear(&in);
     return rc;

@@ -21,6 +21,7 @@
 #define VERIFY_FOLD_BATCH 10000  /* entries per transaction of the fold */
 #define VERIFY_MAX_THREADS 16
 #define VERIFY_MAX_DIFFS 20      /* view differences listed per table */
+#define VERIFY_LACKING_SHOWN 5   /* seqs named per origin lacking blobs */
 
 typedef struct vctx {
     store *s;
@@ -28,6 +29,10 @@ typedef struct vctx {
     const verify_opts *o;
     verify_result *r;
     pthread_mutex_t *lock; /* findings come from two threads */
+    /* Whose Personal blobs this node should hold (DESIGN.md §4b): every
+     * member's on the national node, else its own state's members'. */
+    int holds_all;
+    char own_state[STORE_STATE_BYTES];
 } vctx;
 
 static void finding(vctx *v, int warning, const char *fmt, ...)
@@ -111,9 +116,28 @@ typedef struct origin_state_ {
     char state[STORE_STATE_BYTES];
     int national, own, listed, flag;
     roster_key rk;  /* when listed: first serial and cut (DESIGN.md §2a) */
+    /* Blobs this node should hold and lacks: how many, the first seqs. */
+    uint64_t lacking, lacking_seq[VERIFY_LACKING_SHOWN];
 } origin_info;
 
-static int check_personal(vctx *v, const origin_info *oi, uint64_t seq,
+/* Whether this node should hold the blob of entry e, which commits to
+ * one: its member is not erased and is one whose blobs this node keeps. */
+static int should_hold(vctx *v, const Sadasya__Entry *e)
+{
+    const char *number =
+        e->body_case == SADASYA__ENTRY__BODY_JOINED ? e->joined->number
+        : e->body_case == SADASYA__ENTRY__BODY_UPDATED ? e->updated->number
+        : NULL;
+    Sadasya__MemberView *m = NULL;
+    if (!number || view_member_get(v->s, v->txn, number, &m, NULL) != SD_OK)
+        return 0; /* no such member: the view check says so */
+    int want = !m->erased_day &&
+               (v->holds_all || (m->state && !strcmp(m->state, v->own_state)));
+    sadasya__member_view__free_unpacked(m, NULL);
+    return want;
+}
+
+static int check_personal(vctx *v, origin_info *oi, uint64_t seq,
                           const Sadasya__Entry *e)
 {
     uint8_t key[STORE_LOGKEY_BYTES];
@@ -122,8 +146,11 @@ static int check_personal(vctx *v, const origin_info *oi, uint64_t seq,
     int rc = mdb_get(v->txn, v->s->personal, &k, &pv);
     const ProtobufCBinaryData *c = entry_personal_commitment(e);
     if (rc == MDB_NOTFOUND) {
-        if (c)
+        if (c) {
             v->r->personal_missing++;
+            if (should_hold(v, e) && oi->lacking++ < VERIFY_LACKING_SHOWN)
+                oi->lacking_seq[oi->lacking - 1] = seq;
+        }
         return SD_OK;
     }
     if (rc)
@@ -250,6 +277,18 @@ static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
         finding(v, 0, "%s: held head (seq %llu) is not the log's last entry "
                 "(seq %llu)", oi->state, (unsigned long long)oi->head.seq,
                 (unsigned long long)(expect - 1));
+    if (oi->lacking) {
+        char seqs[128] = "";
+        size_t sl = 0;
+        for (uint64_t i = 0; i < oi->lacking && i < VERIFY_LACKING_SHOWN; i++)
+            sl += (size_t)snprintf(seqs + sl, sizeof seqs - sl, "%s%llu",
+                                   i ? ", " : "",
+                                   (unsigned long long)oi->lacking_seq[i]);
+        finding(v, 1, "%s: %llu personal blobs this node should hold are "
+                "missing (seq %s%s); a peer or bundle that carries them "
+                "restores them", oi->state, (unsigned long long)oi->lacking,
+                seqs, oi->lacking > VERIFY_LACKING_SHOWN ? ", …" : "");
+    }
     if (oi->head.joins != joins)
         finding(v, 0, "%s: head counts %llu members, the log %llu", oi->state,
                 (unsigned long long)oi->head.joins, (unsigned long long)joins);
@@ -581,7 +620,7 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
 {
     memset(res, 0, sizeof *res);
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    vctx v = { s, NULL, opts, res, &lock };
+    vctx v = { .s = s, .o = opts, .r = res, .lock = &lock };
     int threads = opts->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -600,6 +639,13 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
                    on == 32;
     if (have_own)
         memcpy(own, ov, 32);
+    const void *sv;
+    size_t sn;
+    if (store_meta_get(s, v.txn, "state", &sv, &sn, NULL) == SD_OK &&
+        sn < sizeof v.own_state)
+        memcpy(v.own_state, sv, sn);
+    v.holds_all = (have_nat && have_own && !memcmp(own, national, 32)) ||
+                  !strcmp(v.own_state, ROSTER_NATIONAL_STATE);
     if (!have_nat)
         finding(&v, 0, "store holds no national key (trust anchor)");
 
@@ -645,7 +691,8 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
 
     /* The fresh fold needs no signatures (they are checked here), so it
      * runs on its own thread, beside the signature checks. */
-    view_job vj = { { s, NULL, opts, res, &lock }, ois, n, SD_OK, { 0, "" } };
+    view_job vj = { { .s = s, .o = opts, .r = res, .lock = &lock }, ois, n,
+                    SD_OK, { 0, "" } };
     pthread_t fold_thread;
     int folding = 0;
     if (!rc && !opts->state) {

@@ -8,6 +8,10 @@
  * evidence. Then the view: the logs are folded afresh into a scratch
  * store through the same write path, and its members, indexes, counters
  * (fee sums included) and roster must equal the stored ones byte for byte.
+ * A warning, not a failure: Personal blobs this node should hold and lacks
+ * (entries committing to one, the member not erased, on the national node
+ * any member, on a chapter's its own state's members: DESIGN.md §4b); a
+ * peer or bundle that carries them restores them (apply.h).
  * Works on a read-only copy of another node's data directory.
  */
 #ifndef SADASYA_VERIFY_H

@@ -885,6 +885,70 @@ static int erase_member(store *s, MDB_txn *txn, view_batch *b,
     return SD_OK;
 }
 
+/* Whether (origin, seq) holds one of m's Personal blobs; *current when it
+ * is the one view_personal_get reads. */
+static int personal_of(const Sadasya__MemberView *m, const uint8_t origin[32],
+                       uint64_t seq, int *current)
+{
+    const uint8_t *cur = m->personal_origin.len == 32 ? m->personal_origin.data
+                                                      : m->origin.data;
+    *current = m->personal_seq == seq && !memcmp(cur, origin, 32);
+    if (*current)
+        return 1;
+    for (size_t i = 0; i < m->n_personal_seqs; i++) {
+        const uint8_t *o = m->origin.data;
+        if (m->n_personal_origins == m->n_personal_seqs &&
+            m->personal_origins[i].len == 32)
+            o = m->personal_origins[i].data;
+        if (m->personal_seqs[i] == seq && !memcmp(o, origin, 32))
+            return 1;
+    }
+    return 0;
+}
+
+int view_personal_healed(store *s, MDB_txn *txn, view_batch *b,
+                         const Sadasya__Entry *e, const Sadasya__Personal *p,
+                         const uint8_t *bytes, size_t len, int *taken,
+                         sd_err *err)
+{
+    *taken = 0;
+    const char *number =
+        e->body_case == SADASYA__ENTRY__BODY_JOINED ? e->joined->number
+        : e->body_case == SADASYA__ENTRY__BODY_UPDATED ? e->updated->number
+        : NULL;
+    if (!number || e->origin.len != 32)
+        return SD_OK;
+    Sadasya__MemberView *m = NULL;
+    int rc = view_member_get(s, txn, number, &m, err);
+    if (rc == SD_ENOTFOUND)
+        return SD_OK;
+    if (rc)
+        return rc;
+    int current = 0;
+    if (m->erased_day || m->origin.len != 32 ||
+        !personal_of(m, e->origin.data, e->seq, &current)) {
+        sadasya__member_view__free_unpacked(m, NULL);
+        return SD_OK; /* erased: its blobs stay deleted */
+    }
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, e->origin.data, e->seq);
+    MDB_val k = { sizeof key, key }, v = { len, (void *)bytes };
+    rc = mdb_put(txn, s->personal, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
+        rc = SD_OK;
+    } else if (rc) {
+        rc = store_mdb_err(rc, "writing personal data", err);
+    } else {
+        *taken = 1;
+        if (current) {
+            index_ctx x = { s, txn, b, m->number, 1, err };
+            rc = index_personal(&x, p);
+        }
+    }
+    sadasya__member_view__free_unpacked(m, NULL);
+    return rc;
+}
+
 int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
               const char *state, const Sadasya__Personal *personal,
               sd_err *err)

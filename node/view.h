@@ -47,6 +47,20 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
               const char *state, const Sadasya__Personal *personal,
               sd_err *err);
 
+/* A Personal blob that arrives after its entry (DESIGN.md §4: a relay that
+ * dropped it must not strip it for good). e is an entry already folded, p
+ * its decoded blob, bytes/len the blob as carried, matching e's signed
+ * hash (the caller checked). The blob is stored under (e's origin, seq),
+ * and when it is the member's current one its phone and name index entries
+ * are added: what the fold makes when the blob comes with the entry, so
+ * the view still equals the fold. Not taken (*taken = 0) when the member
+ * was erased, when e holds none of the member's Personal blobs, or when
+ * the blob is held already. */
+int view_personal_healed(store *s, MDB_txn *txn, view_batch *b,
+                         const Sadasya__Entry *e, const Sadasya__Personal *p,
+                         const uint8_t *bytes, size_t len, int *taken,
+                         sd_err *err);
+
 /* Writes the batch's pending counters and index entries. Call before the
  * transaction commits; the batch is empty afterwards. */
 int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);

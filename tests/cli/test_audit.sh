@@ -6,7 +6,11 @@
 # says ok, exits 0, and its JSON totals equal `stats --json`; the Rs 21
 # member is itemised; on a copy with one byte of BR seq 2 flipped
 # (tests/tools/tamper.c) it exits 1 and names "BR seq 2" in both files; it
-# runs on a read-only copy.
+# runs on a read-only copy. After a handover (BR's second key, series from
+# serial 4) the national's audit lists no gap and says ok; JH, which took
+# BR's 4th entry before hearing of the cut, retracted it: its audit lists
+# the void entry and fails (exit 1), as it must for any gap, number issued
+# twice, retraction or equivocation it shows.
 #
 #   tests/cli/test_audit.sh SADASYA_BINARY BUILD_DIR     (BUILD_DIR/tamper)
 #
@@ -155,6 +159,54 @@ check "read-only copy: audit exits 0" rc_is 0
 check "read-only copy: totals equal stats --json" \
     jtrue "$R" 'd["ok"] and d["total"] == s["total"] and d["fee_paise"] == s["fee_paise"]'
 check "read-only copy: store unchanged" eval '[[ $(sha256sum <"$RO/data.mdb") == "$SUM" ]]'
+
+# --- a handover and a revocation race: the verdict covers what is listed ------------
+# JH holds BR's first key's log; BR signs a 4th member; JH takes it before it
+# hears that the national handed BR over to a new key at seq 3 (the default
+# cut: what the national held). JH then retracts BR seq 4. The new key's
+# series starts at serial 4: no gap on the national, whose audit is ok; the
+# audit of JH lists the retracted entry, and so must fail.
+BR2=$T/bihar2
+"$S" --data "$NAT" bundle create "$T/nat1.bundle" >/dev/null
+"$S" --data "$JH" bundle apply "$T/nat1.bundle" >/dev/null
+"$S" --data "$BR" register --name "चौथा" --gender male --phone 9876543215 --district Patna >/dev/null
+"$S" --data "$BR" bundle create "$T/br2.bundle" >/dev/null
+"$S" --data "$JH" bundle apply "$T/br2.bundle" >/dev/null
+"$S" --data "$BR2" init --state BR --name Bihar --trust "$NK" --replacing >/dev/null
+BK2=$(key_of "$BR2")
+"$S" --data "$NAT" roster add --state BR --name Bihar --key "$BK2" >/dev/null
+"$S" --data "$NAT" bundle create "$T/nat2.bundle" >/dev/null
+"$S" --data "$JH" bundle apply "$T/nat2.bundle" >/dev/null
+"$S" --data "$BR2" bundle apply "$T/nat2.bundle" >/dev/null
+NB2=$("$S" --data "$BR2" register --name "नई कुंजी" --gender female --phone 9876543216 --district Patna)
+check "fixture: the new key's first member is serial 4 ($NB2)" eval '[[ $NB2 == BR-0000004-* ]]'
+"$S" --data "$BR2" bundle create "$T/br2new.bundle" >/dev/null
+"$S" --data "$NAT" bundle apply "$T/br2new.bundle" >/dev/null
+"$S" --data "$JH" bundle apply "$T/br2new.bundle" >/dev/null
+
+H=$T/audit-handover
+run "$S" --data "$NAT" audit --out "$H"
+check "handover: audit exits 0" rc_is 0
+check "handover: the new key's series starts at serial 4, no gaps listed" \
+    jtrue "$H" '[(o["numbering"]["first_serial"], o["numbering"]["first"], o["numbering"]["no_gaps"]) for o in d["origins"] if o["key"] == "'"$BK2"'"] == [(4, 4, True)]'
+check "handover: no origin lists a gap, and the verdict is ok" \
+    jtrue "$H" 'd["ok"] is True and all(o["numbering"]["no_gaps"] for o in d["origins"])'
+
+V=$T/audit-retracted
+run "$S" --data "$JH" audit --out "$V"
+check "retraction: audit exits 1" rc_is 1
+check "retraction: JSON lists BR seq 4 as void and says not ok" \
+    jtrue "$V" 'd["ok"] is False and [(x["state"], x["seq"]) for x in d["voided"]] == [("BR", 4)] and any("BR seq 4" in f and "retracted" in f for f in d["failures"])'
+check "retraction: HTML says FAILED and lists the void entry" \
+    eval 'grep -q "Verdict: FAILED" "$V/audit.html" && grep -q "beyond its key" "$V/audit.html"'
+consistent() { # every report given: ok only when nothing is listed as wrong
+    local r
+    for r in "$@"; do
+        jtrue "$r" 'd["ok"] is False or (all(o["numbering"]["no_gaps"] for o in d["origins"]) and not d.get("voided") and not d["evidence"])' || return 1
+    done
+}
+check "every report: a listed gap, void entry or evidence never comes with an ok verdict" \
+    consistent "$A" "$B" "$H" "$V"
 
 run "$S" audit --help
 check "audit --help exits 0" rc_is 0

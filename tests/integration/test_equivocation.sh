@@ -13,7 +13,10 @@
 #
 # Evidence travels with every batch: a node that only ever sees one of
 # the two entries (JH, and BR itself) learns of the equivocation too, and
-# its verify reports it.
+# its verify reports it. Holding back is the node's: a later entry of BR,
+# signed on BR's own line after the operator overrides its fence, reaches
+# the national over another link and is held back there, and again after
+# the national restarts.
 #
 #   tests/integration/test_equivocation.sh SADASYA_BINARY BUILD_DIR
 # shellcheck source=tests/integration/lib.sh
@@ -107,6 +110,24 @@ check "BR, holding evidence against its own key, refuses to sign in one line" \
     bash -c "[[ $RC -ne 0 && ! -s '$T/out' ]] && grep -q 'equivocation' '$T/err' && [[ \$(wc -l <'$T/err') -eq 1 ]]"
 sd "$BR2" register --name "चौथा सदस्य" --gender male --phone 9100000004 --district Patna
 check "... and so does the copy" bash -c "[[ $RC -ne 0 ]] && grep -q 'equivocation' '$T/err'"
+
+# Holding back is the node's, not a connection's (DESIGN.md §4). BR's
+# operator overrides the fence and signs seq 3 on BR's own line; the
+# national pulls it over its link to BR, not the copy's. Holding evidence
+# against BR's key, it takes nothing of BR beyond its head (seq 2), and
+# still nothing after a restart, until the national roster cuts the key.
+must "$S" --data "$BR" --override-fence register --name "पाँचवाँ सदस्य" --gender male \
+    --phone 9100000005 --district Patna >/dev/null
+br3_at() { "$S" --data "$1" --json log --state BR --from 3 | grep -q '"seq":3'; }
+no_br3_at() { ! br3_at "$1"; }
+check "BR signed its seq 3 (--override-fence)" br3_at "$BR"
+held_at_n() { node_log_has N 'held back: their origin equivocated'; }
+check "the national holds BR's seq 3 back (its log says so)" wait_until 15 held_at_n
+check "... and has not taken it, over BR's own link" no_br3_at "$N"
+stop_node N >/dev/null
+restart_node N
+check "after a restart, the national holds BR's seq 3 back again" wait_until 20 held_at_n
+check "... and still has not taken it" no_br3_at "$N"
 for name in N BR JH BR2; do check "node $name is still running" node_alive "$name"; done
 
 check "evidence reaches JH, which only saw one of the two entries" ev_at "$JH"

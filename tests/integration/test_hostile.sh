@@ -8,6 +8,11 @@
 # national is still alive, still replicates a new registration, and its log
 # shows the bad messages. A key outside the roster gets no session at all.
 #
+# A node that dials in may not push: MH is in the roster with no endpoint,
+# so the national pulls from it over its inbound connection. rawpeer, with
+# MH's key, pushes a Batch carrying MH's member under an id no pull used:
+# the national drops it as a bad message and takes nothing of it.
+#
 #   tests/integration/test_hostile.sh SADASYA_BINARY BUILD_DIR
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +27,8 @@ NK=$(init_national "$N" "Bharat Sangh")
 BK=$(init_state "$BR" BR Bihar "$NK")
 JK=$(init_state "$JH" JH Jharkhand "$NK")
 init_state "$T/XX" XX Stranger "$NK" >/dev/null      # never authorised
+MH=$T/MH
+MK=$(init_state "$MH" MH Maharashtra "$NK")            # listed, never dialled
 PN=$(free_port)
 PB=$(free_port)
 PJ=$(free_port)
@@ -29,6 +36,9 @@ must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
     --endpoint "tcp://127.0.0.1:$PB" >/dev/null
 must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
     --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
+must "$S" --data "$N" roster add --state MH --name Maharashtra --key "$MK" >/dev/null
+must "$S" --data "$MH" register --name "मराठी सदस्य" --gender male --phone 9300000001 \
+    --district Pune >/dev/null
 
 start_node N "$N" "$PN"
 start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
@@ -79,6 +89,22 @@ check "N, BR and JH converge after the attack" wait_converged 15 "$N" "$BR" "$JH
 run "$RAW" "$BR" "$NK" "tcp://127.0.0.1:$PN" 10000
 check "a second rawpeer run is answered too" test "$RC" -eq 0
 check "the national is still alive after the second run" node_alive N
+
+# --- a node that dialled in pushes entries no pull asked for -----------------------
+no_mh_at_n() { sd "$N" list --state MH; [[ $RC -eq 0 ]] && ! grep -q 'MH-0000001' "$T/out"; }
+run "$RAW" "$MH" "$NK" "tcp://127.0.0.1:$PN" 10000 push
+cp "$T/out" "$T/rawpeer-push.out"
+sed 's/^/    | /' "$T/rawpeer-push.out"
+check "rawpeer (MH, dialled in): pushed a Batch carrying its member" \
+    grep -q '(id 7777, [1-9][0-9]* entries)' "$T/rawpeer-push.out"
+check "rawpeer (MH): told the batch was asked for by no pull" \
+    grep -q "got SyncError: .*no pull asked for" "$T/rawpeer-push.out"
+check "rawpeer (MH): its valid pull is still answered" test "$RC" -eq 0
+sleep 1
+check "the national took nothing of the pushed batch (no MH member)" no_mh_at_n
+check "the national logs the pushed batch as a bad message" \
+    node_log_has N "bad message from inbound:MH.*no pull asked for"
+check "the national is still alive after the push" node_alive N
 
 # --- a key outside the roster -------------------------------------------------------
 run "$RAW" "$T/XX" "$NK" "tcp://127.0.0.1:$PN" 3000

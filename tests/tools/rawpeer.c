@@ -4,7 +4,7 @@
  * kinds of message DESIGN.md §4 says must be "rejected without harm", then
  * a valid Pull, and checks that a Batch still comes back. Test tool only.
  *
- *   rawpeer CLIENT_DATA_DIR SERVER_KEY_HEX tcp://HOST:PORT [TIMEOUT_MS]
+ *   rawpeer CLIENT_DATA_DIR SERVER_KEY_HEX tcp://HOST:PORT [TIMEOUT_MS [push]]
  *
  * CLIENT_DATA_DIR: a data dir whose node.key is in the server's roster (its
  * store is also used, read-only, to build the valid Pull). SERVER_KEY_HEX:
@@ -26,6 +26,11 @@
  *                  reconnects and handshakes again)
  *  10 pull         a valid Pull (no wait), resent each second until a
  *                  Batch answering it arrives or the timeout passes
+ * With `push`, steps 1-9 are replaced by one:
+ *   P push         a Batch no pull asked for (id 7777), carrying every entry
+ *                  CLIENT_DATA_DIR holds with its Personal blobs: a node
+ *                  that dialled in pushing entries unasked (the server must
+ *                  drop it, not apply it)
  * Exits 0 only if the final Pull was answered with a Batch; 1 otherwise;
  * 2 on bad usage or set-up failure.
  */
@@ -184,13 +189,14 @@ static uint8_t *pack_raw(const Sadasya__SyncMsg *m, size_t *len)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || argc > 5) {
+    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "push"))) {
         fputs("usage: rawpeer CLIENT_DATA_DIR SERVER_KEY_HEX tcp://HOST:PORT "
-              "[TIMEOUT_MS]\n", stderr);
+              "[TIMEOUT_MS [push]]\n", stderr);
         return 2;
     }
     const char *dir = argv[1], *endpoint = argv[3];
-    int timeout = argc == 5 ? atoi(argv[4]) : 10000;
+    int timeout = argc >= 5 ? atoi(argv[4]) : 10000;
+    int push = argc == 6;
     if (sodium_init() < 0) {
         fputs("rawpeer: libsodium failed to initialise\n", stderr);
         return 2;
@@ -246,6 +252,34 @@ int main(int argc, char **argv)
     if (!wait_monitor(1, hs_wait)) {
         printf("rawpeer: no CURVE handshake with %s within %d ms\n", endpoint, hs_wait);
         return 1;
+    }
+
+    if (push) {
+        /* Everything this store holds, as the answer to a pull never sent. */
+        Sadasya__Pull p = SADASYA__PULL__INIT;
+        p.id = 7777;
+        uint8_t *buf = NULL;
+        size_t len = 0, nentries = 0;
+        if (sync_answer(s, &p, &buf, &len, &nentries, &err)) {
+            fprintf(stderr, "rawpeer: building a batch: %s\n", err.msg);
+            return 2;
+        }
+        step(0, "push", "a Batch no pull asked for, carrying entries");
+        printf("  (id 7777, %zu entries)\n", nentries);
+        send_frames(buf, len, NULL, 0);
+        free(buf);
+        /* The node pulls from a node that dialled in: skip its Pulls. */
+        int64_t until = now_ms() + 1500;
+        while (now_ms() < until) {
+            Sadasya__SyncMsg *m = await_reply((int)(until - now_ms()), "  -> ");
+            int pull = m && m->msg_case == SADASYA__SYNC_MSG__MSG_PULL;
+            if (m)
+                sadasya__sync_msg__free_unpacked(m, NULL);
+            if (!pull)
+                break;
+        }
+        fflush(stdout);
+        goto final_pull;
     }
 
     /* 1 garbage */
@@ -391,6 +425,7 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
 
+final_pull:
     /* 10 the valid pull */
     step(10, "pull", "a valid Pull; a Batch must come back");
     int64_t end = now_ms() + timeout;

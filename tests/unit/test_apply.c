@@ -4,14 +4,18 @@
  * meet (broken chain, gap, bad signature, key not in the roster, another
  * state's prefix, a roster update from a state key, a revoked or replaced
  * key); equivocation kept as evidence with the origin's later entries held
- * back; Personal blobs that do not match their signed hash; and this
- * node's own batches, which land whole or not at all.
+ * back, from every batch and after a restart, until the roster cuts the
+ * key; Personal blobs that do not match their signed hash, and blobs
+ * that arrive after their entries (taken late, indexed, verify clean;
+ * never after an erasure); and this node's own batches, which land whole
+ * or not at all.
  *
  * Each test makes a small federation in its own directory: a national
  * node, Bihar (BR, in the roster) and Uttar Pradesh (UP, not in it).
  */
 #include "helpers.h"
 
+#include "verify.h"
 #include "view.h"
 
 typedef th_fed fed;
@@ -547,13 +551,43 @@ static void test_equivocation_against_held(void **state)
     }
     mdb_txn_abort(txn);
 
-    /* In a later batch, the origin's entries flow again (holding back is
-     * per batch); evidence is not stored twice. */
+    /* Holding back is the node's, not the batch's: a later batch (another
+     * peer's, a bundle's) is held back too, and so after the store is
+     * opened again; its held entries still count as duplicates. */
+    r = th_apply(f->nat.s, four, 1, 0, &rej);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.held_back, 1);
+    assert_has(rej.last, "held back");
+    th_node_close(&f->nat);
+    th_node_open(&f->nat);
+    size_t n3;
+    entry_signed *three = th_collect(f->br.s, f->br.pk, 1, 4, &n3);
+    r = th_apply(f->nat.s, three, n3, APPLY_RUNSIG, &rej);
+    assert_int_equal(r.duplicate, 3);
+    assert_int_equal(r.held_back, 1);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(th_head(f->nat.s, f->br.pk).seq, 3);
+    MDB_txn *rt;
+    assert_int_equal(store_begin(f->nat.s, 0, &rt, NULL), SD_OK);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->br.pk, NULL), 1);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->nat.pk, NULL), 0);
+    mdb_txn_abort(rt);
+    /* Evidence is not stored twice. */
+    assert_int_equal(th_count(f->nat.s, f->nat.s->evidence), 2);
+
+    /* The national roster cuts the key (at 4: the chain it holds): the cut
+     * decides what stands, and the hold-back ends. */
+    th_roster_cut(&f->nat, "BR", f->br.pk, 4, f->up.pk, 5);
+    assert_int_equal(store_begin(f->nat.s, 0, &rt, NULL), SD_OK);
+    assert_int_equal(apply_held_back(f->nat.s, rt, f->br.pk, NULL), 0);
+    mdb_txn_abort(rt);
     r = th_apply(f->nat.s, four, 1, 0, &rej);
     assert_int_equal(r.added, 1);
-    assert_int_equal(th_count(f->nat.s, f->nat.s->evidence), 2);
+    assert_int_equal(th_head(f->nat.s, f->br.pk).seq, 4);
     entry_signed_clear(&alt);
     th_free_items(four, n);
+    th_free_items(three, n3);
 }
 
 static void test_equivocation_within_batch(void **state)
@@ -670,6 +704,168 @@ static void test_personal_on_entry_without_commitment(void **state)
     assert_int_equal(r.personal_dropped, 1);
     assert_int_equal(th_count(f->br.s, f->br.s->personal), 1);
     entry_signed_clear(&es);
+}
+
+/* --- Personal blobs that come late ------------------------------------------ */
+
+/* verify on s: its failures and warnings, each line in text. */
+typedef struct vreport {
+    char text[4096];
+    uint64_t failures, warnings;
+} vreport;
+
+static void vreport_line(int warning, const char *line, void *ctx)
+{
+    vreport *r = ctx;
+    size_t l = strlen(r->text);
+    if (l + 2 < sizeof r->text)
+        snprintf(r->text + l, sizeof r->text - l, "%s%s\n",
+                 warning ? "warning: " : "FAIL: ", line);
+}
+
+static vreport run_verify(fed *f, store *s)
+{
+    vreport r;
+    memset(&r, 0, sizeof r);
+    verify_opts o;
+    memset(&o, 0, sizeof o);
+    o.scratch_dir = f->root;
+    o.threads = 1;
+    o.report = vreport_line;
+    o.ctx = &r;
+    verify_result res;
+    sd_err err;
+    sd_err_clear(&err);
+    if (verify_run(s, &o, &res, &err))
+        fail_msg("verify_run: %s", err.msg);
+    r.failures = res.failures;
+    r.warnings = res.warnings;
+    return r;
+}
+
+static int found_one(const char *number, void *ctx)
+{
+    (void)number;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* How many members the phone index finds under phone. */
+static int phone_hits(store *s, const char *phone)
+{
+    MDB_txn *txn;
+    int n = 0;
+    assert_int_equal(store_begin(s, 0, &txn, NULL), SD_OK);
+    assert_int_equal(view_find_phone(s, txn, phone, found_one, &n, NULL), SD_OK);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* The phone in a carried Personal blob. */
+static void blob_phone(const entry_signed *es, char out[32])
+{
+    Sadasya__Personal *p = NULL;
+    assert_int_equal(entry_personal_decode(es->personal, es->personal_len, &p,
+                                           NULL),
+                     SD_OK);
+    snprintf(out, 32, "%s", p->phone);
+    sadasya__personal__free_unpacked(p, NULL);
+}
+
+static void strip_blob(entry_signed *es)
+{
+    free(es->personal);
+    es->personal = NULL;
+    es->personal_len = 0;
+}
+
+static void test_personal_taken_late(void **state)
+{
+    fed *f = *state;
+    th_roster_add(&f->nat, "UP", f->up.pk); /* the national holds every blob */
+    char numbers[2][NUMBER_MAX_LEN];
+    th_register(&f->br, 2, numbers);
+    size_t n;
+    entry_signed *honest = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *stripped = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    char phone[32];
+    blob_phone(&honest[0], phone);
+    strip_blob(&stripped[0]); /* a relay that drops seq 1's blob */
+
+    apply_result r = th_apply(f->nat.s, stripped, n, APPLY_RUNSIG, NULL);
+    assert_int_equal(r.added, 2);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 1);
+    assert_int_equal(phone_hits(f->nat.s, phone), 0);
+    /* verify: consistent, but warns of the blob the national should hold */
+    vreport v = run_verify(f, f->nat.s);
+    assert_int_equal(v.failures, 0);
+    assert_has(v.text, "personal blobs this node should hold are missing (seq 1)");
+
+    /* The honest copy, later: its entries are duplicates, the blob is taken. */
+    r = th_apply(f->nat.s, honest, n, APPLY_RUNSIG, NULL);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(r.duplicate, 2);
+    assert_int_equal(r.personal_healed, 1);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 2);
+    assert_int_equal(phone_hits(f->nat.s, phone), 1);
+    MDB_txn *txn;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *got = NULL;
+    assert_int_equal(store_begin(f->nat.s, 0, &txn, NULL), SD_OK);
+    assert_int_equal(view_member_get(f->nat.s, txn, numbers[0], &m, NULL), SD_OK);
+    assert_int_equal(view_personal_get(f->nat.s, txn, m, &got, NULL), SD_OK);
+    assert_string_equal(got->phone, phone);
+    sadasya__personal__free_unpacked(got, NULL);
+    sadasya__member_view__free_unpacked(m, NULL);
+    mdb_txn_abort(txn);
+    /* The view equals the fold of the log and the blobs, and nothing lacks. */
+    v = run_verify(f, f->nat.s);
+    if (v.failures || strstr(v.text, "should hold"))
+        fail_msg("verify after healing:\n%s", v.text);
+
+    /* Once more: held already, nothing taken twice. */
+    r = th_apply(f->nat.s, honest, n, 0, NULL);
+    assert_int_equal(r.personal_healed, 0);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 2);
+    assert_int_equal(phone_hits(f->nat.s, phone), 1);
+    th_free_items(honest, n);
+    th_free_items(stripped, n);
+}
+
+static void test_personal_not_taken_after_erasure(void **state)
+{
+    fed *f = *state;
+    char numbers[1][NUMBER_MAX_LEN];
+    th_register(&f->br, 1, numbers);
+    size_t n;
+    entry_signed *honest = th_collect(f->br.s, f->br.pk, 1, 1, &n);
+    entry_signed *stripped = th_collect(f->br.s, f->br.pk, 1, 1, &n);
+    char phone[32];
+    blob_phone(&honest[0], phone);
+    strip_blob(&stripped[0]);
+    assert_int_equal(th_apply(f->nat.s, stripped, 1, 0, NULL).added, 1);
+
+    /* The member asks for erasure; the national takes it. */
+    Sadasya__Redaction rd = SADASYA__REDACTION__INIT;
+    rd.number = numbers[0];
+    rd.reason = (char *)"member's request";
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    e.body_case = SADASYA__ENTRY__BODY_REDACTION;
+    e.redaction = &rd;
+    th_commit_body(&f->br, &e, NULL, 0);
+    assert_int_equal(th_replicate(f->br.s, f->nat.s, f->br.pk).added, 1);
+
+    /* The blob, arriving after the erasure, is not taken. */
+    apply_result r = th_apply(f->nat.s, honest, 1, 0, NULL);
+    assert_int_equal(r.duplicate, 1);
+    assert_int_equal(r.personal_healed, 0);
+    assert_int_equal(th_count(f->nat.s, f->nat.s->personal), 0);
+    assert_int_equal(phone_hits(f->nat.s, phone), 0);
+    vreport v = run_verify(f, f->nat.s);
+    if (v.failures || strstr(v.text, "should hold"))
+        fail_msg("verify after an erasure:\n%s", v.text);
+    th_free_items(honest, n);
+    th_free_items(stripped, n);
 }
 
 /* --- this node's own batches --------------------------------------------- */
@@ -816,6 +1012,8 @@ int main(void)
         T(test_equivocation_needs_a_valid_signature),
         T(test_personal_mismatch_dropped),
         T(test_personal_on_entry_without_commitment),
+        T(test_personal_taken_late),
+        T(test_personal_not_taken_after_erasure),
         T(test_own_batch_all_or_nothing),
         T(test_own_seq_written_meanwhile),
         T(test_undecodable_rejected),
