@@ -32,6 +32,7 @@ FAULT_LONG=${FAULT_LONG:-0}
 PHONE_NEXT=${PHONE_NEXT:-8100000000}
 LOST=0
 DOUBLED=0
+VOID_TAKEN=0     # members signed past their key's cut found on a node
 CHECKED=0        # member presences checked (members x nodes)
 
 FAULT_NAMES=("सीता देवी" "राम प्रसाद" "गीता कुमारी" "मोहन लाल" "अनीता सिंह" "सुरेश यादव")
@@ -102,11 +103,21 @@ for num, c in numbers.items():
     if c > 1:
         doubled += c - 1
         problems.append("doubled: number %s x%d" % (num, c))
-print("members %d acked %d lost %d doubled %d" % (len(rows), len(acked), lost, doubled))
+# Members a key signed past its cut (tests/fault/test_kill_rounds.sh's
+# rotations): acknowledged by the old device, void everywhere (DESIGN §2a).
+void_taken = 0
+if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
+    for line in open(sys.argv[2]):
+        num, phone = line.split()
+        if any(n == num for n in by_phone.get(phone, [])):
+            void_taken += 1
+            problems.append("void member present: %s %s" % (num, phone))
+print("members %d acked %d lost %d doubled %d void %d"
+      % (len(rows), len(acked), lost, doubled, void_taken))
 for p in problems[:10]:
     print("    " + p)
 PYEOF
-    "$PY" "$T/checker.py" "$T/acked"
+    "$PY" "$T/checker.py" "$T/acked" "$T/voided"
 }
 
 _fault_acked_ok() {
@@ -117,12 +128,13 @@ _fault_acked_ok() {
     }
     _fault_checker <"$T/export.csv" >"$T/checker.out"
     line=$(head -n 1 "$T/checker.out")
-    local l dbl a
-    read -r _ _ _ a _ l _ dbl <<<"$line"
+    local l dbl a vt
+    read -r _ _ _ a _ l _ dbl _ vt <<<"$line"
     LOST=$((LOST + l))
     DOUBLED=$((DOUBLED + dbl))
+    VOID_TAKEN=$((VOID_TAKEN + vt))
     CHECKED=$((CHECKED + a))
-    if [[ $l -ne 0 || $dbl -ne 0 ]]; then
+    if [[ $l -ne 0 || $dbl -ne 0 || $vt -ne 0 ]]; then
         cat "$T/checker.out"
         return 1
     fi

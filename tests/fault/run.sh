@@ -153,7 +153,10 @@ if [[ $long == 1 ]]; then
         echo "| **doubled** members | **$doubled** |"
         echo "| forged / unauthorised entries tried | $(figure keys_forged) |"
         echo "| **forged entries taken** by a node that knew better | **$(figure keys_forged_taken)** |"
-        echo "| revoked chapter's later entries taken by a node that had not yet learnt of the revocation | $(figure keys_revoked_taken_by_late_learner) (design gap, see below) |"
+        echo "| revoked chapter's later entries taken by a node that had not yet learnt of the revocation | $(figure keys_revoked_taken_by_late_learner) (retracted when the cut reached it) |"
+        echo "| key rotations during the kill rounds (a handover, --lost, or a revocation then a new key) | $(figure kill_rotations) ($(figure kill_revocations) after a revocation) |"
+        echo "| members acknowledged by an old device after its key's cut (void by design) | $(( $(figure kill_void) + $(figure partition_revocation_void) )) |"
+        echo "| **void members taken** (on any node after convergence) | **$(( $(figure kill_void_taken) + $(figure partition_void_taken) ))** |"
         echo "| full-disk test file system | $(figure full_disk_fs | tr -d '"') |"
         echo
         echo "## Known product issues seen (XFAIL: expected to fail until fixed)"

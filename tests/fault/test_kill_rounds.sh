@@ -14,12 +14,20 @@
 #   live     registrations flow on BR and JH (a loop of `register` each, a
 #            few of those CLI processes killed too) while random nodes are
 #            killed at random moments and restarted after a random pause.
+#   rotate   a state is handed to a new key (DESIGN.md §2a) while its old
+#            node keeps registering: a plain handover, one with --lost, or a
+#            revocation followed by a new key; a random node is killed
+#            meanwhile. The old node retires; the new one (`init
+#            --replacing`) takes over the state. Members the old key signed
+#            past its cut were acknowledged by a device that no longer
+#            counts: they must be on no node (void), the rest on every node.
 #
 # After every round: all three nodes converge (same stats, export, log);
 # every acknowledged member (a number printed by a `register` that exited
 # 0; every row of an import that exited 0) is on every node exactly once;
-# no origin's log has a gap; `verify` is clean on every node. Prints the
-# rounds, kills, members registered and checked, lost and doubled (0).
+# no origin's log has a gap; `verify` is clean on every node; no number is
+# held twice. Prints the rounds, kills, rotations, members registered and
+# checked, lost, doubled and void members taken (all 0).
 #
 #   tests/fault/test_kill_rounds.sh SADASYA_BINARY BUILD_DIR
 #   FAULT_LONG=1: 50 rounds (default 5). FAULT_SEED=N: the random seed.
@@ -237,12 +245,86 @@ round_live() {
         "nodes killed:$kills; $nk register processes killed"
 }
 
+# --- rotate: a state's key handed over (or revoked) mid-flight -------------------
+declare -A FIRST=([BR]=1 [JH]=1)   # first serial of each state's current key
+ROTATIONS=0 REVOCATIONS=0 VOIDED=0 EPOCH=0
+round_rotate() {
+    local r=$1 st=${STATES[RANDOM % 2]} how=handover lost=()
+    case $((RANDOM % 3)) in
+    1) how=lost; lost=(--lost) ;;
+    2) how=revoke ;;
+    esac
+    EPOCH=$((EPOCH + 1))
+    local nd=$T/$st-k$EPOCH np nk
+    np=$(free_port)
+    nk=$(must "$S" --data "$nd" init --state "$st" --name "$st chapter" --trust "$NK" \
+        --replacing | tail -n 1)
+    # The old node keeps registering while the national hands the state over.
+    local base=$PHONE_NEXT wpid victim cut="" first
+    PHONE_NEXT=$((PHONE_NEXT + 100000))
+    writer "$st" "$base" 3 &
+    wpid=$!
+    rand_sleep 300 1500
+    if [[ $how == revoke ]]; then
+        sd "${D[N]}" roster revoke --state "$st"
+        check "round $r: roster revoke $st" test "$RC" -eq 0
+        cut=$(grep -o 'ends at seq [0-9]*' "$T/out" | grep -o '[0-9]*$')
+        REVOCATIONS=$((REVOCATIONS + 1))
+        rand_sleep 100 800
+    fi
+    victim=${NODES[RANDOM % 3]}
+    [[ $victim != "$st" ]] && kill_node "$victim"
+    sd "${D[N]}" roster add --state "$st" --name "$st chapter" --key "$nk" \
+        --endpoint "tcp://127.0.0.1:$np" "${lost[@]}"
+    check "round $r: roster add hands $st to a new key ($how)" test "$RC" -eq 0
+    [[ -z $cut ]] && cut=$(grep -o 'ends at seq [0-9]*' "$T/out" | grep -o '[0-9]*$')
+    first=$(tail -n 1 "$T/out" | awk '{print $NF}')
+    first=${first#*-}
+    first=$((10#${first%-*}))
+    wait "$wpid"
+    ensure_running
+    # The old node retires; the new one takes the state's name and place.
+    stop_node "$st" >/dev/null
+    D[$st]=$nd
+    P[$st]=$np
+    ALL=("${D[N]}" "${D[BR]}" "${D[JH]}")
+    start_plain "$st"
+    # Old-key members past the cut: serials from FIRST + cut on (the old key
+    # signed only joins; the new key has registered nobody yet). They leave
+    # the acknowledged list for the void one: a plain handover or a
+    # revocation may give their numbers to new members later (the design
+    # trusts the old device to stop; --lost does not).
+    local lo=$(( ${FIRST[$st]} + ${cut:-0} ))
+    "$PY" - "$T/acked" "$T/voided" "$st" "$lo" <<'PYEOF'
+import sys
+acked, voided, st, lo = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+keep, void = [], []
+for line in open(acked):
+    num, phone = line.split()
+    if num.startswith(st + "-") and lo <= int(num.split("-")[1]):
+        void.append(line)
+    else:
+        keep.append(line)
+open(acked, "w").writelines(keep)
+open(voided, "a").writelines(void)
+PYEOF
+    VOIDED=$(wc -l <"$T/voided")
+    note "round $r (rotate): $st $how at seq ${cut:-?}; new series from $first;" \
+        "$VOIDED void members so far (signed past a cut)"
+    FIRST[$st]=$first
+    ROTATIONS=$((ROTATIONS + 1))
+    check "round $r: the new $st node numbers from its first serial" reg_ack "${D[$st]}" Patna
+    check "round $r: ... which is $first" bash -c "[[ \$(tail -n 1 '$T/acked' | cut -d' ' -f1 | cut -d- -f2) == \$(printf %07d $first) ]]"
+}
+
+: >"$T/voided"
 t_start=$(now_ms)
 for ((r = 1; r <= ROUNDS; r++)); do
-    case $(( (r - 1) % 3 )) in
+    case $(( (r - 1) % 4 )) in
     0) round_import "$r" ;;
     1) round_catchup "$r" ;;
     2) round_live "$r" ;;
+    3) round_rotate "$r" ;;
     esac
     round_checks "round $r"
 done
@@ -254,7 +336,9 @@ verify_all "${ALL[@]}"
 members=$(total "${D[N]}")
 note "$ROUNDS rounds in $(( ($(now_ms) - t_start) / 1000 )) s: $members members," \
     "$(acked_count) acknowledged, $KILLS_CLI CLI and $KILLS_NODE node kills" \
-    "($KILLS_MID part-way), $IMPORTS imports resumed; lost $LOST, doubled $DOUBLED"
+    "($KILLS_MID part-way), $IMPORTS imports resumed, $ROTATIONS key rotations" \
+    "($REVOCATIONS after a revocation), $VOIDED members void (signed past a cut);" \
+    "lost $LOST, doubled $DOUBLED, void taken $VOID_TAKEN"
 figure kill_rounds "$ROUNDS"
 figure kill_cli "$KILLS_CLI"
 figure kill_node "$KILLS_NODE"
@@ -266,4 +350,8 @@ figure kill_nodes 3
 figure kill_checked "$CHECKED"
 figure kill_lost "$LOST"
 figure kill_doubled "$DOUBLED"
+figure kill_rotations "$ROTATIONS"
+figure kill_revocations "$REVOCATIONS"
+figure kill_void "$VOIDED"
+figure kill_void_taken "$VOID_TAKEN"
 finish

@@ -16,6 +16,11 @@
 #     them by 100 ms each way (tc netem, or a TAP forwarder where the kernel
 #     has no netem); an import on AS and registrations elsewhere must still
 #     reach every node.
+#  4. a revocation across a cut (DESIGN.md §2a, the revocation race): with
+#     {N UP} cut from {BR JH AS}, the national revokes JH at the last entry
+#     it holds while JH goes on registering and BR and AS take those
+#     entries. After the heal the late members vanish from every node
+#     (retracted), JH's node signs nothing more, all five converge.
 # After each phase: every acknowledged member (a number printed by a
 # `register` that exited 0, every row of an import that exited 0) is on
 # every node exactly once, no origin's log has a gap, `verify` is clean.
@@ -201,6 +206,39 @@ note "lossy: sync finished in ${lossy_ms} ms; link: $(netns_link_stats)"
 netns_impair AS 0 0
 phase_checks "lossy"
 
+# --- 4. a revocation across a cut ---------------------------------------------------
+note "revocation race: {N UP} | {BR JH AS}; the national revokes JH meanwhile"
+netns_cut BR JH AS
+sleep 2
+sd "${D[N]}" roster revoke --state JH
+check "race: the national revokes JH during the cut" test "$RC" -eq 0
+jh_cut=$(grep -o 'ends at seq [0-9]*' "$T/out" | grep -o '[0-9]*$')
+late=""
+for ((i = 0; i < PER_NODE; i++)); do reg_ack "${D[JH]}" Late && late=$REG_NUM; done
+check "race: JH, not knowing, registers more ($late)" test -n "$late"
+check "race: BR, on JH's side, takes them" wait_until 40 has "${D[BR]}" "$late"
+t_heal=$(now_ms)
+netns_heal
+# JH's members past the cut (its log holds joins only) are void.
+"$PY" - "$T/acked" "$T/voided" JH "$((1 + ${jh_cut:-0}))" <<'PYEOF'
+import sys
+acked, voided, st, lo = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+keep, void = [], []
+for line in open(acked):
+    num, phone = line.split()
+    (void if num.startswith(st + "-") and int(num.split("-")[1]) >= lo else keep).append(line)
+open(acked, "w").writelines(keep)
+open(voided, "a").writelines(void)
+PYEOF
+RACE_VOID=$(wc -l <"$T/voided")
+check "race: JH's late members vanish from BR once the revocation reaches it" \
+    wait_until "$HEAL_LIMIT" lacks "${D[BR]}" "$late"
+check "race: all five converge after the heal" wait_converged "$HEAL_LIMIT" "${ALL[@]}"
+note "race: $RACE_VOID members signed past JH's cut (seq ${jh_cut:-?}) retracted; converged $(( $(now_ms) - t_heal )) ms after the heal"
+sd "${D[JH]}" register --name "देर से" --gender male --phone 9399999999 --district Late
+check "race: JH's node then signs nothing more" bash -c "[[ $RC -ne 0 ]] && grep -q revoked '$T/err'"
+phase_checks "race"
+
 # In a healthy network no node should see a message it calls bad. A batch
 # answering a pull sent over an inbound link that was dropped meanwhile (the
 # node then dialled the same peer itself) is dropped quietly, not called
@@ -230,4 +268,6 @@ figure partition_nodes 5
 figure partition_checked "$CHECKED"
 figure partition_lost "$LOST"
 figure partition_doubled "$DOUBLED"
+figure partition_revocation_void "$RACE_VOID"
+figure partition_void_taken "$VOID_TAKEN"
 finish
