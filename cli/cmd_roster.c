@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "keys.h"
 #include "number.h"
+#include "retract.h"
 #include "roster.h"
 #include "writer.h"
 
@@ -143,19 +144,10 @@ static int past_serials(const uint8_t key[32], const roster_key *rk, void *ctx)
         return rc;
     uint64_t held = h.seq, joins = h.joins;
     if (cut != ROSTER_NO_CUT && cut < held) {
-        /* Count the joins up to the cut. */
-        joins = 0;
-        for (uint64_t seq = 1; seq <= cut; seq++) {
-            const uint8_t *sig, *bytes;
-            size_t len;
-            Sadasya__Entry *e = NULL;
-            if ((rc = store_log_get(x->s, x->txn, key, seq, &sig, &bytes, &len,
-                                    x->err)) ||
-                (rc = entry_decode(bytes, len, &e, x->err)))
-                return rc;
-            joins += e->body_case == SADASYA__ENTRY__BODY_JOINED;
-            sadasya__entry__free_unpacked(e, NULL);
-        }
+        uint8_t hash[ENTRY_HASH_BYTES];
+        if ((rc = retract_count_joins(x->s, x->txn, key, cut, &joins, hash,
+                                      x->err)))
+            return rc;
         held = cut;
     }
     uint64_t unseen = cut != ROSTER_NO_CUT && cut > held ? cut - held : 0;

@@ -30,10 +30,9 @@ int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
     return SD_OK;
 }
 
-/* Joins among key's entries 1..upto, and the hash of entry upto. */
-static int count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
-                       uint64_t upto, uint64_t *joins,
-                       uint8_t hash[ENTRY_HASH_BYTES], sd_err *err)
+int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
+                        uint64_t upto, uint64_t *joins,
+                        uint8_t hash[ENTRY_HASH_BYTES], sd_err *err)
 {
     *joins = 0;
     memset(hash, 0, ENTRY_HASH_BYTES);
@@ -108,7 +107,8 @@ int retract_beyond(store *s, MDB_txn *txn, const uint8_t key[32],
     }
     store_head nh = h;
     nh.seq = last_seq;
-    if ((rc = count_joins(s, txn, key, last_seq, &nh.joins, nh.hash, err)))
+    if ((rc = retract_count_joins(s, txn, key, last_seq, &nh.joins, nh.hash,
+                                  err)))
         return rc;
     if (last_seq == 0) {
         MDB_val k = { 32, (void *)key };

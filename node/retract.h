@@ -40,6 +40,12 @@ int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
 int retract_beyond(store *s, MDB_txn *txn, const uint8_t key[32],
                    uint64_t last_seq, size_t *n, sd_err *err);
 
+/* The MemberJoined entries among key's log entries 1..upto held here, and
+ * the hash of the last of them (zero when none is held). */
+int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
+                        uint64_t upto, uint64_t *joins,
+                        uint8_t hash[ENTRY_HASH_BYTES], sd_err *err);
+
 /* Empties every table derived from the chapters' logs (members, indexes,
  * counters, officers, events, attendance, honours, notices, directory) and
  * folds the logs into them again: the national office first (its roster

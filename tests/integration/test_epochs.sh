@@ -113,6 +113,11 @@ check "after the handover every node holds the same members" \
 check "verify is clean on every node after the handover" verify_clean "$N" "$BR" "$BR2" "$JH"
 run "$S" --data "$N" card-verify --payload "$B1PAY"
 check "a card the old key signed stays genuine" bash -c "[[ $RC -eq 0 ]] && grep -q '$B1' '$T/out'"
+run "$S" --data "$BR2" --json card "$B1" --out "$T/b1-new.png"
+check "the new key issues a card for a member the old key registered" test "$RC" -eq 0
+B1NEW=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload"])' "$T/out" 2>/dev/null)
+run "$S" --data "$JH" card-verify --payload "${B1NEW:-none}"
+check "... and that card is genuine on another node" bash -c "[[ $RC -eq 0 ]] && grep -q '$B1' '$T/out'"
 check "the old key's members are still there, five BR members in all" \
     bash -c "[[ \$(numbers '$N' | grep -c ^BR-) -eq 5 ]]"
 
