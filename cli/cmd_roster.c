@@ -58,6 +58,8 @@ static int list_one(const Sadasya__ChapterView *cv, void *ctx)
         for (size_t i = 0; i < ch->n_endpoints; i++)
             cJSON_AddItemToArray(eps, cJSON_CreateString(ch->endpoints[i]));
         cJSON_AddStringToObject(o, "status", status);
+        cJSON_AddNumberToObject(o, "first_serial",
+                                (double)(ch->first_serial ? ch->first_serial : 1));
         cJSON_AddNumberToObject(o, "roster_seq", (double)cv->roster_seq);
         cJSON_AddItemToArray(l->arr, o);
     } else {
@@ -66,7 +68,10 @@ static int list_one(const Sadasya__ChapterView *cv, void *ctx)
             size_t n = strlen(eps);
             snprintf(eps + n, sizeof eps - n, "%s%s", i ? "," : "", ch->endpoints[i]);
         }
-        const char *cells[] = { ch->state, ch->name, hex, eps, status };
+        char first[NUMBER_MAX_LEN] = "";
+        number_format(first, ch->state, ch->first_serial ? ch->first_serial : 1,
+                      NULL);
+        const char *cells[] = { ch->state, ch->name, hex, eps, status, first };
         cli_table_add(l->t, cells);
     }
     return 0;
@@ -80,12 +85,13 @@ static int roster_list(cli *c)
     sd_err err;
     sd_err_clear(&err);
     MDB_txn *txn;
-    static const char *const heads[] = { "STATE", "NAME", "KEY", "ENDPOINTS", "STATUS" };
+    static const char *const heads[] = { "STATE", "NAME", "KEY", "ENDPOINTS", "STATUS",
+                                         "FIRST NUMBER" };
     list_ctx l = { NULL, NULL };
     if (c->json)
         l.arr = cJSON_CreateArray();
     else
-        l.t = cli_table_new(5, heads);
+        l.t = cli_table_new(6, heads);
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = roster_each(s, txn, list_one, &l, &err);
