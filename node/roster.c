@@ -323,7 +323,8 @@ int roster_each_key(store *s, MDB_txn *txn, const char *state,
     }
     mdb_cursor_close(c);
     if (!ret) {
-        qsort(items, n, sizeof *items, since_cmp);
+        if (n)
+            qsort(items, n, sizeof *items, since_cmp);
         for (size_t i = 0; i < n && !ret; i++)
             ret = fn(items[i].key, &items[i].rk, ctx);
     }
