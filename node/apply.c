@@ -177,6 +177,9 @@ static int origin_state(apply_ctx *a, const uint8_t origin[32],
     }
     if (rc != SD_ENOTFOUND)
         return rc;
+    memset(rk, 0, sizeof *rk); /* not listed: a first key, no cut */
+    rk->first_serial = 1;
+    rk->last_seq = ROSTER_NO_CUT;
     if (a->have_own && !memcmp(origin, a->own, 32)) {
         /* Our own entries, written before our roster entry reached us. */
         memcpy(state, a->own_state, STORE_STATE_BYTES);

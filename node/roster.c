@@ -231,6 +231,7 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
 int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err)
 {
+    memset(out, 0, sizeof *out);
     uint8_t k[33];
     key_key(k, key);
     MDB_val mk = { sizeof k, k }, mv;
@@ -244,7 +245,6 @@ int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
         return sd_errf(err, SD_ECORRUPT, "roster key record of %zu bytes",
                        mv.mv_size);
     const uint8_t *v = mv.mv_data;
-    memset(out, 0, sizeof *out);
     memcpy(out->state, v, STORE_STATE_BYTES);
     out->state[STORE_STATE_BYTES - 1] = '\0';
     out->flag = v[STORE_STATE_BYTES];
@@ -361,7 +361,7 @@ int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
 int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
                      char state[STORE_STATE_BYTES], int *flag, sd_err *err)
 {
-    roster_key rk;
+    roster_key rk = { 0 };
     int rc = roster_key_get(s, txn, key, &rk, err);
     if (rc)
         return rc;
