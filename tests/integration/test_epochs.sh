@@ -107,6 +107,11 @@ run "$S" --data "$BR2" update "$B2" --district Patna
 check "the new key updates a member of the old key's log" bash -c "[[ $RC -eq 0 ]]"
 run "$S" --data "$BR2" status "$B3" inactive --reason "moved away"
 check "the new key changes the status of a member of the old key's log" bash -c "[[ $RC -eq 0 ]]"
+run "$S" --data "$BR2" erase "$B2" --reason "member's letter"
+check "the new key erases the personal data of a member of the old key's log" bash -c "[[ $RC -eq 0 ]]"
+erased_on_n() { "$S" --data "$N" --json show "$B2" 2>/dev/null | grep -q '"name":null'; }
+export -f erased_on_n
+check "... and the erasure reaches the national node" wait_until 20 erased_on_n
 # (The old key's node is retired: it fetches the national log only.)
 check "after the handover every node holds the same members" \
     wait_converged 20 "$N" "$BR2" "$JH"
