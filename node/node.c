@@ -118,7 +118,7 @@ struct node {
         uint8_t key[32];
     } inbound_ids[NODE_INBOUND_IDS];
     int inbound_ids_next;
-    recv *recv;                /* applies what peers send (recv.h) */
+    recv_worker *recv;                /* applies what peers send (recv.h) */
     int64_t next_status, next_roster;
     uint64_t bad_in, served;
     int fenced; /* restored from a backup, not yet caught up (backup.h) */

@@ -20,7 +20,7 @@ typedef struct failed_link {
     uint64_t link, epoch;
 } failed_link;
 
-struct recv {
+struct recv_worker {
     store *s;
     size_t group_max;
     void *ours, *theirs;        /* PAIR: the node's end, the worker's end */
@@ -102,7 +102,7 @@ static void *recv_ptr(void *sock, int *ok)
     return p;
 }
 
-static int link_failed(const recv *r, const recv_job *j)
+static int link_failed(const recv_worker *r, const recv_job *j)
 {
     for (int i = 0; i < r->nfailed; i++)
         if (r->failed[i].link == j->link && r->failed[i].epoch == j->epoch)
@@ -110,7 +110,7 @@ static int link_failed(const recv *r, const recv_job *j)
     return 0;
 }
 
-static void mark_failed(recv *r, const recv_job *j)
+static void mark_failed(recv_worker *r, const recv_job *j)
 {
     if (j->kind != RECV_BATCH || link_failed(r, j))
         return;
@@ -139,7 +139,7 @@ static void on_report(const entry_signed *es, int kind, const char *why,
 
 /* After the last batch from a peer: a node restored from a backup may
  * write again once that peer holds nothing newer of its own log. */
-static int check_fence(recv *r, recv_job *j, sd_err *err)
+static int check_fence(recv_worker *r, recv_job *j, sd_err *err)
 {
     MDB_txn *txn = apply_txn_mdb(r->t);
     store_head mine;
@@ -155,7 +155,7 @@ static int check_fence(recv *r, recv_job *j, sd_err *err)
     return SD_OK;
 }
 
-static int apply_job(recv *r, recv_job *j)
+static int apply_job(recv_worker *r, recv_job *j)
 {
     if (!r->t) {
         if ((j->rc = apply_txn_begin(r->s, &r->t, &j->err)))
@@ -185,7 +185,7 @@ static int apply_job(recv *r, recv_job *j)
 
 /* Returns the group's jobs to the node; when the group failed, each job
  * not skipped takes its error (a full map is a full store: it cannot grow). */
-static void return_group(recv *r, int rc, const sd_err *err)
+static void return_group(recv_worker *r, int rc, const sd_err *err)
 {
     sd_err e = *err;
     if (rc == SD_EMAPFULL)
@@ -204,7 +204,7 @@ static void return_group(recv *r, int rc, const sd_err *err)
     r->ngroup = 0;
 }
 
-static void commit_group(recv *r)
+static void commit_group(recv_worker *r)
 {
     sd_err err;
     sd_err_clear(&err);
@@ -212,7 +212,7 @@ static void commit_group(recv *r)
     return_group(r, rc, &err);
 }
 
-static void fail_group(recv *r, int rc, const sd_err *err)
+static void fail_group(recv_worker *r, int rc, const sd_err *err)
 {
     apply_txn_abort(&r->t);
     return_group(r, rc, err);
@@ -220,7 +220,7 @@ static void fail_group(recv *r, int rc, const sd_err *err)
 
 static void *worker(void *arg)
 {
-    recv *r = arg;
+    recv_worker *r = arg;
     int64_t linger_until = 0;
     for (;;) {
         long timeout = -1;
@@ -276,10 +276,10 @@ static void *worker(void *arg)
 
 /* --- the node's side ----------------------------------------------------- */
 
-int recv_new(recv **out, void *ctx, store *s, unsigned group_max, sd_err *err)
+int recv_new(recv_worker **out, void *ctx, store *s, unsigned group_max, sd_err *err)
 {
     *out = NULL;
-    recv *r = calloc(1, sizeof *r);
+    recv_worker *r = calloc(1, sizeof *r);
     if (!r)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     r->s = s;
@@ -314,11 +314,11 @@ int recv_new(recv **out, void *ctx, store *s, unsigned group_max, sd_err *err)
     return SD_OK;
 }
 
-void recv_destroy(recv **rp)
+void recv_destroy(recv_worker **rp)
 {
     if (!rp || !*rp)
         return;
-    recv *r = *rp;
+    recv_worker *r = *rp;
     if (r->running) {
         /* Ask it to stop; it commits what it holds and says so last. */
         send_ptr(r->ours, NULL);
@@ -339,7 +339,7 @@ void recv_destroy(recv **rp)
     *rp = NULL;
 }
 
-int recv_submit(recv *r, recv_job *job, sd_err *err)
+int recv_submit(recv_worker *r, recv_job *job, sd_err *err)
 {
     if (!job)
         return sd_errf(err, SD_EINVAL, "no job");
@@ -350,12 +350,12 @@ int recv_submit(recv *r, recv_job *job, sd_err *err)
     return SD_OK;
 }
 
-void *recv_socket(recv *r)
+void *recv_socket(recv_worker *r)
 {
     return r->ours;
 }
 
-recv_job *recv_next(recv *r, int *applied)
+recv_job *recv_next(recv_worker *r, int *applied)
 {
     recv_word w;
     if (zmq_recv(r->ours, &w, sizeof w, ZMQ_DONTWAIT) != (int)sizeof w || !w.job)
@@ -366,7 +366,7 @@ recv_job *recv_next(recv *r, int *applied)
     return w.job;
 }
 
-int recv_pending(const recv *r)
+int recv_pending(const recv_worker *r)
 {
     return r->pending;
 }

@@ -78,15 +78,15 @@ typedef struct recv_job {
     int credited;               /* the node's: it heard "applied" */
 } recv_job;
 
-typedef struct recv recv;
+typedef struct recv_worker recv_worker;
 
 /* Starts the worker on store s; ctx is the node's ZeroMQ context. A group
  * commits at group_max entries (0: RECV_GROUP_ENTRIES). */
-int recv_new(recv **out, void *ctx, store *s, unsigned group_max, sd_err *err);
+int recv_new(recv_worker **out, void *ctx, store *s, unsigned group_max, sd_err *err);
 
 /* Stops the worker: what it applied is committed, then the thread ends.
  * Jobs not yet collected with recv_done are freed. */
-void recv_destroy(recv **r);
+void recv_destroy(recv_worker **r);
 
 /* A new job of kind, zeroed. NULL when out of memory. */
 recv_job *recv_job_new(int kind);
@@ -94,21 +94,21 @@ void recv_job_free(recv_job **j);
 
 /* Hands job to the worker (which owns it until recv_done returns it).
  * On failure the caller keeps it. */
-int recv_submit(recv *r, recv_job *job, sd_err *err);
+int recv_submit(recv_worker *r, recv_job *job, sd_err *err);
 
 /* The socket to poll (ZMQ_POLLIN) for finished jobs. */
-void *recv_socket(recv *r);
+void *recv_socket(recv_worker *r);
 
 /* The next word from the worker, or NULL when none is waiting. With
  * *applied set, the job was applied and is still the worker's: only
  * recv_job_release_input may be called on it (from then on the worker
  * reads only its link and epoch). Else it is finished, and the caller's. */
-recv_job *recv_next(recv *r, int *applied);
+recv_job *recv_next(recv_worker *r, int *applied);
 
 /* Frees a job's batch and what was prepared from it. */
 void recv_job_release_input(recv_job *j);
 
 /* Jobs submitted and not yet returned. */
-int recv_pending(const recv *r);
+int recv_pending(const recv_worker *r);
 
 #endif

@@ -277,7 +277,7 @@ typedef struct heard {
 } heard;
 
 /* The next word from the worker, waiting up to 5 s. */
-static heard next_word(recv *r)
+static heard next_word(recv_worker *r)
 {
     heard h = { NULL, 0 };
     for (int i = 0; i < 500 && !h.job; i++) {
@@ -313,7 +313,7 @@ static void test_worker_applies_and_skips(void **state)
     size_t n;
     entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
     void *ctx = zmq_ctx_new();
-    recv *r;
+    recv_worker *r;
     sd_err err;
     assert_int_equal(store_map_reserve(f->nat.s, &err), SD_OK);
     assert_int_equal(recv_new(&r, ctx, f->nat.s, 0, &err), SD_OK);
@@ -400,7 +400,7 @@ static void test_worker_stop_commits(void **state)
     size_t n;
     entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
     void *ctx = zmq_ctx_new();
-    recv *r;
+    recv_worker *r;
     sd_err err;
     assert_int_equal(store_map_reserve(f->nat.s, &err), SD_OK);
     assert_int_equal(recv_new(&r, ctx, f->nat.s, 0, &err), SD_OK);
