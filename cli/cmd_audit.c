@@ -13,7 +13,7 @@
  *
  * The verdict covers everything the report shows as wrong: verify's
  * failures, and the audit's own findings added to them, a numbering gap in
- * a key's series (which starts at the key's first serial, DESIGN.md §2a)
+ * a key's series (which starts at the key's first serial, node/README.md)
  * and every void entry (a number issued twice, entries retracted). Exit 0
  * when there is none, 1 otherwise (the report is written either way).
  */
@@ -68,7 +68,7 @@ typedef struct origin_acc {
     char state[STORE_STATE_BYTES];
     store_head head;
     int national, listed, flag;
-    uint64_t first_serial;        /* of the key's series (DESIGN.md §2a) */
+    uint64_t first_serial;        /* of the key's series (node/README.md) */
     uint64_t entries, members, by_status[5], fee, erased;
     uint64_t first, last, next;   /* serials seen; next expected */
     uint64_t ngaps;

@@ -1,7 +1,7 @@
 /*
  * cmd_bundle.c — `sadasya bundle create FILE [--state CODE]…`,
  * `bundle apply FILE` and `bundle check FILE`: signed entries carried
- * between nodes as a file (DESIGN.md §5). The format and the checks are
+ * between nodes as a file (node/README.md). The format and the checks are
  * node/bundle.c's; applying goes through the one write path.
  */
 #include <errno.h>

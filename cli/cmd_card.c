@@ -1,6 +1,6 @@
 /*
  * cmd_card.c — `sadasya card NUMBER --out FILE.png|.svg` and
- * `sadasya cards [--state CODE] --out DIR`: members' ID cards (DESIGN.md §7).
+ * `sadasya cards [--state CODE] --out DIR`: members' ID cards (proto/README.md).
  *
  * A card is issued by the node that holds the signing key of the member's
  * chapter (or by the national office): it reads the member from the view,

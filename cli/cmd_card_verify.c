@@ -1,6 +1,6 @@
 /*
  * cmd_card_verify.c — `sadasya card-verify FILE.png | --payload TEXT`:
- * is this card genuine, and who is its member now (DESIGN.md §7)?
+ * is this card genuine, and who is its member now (proto/README.md)?
  *
  * Reads the QR code (libzbar, node/card_render.c) or takes the payload as
  * read by any QR reader (a phone, `zbarimg --raw`), checks it against this

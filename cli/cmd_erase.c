@@ -1,6 +1,6 @@
 /*
  * cmd_erase.c — `sadasya erase NUMBER --reason …`: erasure of a member's
- * personal data on request (DPDP Act, 2023; DESIGN.md §1). Writes a signed
+ * personal data on request (DPDP Act, 2023; proto/README.md). Writes a signed
  * Redaction in the member's chapter's log; every node that folds it
  * (node/view.c) deletes the member's Personal blobs and their index
  * entries. The signed entries stay, and verify still passes: they hold

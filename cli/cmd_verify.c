@@ -1,6 +1,6 @@
 /*
  * cmd_verify.c — `sadasya verify [--state CODE]`: the auditor's re-check
- * (DESIGN.md §6). Exit 0 when everything holds, 1 when anything fails,
+ * (node/README.md). Exit 0 when everything holds, 1 when anything fails,
  * each failure on its own line.
  */
 #include <getopt.h>

@@ -92,7 +92,7 @@ int cli_org_member(store *s, MDB_txn *txn, const char *number,
 int cli_org_own(const writer *w, const Sadasya__MemberView *m,
                 const char *doing, sd_err *err)
 {
-    /* Its own, or (a later key of the state, DESIGN.md §2a) any member of
+    /* Its own, or (a later key of the state, node/README.md) any member of
      * this node's state, whichever of the state's keys registered it. */
     if ((m->origin.len == 32 && !memcmp(m->origin.data, w->kp.pk, 32)) ||
         (!w->national && m->state && !strcmp(m->state, w->state)))

@@ -188,7 +188,7 @@ static int origin_state(apply_ctx *a, const uint8_t origin[32],
     return sd_errf(err, SD_EAUTH, "key not in the roster");
 }
 
-/* Whether the run's key may have written seq (DESIGN.md §2a): entries up
+/* Whether the run's key may have written seq (node/README.md): entries up
  * to its cut stay valid for ever; a rebuild re-folds what was valid. */
 static int key_allows(apply_ctx *a, uint64_t seq, sd_err *err)
 {

@@ -1,5 +1,5 @@
 /*
- * apply.h — the one write path (DESIGN.md §1, §3; STYLE.md).
+ * apply.h — the one write path (proto/README.md, node/README.md; README.md, Contributing).
  *
  * A local registration, an imported CSV batch and a bundle from another
  * node all reach the store here: verify → append → fold, in one LMDB write
@@ -41,7 +41,7 @@
 /* Re-folding a log that was verified already (verify's rebuild): skip
  * signatures, and accept keys revoked or replaced since they wrote. */
 #define APPLY_REBUILD 0x2
-/* From a peer (DESIGN.md §4): within each origin's run in the batch, when
+/* From a peer (node/README.md): within each origin's run in the batch, when
  * every entry's prev is the hash of the one before it, the signature of
  * the run's last entry vouches for all of them (it commits to the rest
  * through the chain), so only that one is verified. A run that does not
@@ -167,7 +167,7 @@ int apply_origin_has_evidence(store *s, MDB_txn *txn, const uint8_t origin[32],
 
 /* Whether origin's entries beyond the held head are held back: this node
  * holds equivocation evidence against it, and the national roster has not
- * cut the key (a cut decides which of its entries stand, DESIGN.md §2a,
+ * cut the key (a cut decides which of its entries stand, node/README.md,
  * roster_key_allows). The one place that decides it. 1 held back, 0 not,
  * or a negative SD code. */
 int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],

@@ -1,5 +1,5 @@
 /*
- * bundle.h — offline sync by file (DESIGN.md §5, CLI.md "bundle").
+ * bundle.h — offline sync by file (node/README.md, cli/README.md "bundle").
  *
  * A bundle carries signed entries between nodes that share no network:
  * a USB stick is just a slow peer. What it carries goes through the one

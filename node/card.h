@@ -1,6 +1,6 @@
 /*
  * card.h — the signed credential that a membership card's QR code carries
- * (DESIGN.md §7), and how a node issues and checks it. The picture of the
+ * (proto/README.md), and how a node issues and checks it. The picture of the
  * card is card_render.h's; this module is only keys, bytes and the roster.
  *
  *   payload = "SDY1:" base64url-without-padding(CardCredential)
@@ -74,7 +74,7 @@ typedef struct card_check {
 /* Checks a payload on this node: card_open, then the signer (the national
  * key, or the active roster key of the claim's state; or an earlier key of
  * the state that a cut ended, for a member its own valid entries
- * registered: DESIGN.md §2a), then the member in
+ * registered: node/README.md), then the member in
  * the view. SD_OK when the card is genuine here; otherwise err says why:
  * SD_EINVAL not a card payload, SD_EAUTH altered, or signed by an unknown,
  * revoked, replaced or other state's key, SD_ENOTFOUND the member is not in

@@ -1,5 +1,5 @@
 /*
- * card_render.h — the picture of a membership card (DESIGN.md §7), and
+ * card_render.h — the picture of a membership card (proto/README.md), and
  * reading a card's QR code back from a PNG.
  *
  * A card is CR80 size (85.60 × 53.98 mm) at 300 dpi: 1011 × 638 pixels as

@@ -1,5 +1,5 @@
 /*
- * entry.h — signed entries: the unit of everything (DESIGN.md §1).
+ * entry.h — signed entries: the unit of everything (proto/README.md).
  *
  *   sig  = Ed25519(origin key, "SADASYA-ENTRY-V1" || entry_bytes)
  *   hash = BLAKE2b-256(entry_bytes || sig)      -- the next entry's prev

@@ -1,5 +1,5 @@
 /*
- * fence.h — when this node must not sign (DESIGN.md §2, §2a).
+ * fence.h — when this node must not sign (node/README.md).
  *
  * A membership number is a pure function of the signing key's log, so two
  * copies of one data directory that both sign issue the same numbers to

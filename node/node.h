@@ -1,7 +1,7 @@
 /*
  * node.h — the running node (sadasyad): serves pulls on a ROUTER socket,
  * pulls from every peer through a DEALER, all over CURVE with a ZAP
- * handler that admits only keys in the roster (DESIGN.md §4).
+ * handler that admits only keys in the roster (node/README.md).
  *
  * One thread runs one zmq_poll loop. Peers come from the configuration
  * and from roster endpoints; each keeps one pull in flight, sends the

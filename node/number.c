@@ -1,6 +1,6 @@
 /*
  * number.c — state-prefixed membership numbers and their Verhoeff check
- * digit (see number.h and DESIGN.md §2).
+ * digit (see number.h and node/README.md).
  *
  * The Verhoeff scheme (the one Aadhaar uses) works in the dihedral group
  * D5: d is its multiplication table, p the position permutations (p[i] is

@@ -1,5 +1,5 @@
 /*
- * number.h — state-prefixed membership numbers (DESIGN.md §2).
+ * number.h — state-prefixed membership numbers (node/README.md).
  *
  * Canonical form: "<STATE>-<serial, 7 digits>-<Verhoeff check digit>",
  * e.g. "BR-0000042-X" where X is the Verhoeff digit of "0000042".

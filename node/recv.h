@@ -2,7 +2,7 @@
  * recv.h — the node's receive worker: applies the batches peers send on a
  * thread of its own, several batches to one LMDB transaction (group
  * commit), while the node's loop goes on receiving, decoding and
- * verifying the next ones (DESIGN.md §4).
+ * verifying the next ones (node/README.md).
  *
  * The node's thread prepares each batch (sync_incoming_prepare: decoding,
  * chain hashes, run signatures) and submits it as a job; the worker folds

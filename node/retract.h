@@ -1,6 +1,6 @@
 /*
  * retract.h — taking void entries out of the log, and re-folding the view
- * (DESIGN.md §2, §2a).
+ * (node/README.md).
  *
  * Two things make a signed, chained entry void after a node took it:
  *  - its key's cut: a roster entry ended the key at last_seq, and the node

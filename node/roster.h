@@ -1,5 +1,5 @@
 /*
- * roster.h — which keys may write for which state (DESIGN.md §1).
+ * roster.h — which keys may write for which state (proto/README.md).
  *
  * The national origin's RosterUpdate entries are folded into the `roster`
  * table: "s" ‖ CODE → ChapterView (the state's current key), and
@@ -7,7 +7,7 @@
  * (big-endian), where flag is ROSTER_ACTIVE, ROSTER_REVOKED or
  * ROSTER_REPLACED (the state has since been given another key).
  *
- * Key epochs (DESIGN.md §2a): a state's numbering series outlives its keys.
+ * Key epochs (node/README.md): a state's numbering series outlives its keys.
  * Each key has the serial of its first MemberJoined (first_serial) and,
  * once a handover or revocation ends it, a cut (last_seq): its entries
  * with seq <= last_seq stay valid for ever, later ones are void on every

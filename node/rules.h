@@ -1,7 +1,7 @@
 /*
  * rules.h — what every entry body must satisfy, wherever it was written.
  *
- * DESIGN.md §4: peers' entries are checked exactly like local input. A
+ * node/README.md: peers' entries are checked exactly like local input. A
  * chapter key can sign anything, so the bounds and character rules that
  * `register`, `import`, `update`, `event`, `notice`… apply to what a user
  * types are applied again, here, to every body that reaches the store:

@@ -1,6 +1,6 @@
 /*
  * sadasyad.c — the node daemon: replicates every origin's signed log with
- * its peers (DESIGN.md §4). Runs in the foreground, logs to stderr, stops
+ * its peers (node/README.md). Runs in the foreground, logs to stderr, stops
  * cleanly on SIGTERM or SIGINT.
  *
  *   sadasyad --data DIR --listen tcp://HOST:PORT [--peer tcp://HOST:PORT]...

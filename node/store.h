@@ -1,5 +1,5 @@
 /*
- * store.h — one node's LMDB environment (DESIGN.md §3).
+ * store.h — one node's LMDB environment (node/README.md).
  *
  * Named databases:
  *   log        origin(32) ‖ seq(8, BE)  → sig(64) ‖ entry bytes
@@ -45,7 +45,7 @@
 
 /* Meta record set in restored copies: this node's own log may be behind
  * what peers hold, so it must not sign anything until it has caught up
- * (DESIGN.md §2, fencing). sadasyad clears it. */
+ * (node/README.md, fencing). sadasyad clears it. */
 #define STORE_META_FENCE "fence"
 
 #define STORE_KEY_FILE "node.key"

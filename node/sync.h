@@ -1,5 +1,5 @@
 /*
- * sync.h — the pull protocol between nodes (DESIGN.md §4), apart from
+ * sync.h — the pull protocol between nodes (node/README.md), apart from
  * the sockets that carry it: decoding and checking messages, answering a
  * Pull from the store, and applying a received Batch through the one
  * write path. The daemon (node.c) moves these bytes over ZeroMQ; tests and

@@ -29,7 +29,7 @@ typedef struct vctx {
     const verify_opts *o;
     verify_result *r;
     pthread_mutex_t *lock; /* findings come from two threads */
-    /* Whose Personal blobs this node should hold (DESIGN.md §4b): every
+    /* Whose Personal blobs this node should hold (node/README.md): every
      * member's on the national node, else its own state's members'. */
     int holds_all;
     char own_state[STORE_STATE_BYTES];
@@ -115,7 +115,7 @@ typedef struct origin_state_ {
     store_head head;
     char state[STORE_STATE_BYTES];
     int national, own, listed, flag;
-    roster_key rk;  /* when listed: first serial and cut (DESIGN.md §2a) */
+    roster_key rk;  /* when listed: first serial and cut (node/README.md) */
     /* Blobs this node should hold and lacks: how many, the first seqs. */
     uint64_t lacking, lacking_seq[VERIFY_LACKING_SHOWN];
 } origin_info;

@@ -1,5 +1,5 @@
 /*
- * verify.h — the auditor's re-check of a store (DESIGN.md §6).
+ * verify.h — the auditor's re-check of a store (node/README.md).
  *
  * From the raw log alone: every signature (on all cores), every chain
  * link, seq continuity and the held heads, roster authorisation, gapless
@@ -10,7 +10,7 @@
  * (fee sums included) and roster must equal the stored ones byte for byte.
  * A warning, not a failure: Personal blobs this node should hold and lacks
  * (entries committing to one, the member not erased, on the national node
- * any member, on a chapter's its own state's members: DESIGN.md §4b); a
+ * any member, on a chapter's its own state's members: node/README.md); a
  * peer or bundle that carries them restores them (apply.h).
  * Works on a read-only copy of another node's data directory.
  */

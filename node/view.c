@@ -600,7 +600,7 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
             return sd_errf(err, SD_EAUTH,
                            "number %s under the prefix of another state "
                            "(origin writes for %s)", j->number, state);
-        /* The n-th join of a key carries first_serial + n - 1 (§2a). */
+        /* The n-th join of a key carries first_serial + n - 1 (node/README.md). */
         uint64_t expect = (first_serial ? first_serial : 1) + h->joins;
         if (serial != expect)
             return sd_errf(err, SD_EINVAL,

@@ -1,6 +1,6 @@
 /*
  * view.h — the national view: members, indexes and counters, folded from
- * every origin's log (DESIGN.md §3, §5).
+ * every origin's log (node/README.md).
  *
  * The fold runs inside the write transaction that appends the entries, so
  * the view never disagrees with the log. A view_batch carries what one
@@ -31,7 +31,7 @@ int view_batch_new(view_batch **out, sd_err *err);
 void view_batch_destroy(view_batch **b);
 
 /* Checks that e, written by an origin of `state` whose head before e is h
- * and whose first join carries first_serial (DESIGN.md §2a), may be
+ * and whose first join carries first_serial (node/README.md), may be
  * folded: a joined number valid for the state, the key's next serial, and
  * held by no member yet (SD_ECONFLICT otherwise); an update or status for
  * a member of the writer's own state (any of the state's keys may hold
@@ -47,7 +47,7 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
               const char *state, const Sadasya__Personal *personal,
               sd_err *err);
 
-/* A Personal blob that arrives after its entry (DESIGN.md §4: a relay that
+/* A Personal blob that arrives after its entry (node/README.md: a relay that
  * dropped it must not strip it for good). e is an entry already folded, p
  * its decoded blob, bytes/len the blob as carried, matching e's signed
  * hash (the caller checked). The blob is stored under (e's origin, seq),

@@ -8,8 +8,8 @@ Writes COUNT rows with the header
 to stdout. The same COUNT, STATE and seed always give the same bytes.
 
 Names are Devanagari first + last names, with the Latin spelling in
-name-en. The first names and surnames are taken from the seed article
-(/work/shared/seed/: the members of the national membership-drive meeting,
+name-en. The first names and surnames are taken from the article the
+project started from (the members of the national membership-drive meeting,
 e.g. जितेन्द्र कुमार सिन्हा, रागिनी रंजन, दीपक अभिषेक, नूतन सिन्हा,
 धनंजय प्रसाद, सपना वर्मा, राजीव कांत, निलेश रंजन), and then filled out with
 common Hindi given names and Kayastha surnames (श्रीवास्तव, वर्मा, प्रसाद…).

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """independent_verify.py — an auditor's check of `sadasya log --json`,
-with tools that are not sadasya's (DESIGN.md §1, §6).
+with tools that are not sadasya's (proto/README.md).
 
     sadasya --data DIR log --json | /usr/bin/python3 independent_verify.py
     /usr/bin/python3 independent_verify.py [options] LOG.jsonl
@@ -16,7 +16,7 @@ Run it with Debian's /usr/bin/python3 (python3-nacl). For every entry:
   * personal, when present, hashes (BLAKE2b-256) to the personal_hash the
     signed body commits to (MemberJoined field 2, MemberUpdated field 2)
   * key epochs: a key's serials start at its roster entry's first_serial,
-    and none of its entries lies past its cut (DESIGN.md §2a);
+    and none of its entries lies past its cut (node/README.md);
   * membership numbers of MemberJoined entries: state prefix, serial = the
     n-th join of that origin, Verhoeff check digit
 
@@ -166,7 +166,7 @@ def decode_entry(entry):
     return d
 
 
-# --- membership numbers (DESIGN.md §2) ---------------------------------------
+# --- membership numbers (node/README.md) ---------------------------------------
 
 V_D = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6], [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
@@ -423,7 +423,7 @@ def main():
                         "entry": entry, "sig": sig, "hash": h, "seq": seq,
                         "state": state, "d": d, "good": good})
 
-    # Key epochs (DESIGN.md §2a), from the national log's RosterUpdates
+    # Key epochs (node/README.md), from the national log's RosterUpdates
     # (Entry field 10): Chapter {state 1, key 3, first_serial 5} sets a key's
     # first serial when it is first listed; KeyCut {state 1, key 2,
     # last_seq 3} (RosterUpdate field 6) ends a key at last_seq.

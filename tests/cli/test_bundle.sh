@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_bundle.sh — offline sync by file through the CLI (CLI.md "bundle"):
+# test_bundle.sh — offline sync by file through the CLI (cli/README.md "bundle"):
 # a national node and two states (BR, JH) exchange bundles until all three
 # hold the same totals; applying again adds nothing; a damaged bundle is
 # refused with exit 1 and changes nothing; entries of a key outside the

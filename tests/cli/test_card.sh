@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# test_card.sh — membership cards through the CLI (CLI.md "Cards",
-# DESIGN.md §7): `card`, `cards` and `card-verify` on a national node, a
+# test_card.sh — membership cards through the CLI (cli/README.md "Cards",
+# proto/README.md): `card`, `cards` and `card-verify` on a national node, a
 # chapter in its roster (BR) and one that is not (JH), with bundles to
 # carry entries between them.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_cli.sh — the `sadasya` command-line contract (/work/shared/CLI.md):
+# test_cli.sh — the `sadasya` command-line contract (cli/README.md):
 # every command but node/sync/card, its output shapes, and its refusals
 # (one "sadasya: error:" line on stderr, non-zero exit, nothing written).
 #

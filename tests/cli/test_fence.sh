@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_fence.sh — a data directory with a signing key exists once
-# (DESIGN.md §2, issue 10 point 3). A plain copy (`cp -a`) of a chapter's
+# (node/README.md, issue 10 point 3). A plain copy (`cp -a`) of a chapter's
 # directory that learns, from a bundle, that its own key signed elsewhere
 # stops signing with one line naming the cause and the way out; without
 # the fence it would hand out the same number to another person. A mirror

@@ -104,7 +104,7 @@ for num, c in numbers.items():
         doubled += c - 1
         problems.append("doubled: number %s x%d" % (num, c))
 # Members a key signed past its cut (tests/fault/test_kill_rounds.sh's
-# rotations): acknowledged by the old device, void everywhere (DESIGN §2a).
+# rotations): acknowledged by the old device, void everywhere (node/README.md).
 void_taken = 0
 if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
     for line in open(sys.argv[2]):

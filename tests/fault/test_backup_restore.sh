@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A node restored from an old backup never issues a membership number
-# twice (DESIGN.md §2, fencing):
+# twice (node/README.md, fencing):
 #  - the restored store refuses to register until its node has caught up
 #    its own log from a peer (clear message, --override-fence named);
 #  - with a peer holding its newer entries, the node catches up first and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # helper functions are called through check/wait_until
-# test_full_disk.sh — out of space (DESIGN.md §3: "a full disk is a clear
+# test_full_disk.sh — out of space (node/README.md: "a full disk is a clear
 # error with nothing half-written").
 #
 #  1. BR's data directory lives on a small file system the test mounts (a

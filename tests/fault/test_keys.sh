@@ -226,7 +226,7 @@ for n in N BR UP; do
     check "3: $J_OLD (JH, before its revocation) is still on $n" has "${D[$n]}" "$J_OLD"
 done
 # A revoked key's node is still let in to fetch the national log, so that it
-# learns of its end (DESIGN.md §2a) — and then it signs nothing more.
+# learns of its end (node/README.md) — and then it signs nothing more.
 check "3: JH's node learns of its own revocation" wait_until 15 roster_has "${D[JH]}" JH revoked
 sd "${D[JH]}" register --name "देर" --gender male --phone 9300000999 --district Bokaro
 check "3: JH's node then refuses to sign, naming the revocation" \

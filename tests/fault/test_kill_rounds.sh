@@ -14,7 +14,7 @@
 #   live     registrations flow on BR and JH (a loop of `register` each, a
 #            few of those CLI processes killed too) while random nodes are
 #            killed at random moments and restarted after a random pause.
-#   rotate   a state is handed to a new key (DESIGN.md §2a) while its old
+#   rotate   a state is handed to a new key (node/README.md) while its old
 #            node keeps registering: a plain handover, one with --lost, or a
 #            revocation followed by a new key; a random node is killed
 #            meanwhile. The old node retires; the new one (`init

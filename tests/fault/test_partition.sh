@@ -16,7 +16,7 @@
 #     them by 100 ms each way (tc netem, or a TAP forwarder where the kernel
 #     has no netem); an import on AS and registrations elsewhere must still
 #     reach every node.
-#  4. a revocation across a cut (DESIGN.md §2a, the revocation race): with
+#  4. a revocation across a cut (node/README.md, the revocation race): with
 #     {N UP} cut from {BR JH AS}, the national revokes JH at the last entry
 #     it holds while JH goes on registering and BR and AS take those
 #     entries. After the heal the late members vanish from every node

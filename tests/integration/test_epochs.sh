@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # helper functions are called through check/wait_until
-# test_epochs.sh — a state's keys over time (DESIGN.md §2a), live and by
+# test_epochs.sh — a state's keys over time (node/README.md), live and by
 # bundles only:
 #   1. handover: the new key's series continues at the next serial, the old
 #      key signs nothing more, its cards stay genuine, every node the same

@@ -101,7 +101,7 @@ jh_at() { sd "$1" list --state JH; [[ $RC -eq 0 ]] && [[ $(grep -c 'JH-000000' "
 check "a new JH member reaches the national" wait_until 10 jh_at "$N"
 check "a new JH member reaches BR" wait_until 10 jh_at "$BR"
 check "a new JH member reaches the copy" wait_until 10 jh_at "$BR2"
-# Self-fencing (DESIGN.md §2): a node holding evidence against its own key
+# Self-fencing (node/README.md): a node holding evidence against its own key
 # knows another copy signs with it, and signs nothing more until the
 # operator resolves it: no number is issued a third time.
 check "evidence reaches BR, which only saw its own entry" wait_until 20 ev_at "$BR"
@@ -111,7 +111,7 @@ check "BR, holding evidence against its own key, refuses to sign in one line" \
 sd "$BR2" register --name "चौथा सदस्य" --gender male --phone 9100000004 --district Patna
 check "... and so does the copy" bash -c "[[ $RC -ne 0 ]] && grep -q 'equivocation' '$T/err'"
 
-# Holding back is the node's, not a connection's (DESIGN.md §4). BR's
+# Holding back is the node's, not a connection's (node/README.md). BR's
 # operator overrides the fence and signs seq 3 on BR's own line; the
 # national pulls it over its link to BR, not the copy's. Holding evidence
 # against BR's key, it takes nothing of BR beyond its head (seq 2), and

@@ -1,5 +1,5 @@
 /*
- * bench_query.c — latency of a national stats query (DESIGN.md §5: stats
+ * bench_query.c — latency of a national stats query (node/README.md: stats
  * answer from the counters, constant time in the number of members).
  *
  *   bench_query DATA_DIR DIM [reps]

@@ -1,7 +1,7 @@
 /*
  * rawpeer.c — a hostile (or merely broken) peer: a raw ZeroMQ DEALER with
  * CURVE, using a roster-listed node's key, that sends a node's ROUTER the
- * kinds of message DESIGN.md §4 says must be "rejected without harm", then
+ * kinds of message node/README.md says must be "rejected without harm", then
  * a valid Pull, and checks that a Batch still comes back. Test tool only.
  *
  *   rawpeer CLIENT_DATA_DIR SERVER_KEY_HEX tcp://HOST:PORT [TIMEOUT_MS [push]]

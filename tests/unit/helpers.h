@@ -276,7 +276,7 @@ static inline void th_roster_revoke(th_node *nat, const char *code)
 
 /* The national node nat hands code over to key (NULL: revokes code), the
  * old key's entries ending at last_seq, the new key's series starting at
- * first_serial (DESIGN.md §2a). */
+ * first_serial (node/README.md). */
 static inline void th_roster_cut(th_node *nat, const char *code,
                                  const unsigned char old[KEYS_PUBLIC_BYTES],
                                  uint64_t last_seq,

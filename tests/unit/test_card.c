@@ -392,7 +392,7 @@ static void test_revoked_and_replaced_keys_are_refused(void **state)
     expect(&f->nat, payload, SD_EAUTH, "revoked");
 }
 
-/* DESIGN.md §2a: a key handed over with a cut still vouches for the members
+/* node/README.md: a key handed over with a cut still vouches for the members
  * it registered within its valid entries; not for a number past its cut. */
 static void test_handed_over_key_cards_stay_genuine(void **state)
 {
