@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "init.h"
 #include "keys.h"
 
 static const char usage[] =
@@ -66,8 +67,8 @@ int cmd_init(cli *c, int argc, char **argv)
         if (keys_parse_public(trust, root, &err))
             return cli_error(&err);
     }
-    if (ident_init_flags(c->data_dir, state, name, national ? NULL : root,
-                         replacing ? IDENT_REPLACING : 0, pk, &err))
+    if (init_dir(c->data_dir, state, name, national ? NULL : root,
+                 replacing ? INIT_REPLACING : 0, pk, &err))
         return cli_error(&err);
     char hex[65];
     cli_hex32(pk, hex);

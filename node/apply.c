@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fence.h"
+#include "fold.h"
 #include "retract.h"
 #include "roster.h"
 #include "view.h"
@@ -487,7 +488,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (!rc)
-        rc = view_check(a->s, a->txn, a->vb, e, state, national,
+        rc = fold_check(a->s, a->txn, a->vb, e, state, national,
                         a->cur_key.first_serial, &a->head, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
@@ -542,7 +543,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
         a->head.joins++;
     memcpy(a->head.state, state, STORE_STATE_BYTES);
     a->cur_dirty = 1;
-    if ((rc = view_fold(a->s, a->txn, a->vb, e, state, p, err)))
+    if ((rc = fold_entry(a->s, a->txn, a->vb, e, state, p, err)))
         return rc;
     a->res->added++;
     if (e->body_case == SADASYA__ENTRY__BODY_ROSTER && e->roster->n_cuts &&

@@ -6,7 +6,7 @@
  * transaction. Per entry: decode; resolve the origin's state through the
  * roster (the national key is IN; this node's own key is accepted before
  * its roster entry arrives: "awaiting authorisation"); sequence and hash
- * chain against the held head; body rules (view_check); signature; the
+ * chain against the held head; body rules (fold_check); signature; the
  * Personal blob against its signed hash. An entry failing any of these is
  * rejected and reported; the rest of the batch goes on. An entry whose
  * (origin, seq) is held with another hash is equivocation: both are kept

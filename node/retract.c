@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fold.h"
 #include "roster.h"
-#include "view.h"
 
 #define VOIDED_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
 
@@ -252,7 +252,7 @@ static int refold_origin(const uint8_t origin[32], const char *state, void *ctx)
             entry_personal_decode(pv.mv_data, pv.mv_size, &p, NULL);
         /* The roster is not derived from chapters' logs: it stays. */
         if (e->body_case != SADASYA__ENTRY__BODY_ROSTER)
-            ret = view_fold(r->s, r->txn, r->b, e, state, p, r->err);
+            ret = fold_entry(r->s, r->txn, r->b, e, state, p, r->err);
         if (p)
             sadasya__personal__free_unpacked(p, NULL);
         sadasya__entry__free_unpacked(e, NULL);

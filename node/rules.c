@@ -1,6 +1,6 @@
 /*
  * rules.c — the body rules every entry meets, local or received. See
- * rules.h; view_check calls rules_body_check before anything else.
+ * rules.h; fold_check calls rules_body_check before anything else.
  */
 #include "rules.h"
 
@@ -228,7 +228,7 @@ static int check_body(const Sadasya__Entry *e, sd_err *err)
         return line("place", en->place, err);
     }
     default:
-        return SD_OK; /* an unknown kind is view_check's to refuse */
+        return SD_OK; /* an unknown kind is fold_check's to refuse */
     }
 }
 

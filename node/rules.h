@@ -5,7 +5,7 @@
  * chapter key can sign anything, so the bounds and character rules that
  * `register`, `import`, `update`, `event`, `notice`… apply to what a user
  * types are applied again, here, to every body that reaches the store:
- * view_check calls rules_body_check first, for this node's own entries,
+ * fold_check calls rules_body_check first, for this node's own entries,
  * a peer's batch, a bundle and verify's rebuild alike. The CLI checks what
  * users type with the same functions (rules_text, rules_tag, rules_fee,
  * rules_day), so each rule has one home and one wording.
@@ -72,7 +72,7 @@ uint32_t rules_latest_day(uint64_t time_ms);
 /* Checks every text field and bound of e's body, whatever its kind:
  * texts (rules_text), tags (rules_tag), the fee, the dates, the number of
  * interests; a referred-by number well formed. Numbers, serials and what
- * the store holds are view_check's. SD_OK or SD_EINVAL with one line that
+ * the store holds are fold_check's. SD_OK or SD_EINVAL with one line that
  * names the body and field ("member BR-0000001-4: district holds a
  * control character (a line break?)"). */
 int rules_body_check(const Sadasya__Entry *e, sd_err *err);

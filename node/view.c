@@ -13,8 +13,6 @@
 #include "day.h"
 #include "number.h"
 #include "roster.h"
-#include "org.h"
-#include "rules.h"
 #include "text.h"
 
 #define COUNTER_KEY_MAX 256
@@ -578,14 +576,7 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
                const store_head *h, sd_err *err)
 {
     (void)b;
-    if (rules_body_check(e, err)) /* fields, bounds, characters: rules.h */
-        return SD_EINVAL;
     switch (e->body_case) {
-    case SADASYA__ENTRY__BODY_ROSTER:
-        if (!national)
-            return sd_errf(err, SD_EAUTH,
-                           "roster update from a key that is not national");
-        return roster_check(e->roster, err);
     case SADASYA__ENTRY__BODY_JOINED: {
         const Sadasya__MemberJoined *j = e->joined;
         char canon[NUMBER_MAX_LEN], st[NUMBER_STATE_MAX + 1];
@@ -644,7 +635,7 @@ int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
         return national ? number_parse(e->officer->number, NULL, NULL, NULL, err)
                         : view_check_member_of(s, txn, e, state, e->officer->number, err);
     default:
-        return org_check(s, txn, e, state, err);
+        return sd_errf(err, SD_EINVAL, "not a member's entry"); /* fold.c's */
     }
 }
 
@@ -954,8 +945,6 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
               sd_err *err)
 {
     switch (e->body_case) {
-    case SADASYA__ENTRY__BODY_ROSTER:
-        return roster_fold(s, txn, e->roster, e->seq, err);
     case SADASYA__ENTRY__BODY_JOINED:
         return fold_joined(s, txn, b, e, state, personal, err);
     case SADASYA__ENTRY__BODY_UPDATED:
@@ -970,7 +959,7 @@ int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
         return view_member_change(s, txn, b, e->redaction->number,
                                   erase_member, (void *)e, err);
     default:
-        return org_fold(s, txn, b, e, state, err);
+        return sd_errf(err, SD_EINVAL, "not a member's entry"); /* fold.c's */
     }
 }
 

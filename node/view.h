@@ -30,19 +30,21 @@ typedef struct view_batch view_batch;
 int view_batch_new(view_batch **out, sd_err *err);
 void view_batch_destroy(view_batch **b);
 
-/* Checks that e, written by an origin of `state` whose head before e is h
+/* The member bodies (joined, updated, status, redaction, and the member
+ * checks of officer and enterprise entries); fold.h dispatches every kind.
+ * Checks that e, written by an origin of `state` whose head before e is h
  * and whose first join carries first_serial (node/README.md), may be
  * folded: a joined number valid for the state, the key's next serial, and
  * held by no member yet (SD_ECONFLICT otherwise); an update or status for
  * a member of the writer's own state (any of the state's keys may hold
- * it); a roster update only from the national origin (national != 0).
- * SD_EINVAL / SD_EAUTH / SD_ECONFLICT. */
+ * it). SD_EINVAL / SD_EAUTH / SD_ECONFLICT. */
 int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
                const char *state, int national, uint64_t first_serial,
                const store_head *h, sd_err *err);
 
-/* Folds a checked entry into members, indexes, counters and roster.
- * personal is the entry's decoded Personal blob, or NULL if not held. */
+/* Folds a checked member body (joined, updated, status, redaction) into
+ * members, indexes and counters. personal is the entry's decoded Personal
+ * blob, or NULL if not held. */
 int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
               const char *state, const Sadasya__Personal *personal,
               sd_err *err);

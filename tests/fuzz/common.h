@@ -11,7 +11,7 @@
  *   - libsodium's randomness is replaced by a seeded generator (installed
  *     before sodium_init), so keys, Personal salts and hash-table keys are
  *     the same in every run; entry times are fixed;
- *   - the store is a state node "BR" made by ident_init (its key comes
+ *   - the store is a state node "BR" made by init_dir (its key comes
  *     from that generator), holding a national log (IN: the office, then
  *     BR and KA authorised, TN authorised and revoked), BR's own log
  *     (four members, an update, a status change), KA's log (two members)
@@ -65,6 +65,7 @@
 #include "bundle.h"
 #include "entry.h"
 #include "ident.h"
+#include "init.h"
 #include "keys.h"
 #include "number.h"
 #include "roster.h"
@@ -150,7 +151,7 @@ typedef struct fz_world {
 
 static fz_world fz;
 
-/* A fixed key pair for name (not for BR, whose key ident_init makes). */
+/* A fixed key pair for name (not for BR, whose key init_dir makes). */
 static inline void fz_key_from(const char *name, keys_pair *kp)
 {
     uint8_t seed[crypto_sign_SEEDBYTES];
@@ -581,8 +582,8 @@ static inline void fz_setup(void)
     sd_err_clear(&err);
     uint8_t pk[32];
     fz_rng_seed(0xb1a2);
-    if (ident_init(fz.dir, "BR", "Bihar Chapter", fz.keys[FZ_NAT].pk, pk, &err))
-        FZ_DIE("ident_init: %s", err.msg);
+    if (init_dir(fz.dir, "BR", "Bihar Chapter", fz.keys[FZ_NAT].pk, 0, pk, &err))
+        FZ_DIE("init_dir: %s", err.msg);
     char path[FZ_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/%s", fz.dir, STORE_KEY_FILE);
     if (keys_load(path, &fz.keys[FZ_BR], &err) || memcmp(fz.keys[FZ_BR].pk, pk, 32))

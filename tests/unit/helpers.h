@@ -6,7 +6,7 @@
  * prerequisites (it includes them itself). What they give:
  *
  *   th_tmpdir / th_rmrf      a private mkdtemp directory, removed recursively
- *   th_node_national/_state  a data directory made by ident_init, opened
+ *   th_node_national/_state  a data directory made by init_dir, opened
  *   th_register              N members signed by the node's writer
  *                            (writer_open → member_build → writer_commit)
  *   th_roster_add/_revoke    a RosterUpdate signed by a national writer
@@ -37,6 +37,7 @@
 #include "apply.h"
 #include "entry.h"
 #include "ident.h"
+#include "init.h"
 #include "keys.h"
 #include "member.h"
 #include "roster.h"
@@ -100,9 +101,9 @@ static inline void th_node_national(th_node *n, const char *root,
                 sizeof n->dir);
     sd_err err;
     sd_err_clear(&err);
-    int rc = ident_init(n->dir, NULL, "National Office", NULL, n->pk, &err);
+    int rc = init_dir(n->dir, NULL, "National Office", NULL, 0, n->pk, &err);
     if (rc)
-        fail_msg("ident_init national: %s", err.msg);
+        fail_msg("init_dir national: %s", err.msg);
     snprintf(n->state, sizeof n->state, "%s", ROSTER_NATIONAL_STATE);
     th_node_open(n);
 }
@@ -117,9 +118,9 @@ static inline void th_node_state(th_node *n, const char *root,
                 sizeof n->dir);
     sd_err err;
     sd_err_clear(&err);
-    int rc = ident_init(n->dir, code, "State Chapter", national_pk, n->pk, &err);
+    int rc = init_dir(n->dir, code, "State Chapter", national_pk, 0, n->pk, &err);
     if (rc)
-        fail_msg("ident_init %s: %s", code, err.msg);
+        fail_msg("init_dir %s: %s", code, err.msg);
     snprintf(n->state, sizeof n->state, "%s", code);
     th_node_open(n);
 }

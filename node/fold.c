@@ -1,0 +1,49 @@
+/*
+ * fold.c — body kind → check and fold. See fold.h.
+ */
+#include "fold.h"
+
+#include "org.h"
+#include "roster.h"
+#include "rules.h"
+
+int fold_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+               const char *state, int national, uint64_t first_serial,
+               const store_head *h, sd_err *err)
+{
+    if (rules_body_check(e, err)) /* fields, bounds, characters: rules.h */
+        return SD_EINVAL;
+    switch (e->body_case) {
+    case SADASYA__ENTRY__BODY_ROSTER:
+        if (!national)
+            return sd_errf(err, SD_EAUTH,
+                           "roster update from a key that is not national");
+        return roster_check(e->roster, err);
+    case SADASYA__ENTRY__BODY_JOINED:
+    case SADASYA__ENTRY__BODY_UPDATED:
+    case SADASYA__ENTRY__BODY_STATUS:
+    case SADASYA__ENTRY__BODY_REDACTION:
+    case SADASYA__ENTRY__BODY_ENTERPRISE:
+    case SADASYA__ENTRY__BODY_OFFICER:
+        return view_check(s, txn, b, e, state, national, first_serial, h, err);
+    default:
+        return org_check(s, txn, e, state, err);
+    }
+}
+
+int fold_entry(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+               const char *state, const Sadasya__Personal *personal,
+               sd_err *err)
+{
+    switch (e->body_case) {
+    case SADASYA__ENTRY__BODY_ROSTER:
+        return roster_fold(s, txn, e->roster, e->seq, err);
+    case SADASYA__ENTRY__BODY_JOINED:
+    case SADASYA__ENTRY__BODY_UPDATED:
+    case SADASYA__ENTRY__BODY_STATUS:
+    case SADASYA__ENTRY__BODY_REDACTION:
+        return view_fold(s, txn, b, e, state, personal, err);
+    default:
+        return org_fold(s, txn, b, e, state, err);
+    }
+}
