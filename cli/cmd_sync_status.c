@@ -17,7 +17,7 @@
 static int node_running(const char *dir)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/node.lock", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_NODE_LOCK_FILE);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -35,10 +35,11 @@ static int each_peer(store *s, MDB_txn *txn,
     int rc = mdb_cursor_open(txn, s->meta, &c);
     if (rc)
         return store_mdb_err(rc, "reading peers", err);
-    MDB_val k = { 5, "peer:" }, v;
+    MDB_val k = { STORE_META_PEER_PREFIX_LEN, STORE_META_PEER_PREFIX }, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < 5 || memcmp(k.mv_data, "peer:", 5))
+        if (k.mv_size < STORE_META_PEER_PREFIX_LEN ||
+            memcmp(k.mv_data, STORE_META_PEER_PREFIX, STORE_META_PEER_PREFIX_LEN))
             break;
         Sadasya__PeerStatus *ps = sadasya__peer_status__unpack(NULL, v.mv_size, v.mv_data);
         if (!ps)

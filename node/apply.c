@@ -111,12 +111,12 @@ static void load_identity(apply_ctx *a)
     size_t n;
     a->have_national = roster_national_key(a->s, a->txn, a->national, NULL) == SD_OK;
     a->have_own = 0;
-    if (store_meta_get(a->s, a->txn, "own_key", &v, &n, NULL) == SD_OK && n == 32) {
+    if (store_meta_get(a->s, a->txn, STORE_META_OWN_KEY, &v, &n, NULL) == SD_OK && n == 32) {
         memcpy(a->own, v, 32);
         a->have_own = 1;
     }
     memset(a->own_state, 0, sizeof a->own_state);
-    if (store_meta_get(a->s, a->txn, "state", &v, &n, NULL) == SD_OK &&
+    if (store_meta_get(a->s, a->txn, STORE_META_STATE, &v, &n, NULL) == SD_OK &&
         n < sizeof a->own_state)
         memcpy(a->own_state, v, n);
 }

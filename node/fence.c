@@ -53,11 +53,12 @@ static int check_peers(store *s, MDB_txn *txn, const uint8_t own[32],
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(txn, s->meta, &c)))
         return store_mdb_err(rc, "reading peer status", err);
-    MDB_val k = { 5, "peer:" }, v;
+    MDB_val k = { STORE_META_PEER_PREFIX_LEN, STORE_META_PEER_PREFIX }, v;
     int ret = SD_OK;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < 5 || memcmp(k.mv_data, "peer:", 5))
+        if (k.mv_size < STORE_META_PEER_PREFIX_LEN ||
+            memcmp(k.mv_data, STORE_META_PEER_PREFIX, STORE_META_PEER_PREFIX_LEN))
             break;
         Sadasya__PeerStatus *ps =
             sadasya__peer_status__unpack(NULL, v.mv_size, v.mv_data);

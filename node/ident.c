@@ -39,13 +39,13 @@ int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
     const void *v;
     size_t n;
     int rc;
-    if ((rc = meta_str(s, txn, "role", role, sizeof role, err)) ||
-        (rc = meta_str(s, txn, "state", id->state, sizeof id->state, err)) ||
-        (rc = meta_str(s, txn, "name", id->name, sizeof id->name, err)) ||
+    if ((rc = meta_str(s, txn, STORE_META_ROLE, role, sizeof role, err)) ||
+        (rc = meta_str(s, txn, STORE_META_STATE, id->state, sizeof id->state, err)) ||
+        (rc = meta_str(s, txn, STORE_META_NAME, id->name, sizeof id->name, err)) ||
         (rc = roster_national_key(s, txn, id->national_key, err)))
         return rc;
     id->national = !strcmp(role, "national");
-    if ((rc = store_meta_get(s, txn, "own_key", &v, &n, err)))
+    if ((rc = store_meta_get(s, txn, STORE_META_OWN_KEY, &v, &n, err)))
         return rc;
     if (n != KEYS_PUBLIC_BYTES)
         return sd_errf(err, SD_ECORRUPT, "own key of %zu bytes", n);

@@ -63,11 +63,11 @@ int init_dir(const char *dir, const char *state, const char *name,
     MDB_txn *txn;
     if (!(rc = store_begin(s, 1, &txn, err))) {
         const unsigned char *anchor = national ? kp.pk : trust;
-        if ((rc = store_meta_put(s, txn, "national_key", anchor, 32, err)) ||
-            (rc = store_meta_put(s, txn, "own_key", kp.pk, 32, err)) ||
-            (rc = store_meta_put(s, txn, "state", code, strlen(code), err)) ||
-            (rc = store_meta_put(s, txn, "name", name, strlen(name), err)) ||
-            (rc = store_meta_put(s, txn, "role", national ? "national" : "state",
+        if ((rc = store_meta_put(s, txn, STORE_META_NATIONAL_KEY, anchor, 32, err)) ||
+            (rc = store_meta_put(s, txn, STORE_META_OWN_KEY, kp.pk, 32, err)) ||
+            (rc = store_meta_put(s, txn, STORE_META_STATE, code, strlen(code), err)) ||
+            (rc = store_meta_put(s, txn, STORE_META_NAME, name, strlen(name), err)) ||
+            (rc = store_meta_put(s, txn, STORE_META_ROLE, national ? "national" : "state",
                                  national ? 8 : 5, err)) ||
             ((flags & INIT_REPLACING) &&
              (rc = store_meta_put(s, txn, FENCE_META_REPLACING, "1", 1, err))))

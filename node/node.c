@@ -30,7 +30,7 @@
 #define NODE_INBOUND_IDLE_MS 90000 /* an inbound link silent this long is dropped */
 #define NODE_REFUSAL_BACKOFF_MIN_MS 1000
 #define NODE_REFUSAL_BACKOFF_MAX_MS 60000
-#define NODE_LOCK_FILE "node.lock"
+#define NODE_LOCK_FILE STORE_NODE_LOCK_FILE
 #define NODE_PULL_GRACE_MS 10000   /* a pull unanswered this long past its wait is resent */
 #define NODE_STATUS_MS 250         /* peer status written to the store at most this often */
 #define NODE_ROSTER_MS 3000        /* roster endpoints re-read this often */
@@ -1369,7 +1369,7 @@ static void flush_status(node *n)
         size_t len = sadasya__peer_status__get_packed_size(&ps);
         uint8_t *buf = malloc(len ? len : 1);
         char name[300];
-        snprintf(name, sizeof name, "peer:%s", p->endpoint);
+        snprintf(name, sizeof name, "%s%s", STORE_META_PEER_PREFIX, p->endpoint);
         char *nm = strdup(name);
         if (!buf || !nm) {
             free(buf);

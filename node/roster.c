@@ -429,7 +429,7 @@ int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err)
 {
     const void *v;
     size_t n;
-    int rc = store_meta_get(s, txn, "national_key", &v, &n, err);
+    int rc = store_meta_get(s, txn, STORE_META_NATIONAL_KEY, &v, &n, err);
     if (rc)
         return rc;
     if (n != 32)

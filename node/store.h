@@ -48,6 +48,21 @@
  * (node/README.md, fencing). sadasyad clears it. */
 #define STORE_META_FENCE "fence"
 
+/* The identity's meta records (init.h writes them, ident.h reads them). */
+#define STORE_META_NATIONAL_KEY "national_key" /* the trust anchor, 32 bytes */
+#define STORE_META_OWN_KEY "own_key"           /* this node's key, 32 bytes */
+#define STORE_META_STATE "state"               /* its state code ("IN": national) */
+#define STORE_META_NAME "name"
+#define STORE_META_ROLE "role"                 /* "national" or "state" */
+/* sadasyad's view of each peer, a PeerStatus under this prefix and the
+ * peer's endpoint (`sync-status`, `peers`; fence.h reads its heads). */
+#define STORE_META_PEER_PREFIX "peer:"
+#define STORE_META_PEER_PREFIX_LEN 5
+
+/* Held (flock) by a running sadasyad for its life: two nodes never share a
+ * data directory, and `sync-status` knows whether the node runs. */
+#define STORE_NODE_LOCK_FILE "node.lock"
+
 #define STORE_KEY_FILE "node.key"
 #define STORE_LOGKEY_BYTES (KEYS_PUBLIC_BYTES + 8)
 #define STORE_STATE_BYTES 4

@@ -360,7 +360,7 @@ static int check_evidence(vctx *v, sd_err *err)
 
 static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
 {
-    static const char *const names[] = { "national_key", "own_key", "state" };
+    static const char *const names[] = { STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY, STORE_META_STATE };
     MDB_txn *tt;
     int rc = store_begin(to, 1, &tt, err);
     if (rc)
@@ -635,13 +635,13 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     int have_nat = roster_national_key(s, v.txn, national, NULL) == SD_OK;
     const void *ov;
     size_t on;
-    int have_own = store_meta_get(s, v.txn, "own_key", &ov, &on, NULL) == SD_OK &&
+    int have_own = store_meta_get(s, v.txn, STORE_META_OWN_KEY, &ov, &on, NULL) == SD_OK &&
                    on == 32;
     if (have_own)
         memcpy(own, ov, 32);
     const void *sv;
     size_t sn;
-    if (store_meta_get(s, v.txn, "state", &sv, &sn, NULL) == SD_OK &&
+    if (store_meta_get(s, v.txn, STORE_META_STATE, &sv, &sn, NULL) == SD_OK &&
         sn < sizeof v.own_state)
         memcpy(v.own_state, sv, sn);
     v.holds_all = (have_nat && have_own && !memcmp(own, national, 32)) ||
