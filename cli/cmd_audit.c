@@ -351,60 +351,61 @@ static void gap_findings(origin_acc *oa, cJSON *failures)
 
 /* Every void entry (retract.h) into doc's "voided" list, and each one a
  * failure: a number issued twice, or entries a key signed beyond its cut. */
+typedef struct void_ctx {
+    store *s;
+    MDB_txn *txn;
+    cJSON *arr, *failures;
+} void_ctx;
+
+/* One void entry into the report and its failures (retract_each_void). */
+static int void_one(const uint8_t p[32], uint64_t seq, int reason,
+                    const uint8_t *entry, size_t len, void *ctx)
+{
+    void_ctx *vc = ctx;
+    store *s = vc->s;
+    MDB_txn *txn = vc->txn;
+    char state[STORE_STATE_BYTES] = "?", hex[65], number[NUMBER_MAX_LEN] = "";
+    roster_key rk;
+    store_head h;
+    if (roster_key_get(s, txn, p, &rk, NULL) == SD_OK)
+        memcpy(state, rk.state, sizeof state);
+    else if (store_head_get(s, txn, p, &h, NULL) == SD_OK && h.state[0])
+        memcpy(state, h.state, sizeof state);
+    Sadasya__Entry *e = NULL;
+    if (entry_decode(entry, len, &e, NULL) == SD_OK) {
+        if (e->body_case == SADASYA__ENTRY__BODY_JOINED && e->joined->number)
+            snprintf(number, sizeof number, "%s", e->joined->number);
+        sadasya__entry__free_unpacked(e, NULL);
+    }
+    int held = reason == VOIDED_NUMBER_HELD;
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "state", state);
+    cli_hex32(p, hex);
+    cJSON_AddStringToObject(x, "origin", hex);
+    add_u64(x, "seq", seq);
+    cJSON_AddStringToObject(x, "reason", held ? "number already held"
+                                              : "beyond its key's cut");
+    if (number[0])
+        cJSON_AddStringToObject(x, "number", number);
+    cJSON_AddItemToArray(vc->arr, x);
+    char line[256];
+    if (held)
+        snprintf(line, sizeof line, "%s seq %llu: number %s issued twice "
+                 "(the join was refused; kept as evidence)", state,
+                 (unsigned long long)seq, number[0] ? number : "?");
+    else
+        snprintf(line, sizeof line, "%s seq %llu: signed beyond its key's "
+                 "cut, retracted (kept as evidence)", state,
+                 (unsigned long long)seq);
+    cJSON_AddItemToArray(vc->failures, cJSON_CreateString(line));
+    return 0;
+}
+
 static int void_findings(store *s, MDB_txn *txn, cJSON *doc, cJSON *failures,
                          sd_err *err)
 {
-    cJSON *arr = cJSON_AddArrayToObject(doc, "voided");
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->voided, &cur);
-    if (rc)
-        return store_mdb_err(rc, "reading void entries", err);
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < STORE_LOGKEY_BYTES || v.mv_size < 1)
-            continue;
-        const uint8_t *p = k.mv_data, *val = v.mv_data;
-        uint64_t seq = store_be64(p + 32);
-        char state[STORE_STATE_BYTES] = "?", hex[65], number[NUMBER_MAX_LEN] = "";
-        roster_key rk;
-        store_head h;
-        if (roster_key_get(s, txn, p, &rk, NULL) == SD_OK)
-            memcpy(state, rk.state, sizeof state);
-        else if (store_head_get(s, txn, p, &h, NULL) == SD_OK && h.state[0])
-            memcpy(state, h.state, sizeof state);
-        Sadasya__Entry *e = NULL;
-        if (v.mv_size > 1 + ENTRY_SIG_BYTES &&
-            entry_decode(val + 1 + ENTRY_SIG_BYTES, v.mv_size - 1 - ENTRY_SIG_BYTES,
-                         &e, NULL) == SD_OK) {
-            if (e->body_case == SADASYA__ENTRY__BODY_JOINED && e->joined->number)
-                snprintf(number, sizeof number, "%s", e->joined->number);
-            sadasya__entry__free_unpacked(e, NULL);
-        }
-        int held = val[0] == VOIDED_NUMBER_HELD;
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "state", state);
-        cli_hex32(p, hex);
-        cJSON_AddStringToObject(x, "origin", hex);
-        add_u64(x, "seq", seq);
-        cJSON_AddStringToObject(x, "reason", held ? "number already held"
-                                                  : "beyond its key's cut");
-        if (number[0])
-            cJSON_AddStringToObject(x, "number", number);
-        cJSON_AddItemToArray(arr, x);
-        char line[256];
-        if (held)
-            snprintf(line, sizeof line, "%s seq %llu: number %s issued twice "
-                     "(the join was refused; kept as evidence)", state,
-                     (unsigned long long)seq, number[0] ? number : "?");
-        else
-            snprintf(line, sizeof line, "%s seq %llu: signed beyond its key's "
-                     "cut, retracted (kept as evidence)", state,
-                     (unsigned long long)seq);
-        cJSON_AddItemToArray(failures, cJSON_CreateString(line));
-    }
-    mdb_cursor_close(cur);
-    return SD_OK;
+    void_ctx x = { s, txn, cJSON_AddArrayToObject(doc, "voided"), failures };
+    return retract_each_void(s, txn, void_one, &x, err);
 }
 
 /* Heads, members, roster and evidence, read in one transaction. */

@@ -168,15 +168,16 @@ static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
                        plan *p, sd_err *err)
 {
     uint8_t national[32];
-    int rc;
+    int rc, listed = 0;
+    roster_key rk;
     if (p->key) {
         if (roster_national_key(s, txn, national, NULL) == SD_OK &&
             !memcmp(national, p->key, 32))
             return sd_errf(err, SD_EINVAL, "that key is the national office's "
                            "own: a chapter needs a key of its own (sadasya init "
                            "--state on the chapter's machine)");
-        roster_key rk;
         rc = roster_key_get(s, txn, p->key, &rk, err);
+        listed = rc == SD_OK;
         if (rc == SD_OK && strcmp(rk.state, p->state))
             return sd_errf(err, SD_EINVAL, "that key is already listed for %s: "
                            "a key writes for one state only", rk.state);
@@ -222,7 +223,9 @@ static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
     }
     if (cv)
         sadasya__chapter_view__free_unpacked(cv, NULL);
-    if (p->add) {
+    if (p->add && listed) {
+        p->first_serial = rk.first_serial; /* the same key again: name, endpoints */
+    } else if (p->add) {
         serial_ctx x = { s, txn, p, 1, err };
         if ((rc = roster_each_key(s, txn, p->state, past_serials, &x, err)))
             return rc;
@@ -231,12 +234,10 @@ static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
         if (x.next > NUMBER_SERIAL_MAX)
             return sd_errf(err, SD_EINVAL, "%s's series would pass serial %u",
                            p->state, NUMBER_SERIAL_MAX);
-        roster_key rk;
-        if (roster_key_get(s, txn, p->key, &rk, NULL) == SD_OK)
-            x.next = rk.first_serial; /* the same key again: name, endpoints */
         p->first_serial = x.next;
-        ru->chapters[0]->first_serial = x.next;
     }
+    if (p->add)
+        ru->chapters[0]->first_serial = p->first_serial;
     return SD_OK;
 }
 

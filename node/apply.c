@@ -105,6 +105,14 @@ static int is_refusal(int rc)
     return rc == SD_EINVAL || rc == SD_EAUTH || rc == SD_ECONFLICT;
 }
 
+/* Entries this node signed itself, or a log re-folded after it was
+ * verified: no signature to check, nothing held back, and no sign of
+ * another copy signing with this node's key. */
+static int trusted(const apply_ctx *a)
+{
+    return a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD));
+}
+
 static void load_identity(apply_ctx *a)
 {
     const void *v;
@@ -143,7 +151,7 @@ static int start_run(apply_ctx *a, const uint8_t origin[32], sd_err *err)
         return rc;
     /* This node's own entries and a rebuild's re-fold are not held back
      * (the writer's fence stops a node that equivocated, fence.h). */
-    if (a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD)))
+    if (trusted(a))
         return SD_OK;
     int held = apply_held_back(a->s, a->txn, origin, err);
     if (held < 0)
@@ -163,9 +171,7 @@ static int origin_state(apply_ctx *a, const uint8_t origin[32],
                         roster_key *rk, sd_err *err)
 {
     *national = 0;
-    memset(rk, 0, sizeof *rk);
-    rk->first_serial = 1;
-    rk->last_seq = ROSTER_NO_CUT;
+    roster_key_unlisted(rk);
     if (a->have_national && !memcmp(origin, a->national, 32)) {
         *national = 1;
         snprintf(state, STORE_STATE_BYTES, "%s", ROSTER_NATIONAL_STATE);
@@ -178,9 +184,6 @@ static int origin_state(apply_ctx *a, const uint8_t origin[32],
     }
     if (rc != SD_ENOTFOUND)
         return rc;
-    memset(rk, 0, sizeof *rk); /* not listed: a first key, no cut */
-    rk->first_serial = 1;
-    rk->last_seq = ROSTER_NO_CUT;
     if (a->have_own && !memcmp(origin, a->own, 32)) {
         /* Our own entries, written before our roster entry reached us. */
         memcpy(state, a->own_state, STORE_STATE_BYTES);
@@ -264,28 +267,10 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     return SD_OK;
 }
 
-int apply_origin_has_evidence(store *s, MDB_txn *txn, const uint8_t origin[32],
-                              sd_err *err)
-{
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->evidence, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading evidence", err);
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, origin, 0);
-    MDB_val k = { sizeof key, key }, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    int found = rc == 0 && k.mv_size >= 32 && !memcmp(k.mv_data, origin, 32);
-    mdb_cursor_close(c);
-    if (rc && rc != MDB_NOTFOUND)
-        return store_mdb_err(rc, "reading evidence", err);
-    return found;
-}
-
 int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],
                     sd_err *err)
 {
-    int ev = apply_origin_has_evidence(s, txn, origin, err);
+    int ev = store_evidence_first(s, txn, origin, NULL, err);
     if (ev <= 0)
         return ev;
     roster_key rk;
@@ -483,7 +468,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     if (!rc)
         rc = key_allows(a, e->seq, &why);
     /* The signature before the body rules: only a key holder reaches them. */
-    if (!rc && !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))) &&
+    if (!rc && !trusted(a) &&
         !pr->vouched &&
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
@@ -507,8 +492,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     }
     /* This node's own key, signing somewhere else: another copy of this
      * data directory writes (fence.h). Taken, and this node stops signing. */
-    if (a->have_own && !memcmp(e->origin.data, a->own, 32) &&
-        !(a->opts && (a->opts->flags & (APPLY_OWN | APPLY_REBUILD))))
+    if (a->have_own && !memcmp(e->origin.data, a->own, 32) && !trusted(a))
         a->own_seen = 1;
     if (pr->personal_bad) {
         a->res->personal_dropped++;

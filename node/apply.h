@@ -160,11 +160,6 @@ void apply_txn_abort(apply_txn **t);
 int apply_txn_evidence(apply_txn *t, const entry_signed *es,
                        const entry_signed *others, size_t n, sd_err *err);
 
-/* Whether this node holds equivocation evidence against origin: 1 yes,
- * 0 no, or a negative SD code. */
-int apply_origin_has_evidence(store *s, MDB_txn *txn, const uint8_t origin[32],
-                              sd_err *err);
-
 /* Whether origin's entries beyond the held head are held back: this node
  * holds equivocation evidence against it, and the national roster has not
  * cut the key (a cut decides which of its entries stand, node/README.md,

@@ -21,16 +21,10 @@ static void hex8(const uint8_t *k, char out[17])
 static int check_evidence(store *s, MDB_txn *txn, const uint8_t own[32],
                           sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->evidence, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading evidence", err);
-    MDB_val k = { 32, (void *)own }, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    int found = rc == 0 && k.mv_size >= STORE_LOGKEY_BYTES &&
-                !memcmp(k.mv_data, own, 32);
-    uint64_t seq = found ? store_be64((const uint8_t *)k.mv_data + 32) : 0;
-    mdb_cursor_close(c);
+    uint64_t seq = 0;
+    int found = store_evidence_first(s, txn, own, &seq, err);
+    if (found < 0)
+        return found;
     if (found)
         return sd_errf(err, SD_ECONFLICT,
                        "equivocation: two different entries signed by this "

@@ -820,7 +820,7 @@ static void on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     recv_job *j = recv_job_new(RECV_BATCH);
     /* Origins that equivocated are held back by the write path itself
      * (apply_held_back), for every link and bundle, across restarts. */
-    if (!j || sync_incoming_prepare(n->s, b, NULL, 0, &j->in, &err)) {
+    if (!j || sync_incoming_prepare(n->s, b, &j->in, &err)) {
         nlog(LOG_ERROR, "from %s: cannot take a batch: out of memory", p->endpoint);
         recv_job_free(&j);
         sadasya__sync_msg__free_unpacked(m, NULL);

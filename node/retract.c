@@ -285,28 +285,54 @@ int retract_refold(store *s, MDB_txn *txn, sd_err *err)
     return rc;
 }
 
-int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
-                  uint64_t *number_held, sd_err *err)
+int retract_each_void(store *s, MDB_txn *txn,
+                      int (*fn)(const uint8_t origin[32], uint64_t seq,
+                                int reason, const uint8_t *entry, size_t len,
+                                void *ctx),
+                      void *ctx, sd_err *err)
 {
-    uint64_t a = 0, b = 0;
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, s->voided, &c);
     if (rc)
         return store_mdb_err(rc, "reading void entries", err);
     MDB_val k, v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !ret;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (v.mv_size < 1)
+        if (k.mv_size != VOIDED_KEY_BYTES || v.mv_size <= 1 + ENTRY_SIG_BYTES)
             continue;
-        if (((const uint8_t *)v.mv_data)[0] == VOIDED_RETRACTED)
-            a++;
-        else
-            b++;
+        const uint8_t *p = k.mv_data, *val = v.mv_data;
+        ret = fn(p, store_be64(p + KEYS_PUBLIC_BYTES), val[0],
+                 val + 1 + ENTRY_SIG_BYTES, v.mv_size - 1 - ENTRY_SIG_BYTES, ctx);
     }
     mdb_cursor_close(c);
+    return ret;
+}
+
+typedef struct void_counts {
+    uint64_t retracted, number_held;
+} void_counts;
+
+static int count_void(const uint8_t origin[32], uint64_t seq, int reason,
+                      const uint8_t *entry, size_t len, void *ctx)
+{
+    void_counts *n = ctx;
+    (void)origin, (void)seq, (void)entry, (void)len;
+    if (reason == VOIDED_RETRACTED)
+        n->retracted++;
+    else
+        n->number_held++;
+    return 0;
+}
+
+int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
+                  uint64_t *number_held, sd_err *err)
+{
+    void_counts n = { 0, 0 };
+    int rc = retract_each_void(s, txn, count_void, &n, err);
     if (retracted)
-        *retracted = a;
+        *retracted = n.retracted;
     if (number_held)
-        *number_held = b;
-    return SD_OK;
+        *number_held = n.number_held;
+    return rc;
 }

@@ -61,6 +61,15 @@ int retract_each_origin(store *s, MDB_txn *txn,
                                   void *ctx),
                         void *ctx, sd_err *err);
 
+/* Calls fn for each signed entry `voided` holds, in (origin, seq) order:
+ * its origin and seq, its reason (VOIDED_*) and the signed entry's bytes
+ * (pointing into the map: valid while txn lives). Stops on non-zero. */
+int retract_each_void(store *s, MDB_txn *txn,
+                      int (*fn)(const uint8_t origin[32], uint64_t seq,
+                                int reason, const uint8_t *entry, size_t len,
+                                void *ctx),
+                      void *ctx, sd_err *err);
+
 /* How many signed entries `voided` holds, by reason (either may be NULL). */
 int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
                   uint64_t *number_held, sd_err *err);

@@ -151,11 +151,11 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
          * later entries for it change only its name and endpoints. */
         roster_key rk = have;
         if (!listed) {
-            memset(&rk, 0, sizeof rk);
+            roster_key_unlisted(&rk);
             snprintf(rk.state, sizeof rk.state, "%s", c->state);
             rk.flag = ROSTER_ACTIVE;
-            rk.first_serial = c->first_serial ? c->first_serial : 1;
-            rk.last_seq = ROSTER_NO_CUT;
+            if (c->first_serial)
+                rk.first_serial = c->first_serial;
             rk.since = seq;
         }
         uint64_t given = c->first_serial;
@@ -228,10 +228,17 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
     return SD_OK;
 }
 
+void roster_key_unlisted(roster_key *rk)
+{
+    memset(rk, 0, sizeof *rk);
+    rk->first_serial = 1;
+    rk->last_seq = ROSTER_NO_CUT;
+}
+
 int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err)
 {
-    memset(out, 0, sizeof *out);
+    roster_key_unlisted(out);
     uint8_t k[33];
     key_key(k, key);
     MDB_val mk = { sizeof k, k }, mv;
@@ -248,8 +255,6 @@ int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
     memcpy(out->state, v, STORE_STATE_BYTES);
     out->state[STORE_STATE_BYTES - 1] = '\0';
     out->flag = v[STORE_STATE_BYTES];
-    out->first_serial = 1;
-    out->last_seq = ROSTER_NO_CUT;
     if (mv.mv_size == KEY_REC_BYTES) {
         out->first_serial = store_be64(v + STORE_STATE_BYTES + 1);
         out->last_seq = store_be64(v + STORE_STATE_BYTES + 9);

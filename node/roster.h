@@ -58,7 +58,12 @@ int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err);
 int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err);
 
-/* What the roster holds for key. SD_ENOTFOUND if not listed. */
+/* What a key the roster does not list counts as: a state's first key
+ * (first serial 1), no cut. */
+void roster_key_unlisted(roster_key *rk);
+
+/* What the roster holds for key. SD_ENOTFOUND if not listed (*out is then
+ * what roster_key_unlisted says). */
 int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err);
 

@@ -386,6 +386,25 @@ int store_head_put(store *s, MDB_txn *txn, const uint8_t origin[32],
     return rc ? store_mdb_err(rc, "writing a head", err) : SD_OK;
 }
 
+int store_evidence_first(store *s, MDB_txn *txn, const uint8_t origin[32],
+                         uint64_t *seq, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->evidence, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading evidence", err);
+    MDB_val k = { KEYS_PUBLIC_BYTES, (void *)origin }, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    int found = rc == 0 && k.mv_size >= STORE_LOGKEY_BYTES &&
+                !memcmp(k.mv_data, origin, KEYS_PUBLIC_BYTES);
+    if (found && seq)
+        *seq = store_be64((const uint8_t *)k.mv_data + KEYS_PUBLIC_BYTES);
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_mdb_err(rc, "reading evidence", err);
+    return found;
+}
+
 int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
                   uint64_t seq, const uint8_t **sig, const uint8_t **entry,
                   size_t *entry_len, sd_err *err)

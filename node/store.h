@@ -147,6 +147,12 @@ int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
                   uint64_t seq, const uint8_t **sig, const uint8_t **entry,
                   size_t *entry_len, sd_err *err);
 
+/* The lowest seq of origin's held as equivocation evidence: 1 with *seq
+ * (may be NULL) when any evidence against origin is held, 0 when none, or
+ * a negative SD code. */
+int store_evidence_first(store *s, MDB_txn *txn, const uint8_t origin[32],
+                         uint64_t *seq, sd_err *err);
+
 /* Meta values. get: SD_ENOTFOUND when absent; the value points into the map. */
 int store_meta_get(store *s, MDB_txn *txn, const char *name, const void **val,
                    size_t *len, sd_err *err);

@@ -411,7 +411,6 @@ void sync_incoming_clear(sync_incoming *in)
 }
 
 int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
-                          const uint8_t *held_back, size_t n_held,
                           sync_incoming *in, sd_err *err)
 {
     memset(in, 0, sizeof *in);
@@ -433,8 +432,6 @@ int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
             return sd_errf(err, SD_ENOMEM, "out of memory");
         }
     }
-    /* Items to apply from the front, held-back ones from the back. */
-    size_t back = b->n_entries;
     for (size_t i = 0; i < b->n_entries; i++) {
         const Sadasya__Carried *c = b->entries[i];
         entry_signed es;
@@ -445,18 +442,7 @@ int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
         memcpy(es.sig, c->signed_->sig.data, ENTRY_SIG_BYTES);
         es.personal = c->personal.len ? c->personal.data : NULL;
         es.personal_len = c->personal.len;
-        uint8_t origin[32];
-        uint64_t seq;
-        int skip = 0;
-        if (n_held && entry_peek(es.entry, es.entry_len, origin, &seq, NULL) == 0)
-            for (size_t j = 0; j < n_held && !skip; j++)
-                skip = !memcmp(origin, held_back + 32 * j, 32);
-        if (skip) {
-            in->items[--back] = es;
-            in->held++;
-        } else {
-            in->items[in->n++] = es;
-        }
+        in->items[in->n++] = es;
     }
     int rc = apply_prepare(in->items, in->n, APPLY_RUNSIG, &in->prep, err);
     if (!rc)
@@ -487,19 +473,16 @@ int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
         in->opts.prepared_index = in->ix;
         rc = apply_txn_add(t, in->items, in->n, &in->opts, res, err);
     }
-    res->rejected += in->held;
-    res->held_back += in->held;
     res->evidence += learnt;
     return rc;
 }
 
-int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
-                 size_t n_held, const apply_opts *opts, apply_result *res,
-                 sd_err *err)
+int sync_receive(store *s, const Sadasya__Batch *b, const apply_opts *opts,
+                 apply_result *res, sd_err *err)
 {
     memset(res, 0, sizeof *res);
     sync_incoming in;
-    int rc = sync_incoming_prepare(s, b, held_back, n_held, &in, err);
+    int rc = sync_incoming_prepare(s, b, &in, err);
     if (rc)
         return rc;
     for (;;) {
@@ -516,10 +499,6 @@ int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
         if ((rc = store_grow(s, err)) != SD_OK)
             break;
     }
-    /* The held-back entries are reported too, once the batch is in. */
-    for (size_t i = in.n; !rc && opts && opts->on_reject && i < in.n + in.held; i++)
-        opts->on_reject(&in.items[i], APPLY_HELD_BACK,
-                        "held back: its origin equivocated", opts->ctx);
     sync_incoming_clear(&in);
     return rc;
 }

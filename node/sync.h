@@ -59,12 +59,11 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
 /* A received batch made ready to apply, with no store needed (any thread
  * may prepare it): its entries as items borrowing the message's buffers
  * (the message must outlive it), decoded and run-verified
- * (apply_prepare, APPLY_RUNSIG), and the evidence it carries. Entries of
- * origins held back (after they equivocated) are set aside unread: items
- * n .. n+held-1. */
+ * (apply_prepare, APPLY_RUNSIG), and the evidence it carries. (Origins that
+ * equivocated are held back by the write path: apply_held_back.) */
 typedef struct sync_incoming {
     entry_signed *items;
-    size_t n, held;
+    size_t n;
     apply_prepared *prep;
     struct view_batch *ix;  /* joined members' index entries (apply_prepare_index) */
     entry_signed *evidence;
@@ -73,21 +72,17 @@ typedef struct sync_incoming {
 } sync_incoming;
 
 int sync_incoming_prepare(store *s, const Sadasya__Batch *b,
-                          const uint8_t *held_back, size_t n_held,
                           sync_incoming *in, sd_err *err);
 
 /* Applies a prepared batch inside t: its evidence, then its entries.
- * opts->on_reject runs when t commits; res counts the held-back entries
- * as rejected. */
+ * opts->on_reject runs when t commits. */
 int sync_incoming_apply(apply_txn *t, sync_incoming *in, const apply_opts *opts,
                         apply_result *res, sd_err *err);
 
 void sync_incoming_clear(sync_incoming *in);
 
-/* Applies a received batch (APPLY_RUNSIG) in a transaction of its own. Entries of origins listed in
- * held_back (n_held 32-byte keys) are refused unread. */
-int sync_receive(store *s, const Sadasya__Batch *b, const uint8_t *held_back,
-                 size_t n_held, const apply_opts *opts, apply_result *res,
-                 sd_err *err);
+/* Applies a received batch (APPLY_RUNSIG) in a transaction of its own. */
+int sync_receive(store *s, const Sadasya__Batch *b, const apply_opts *opts,
+                 apply_result *res, sd_err *err);
 
 #endif

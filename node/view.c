@@ -836,6 +836,20 @@ static int change_member(store *s, MDB_txn *txn, view_batch *b,
     return rc;
 }
 
+/* Under which origin m's i-th Personal blob is filed (its log key is that
+ * origin and personal_seqs[i]); i == n_personal_seqs names the current one
+ * (personal_seq). A later key of the state files blobs under its own. */
+static const uint8_t *blob_origin(const Sadasya__MemberView *m, size_t i)
+{
+    if (i == m->n_personal_seqs)
+        return m->personal_origin.len == 32 ? m->personal_origin.data
+                                            : m->origin.data;
+    if (m->n_personal_origins == m->n_personal_seqs &&
+        m->personal_origins[i].len == 32)
+        return m->personal_origins[i].data;
+    return m->origin.data;
+}
+
 /* Erasure on request: the member's Personal blobs go, and with them its
  * phone and name index entries; the signed entries and counts stay. */
 static int erase_member(store *s, MDB_txn *txn, view_batch *b,
@@ -856,14 +870,8 @@ static int erase_member(store *s, MDB_txn *txn, view_batch *b,
         return rc;
     for (size_t i = 0; i <= old->n_personal_seqs; i++) {
         uint64_t seq = i < old->n_personal_seqs ? old->personal_seqs[i] : old->personal_seq;
-        const uint8_t *origin = old->origin.data;
-        if (i < old->n_personal_seqs && old->n_personal_origins == old->n_personal_seqs &&
-            old->personal_origins[i].len == 32)
-            origin = old->personal_origins[i].data;
-        else if (i == old->n_personal_seqs && old->personal_origin.len == 32)
-            origin = old->personal_origin.data;
         uint8_t key[STORE_LOGKEY_BYTES];
-        store_logkey(key, origin, seq);
+        store_logkey(key, blob_origin(old, i), seq);
         MDB_val k = { sizeof key, key };
         int mrc = mdb_del(txn, s->personal, &k, NULL);
         if (mrc && mrc != MDB_NOTFOUND)
@@ -881,19 +889,13 @@ static int erase_member(store *s, MDB_txn *txn, view_batch *b,
 static int personal_of(const Sadasya__MemberView *m, const uint8_t origin[32],
                        uint64_t seq, int *current)
 {
-    const uint8_t *cur = m->personal_origin.len == 32 ? m->personal_origin.data
-                                                      : m->origin.data;
-    *current = m->personal_seq == seq && !memcmp(cur, origin, 32);
+    *current = m->personal_seq == seq &&
+               !memcmp(blob_origin(m, m->n_personal_seqs), origin, 32);
     if (*current)
         return 1;
-    for (size_t i = 0; i < m->n_personal_seqs; i++) {
-        const uint8_t *o = m->origin.data;
-        if (m->n_personal_origins == m->n_personal_seqs &&
-            m->personal_origins[i].len == 32)
-            o = m->personal_origins[i].data;
-        if (m->personal_seqs[i] == seq && !memcmp(o, origin, 32))
+    for (size_t i = 0; i < m->n_personal_seqs; i++)
+        if (m->personal_seqs[i] == seq && !memcmp(blob_origin(m, i), origin, 32))
             return 1;
-    }
     return 0;
 }
 
@@ -989,9 +991,7 @@ int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
     if (m->origin.len != 32)
         return SD_ENOTFOUND;
     uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, m->personal_origin.len == 32 ? m->personal_origin.data
-                                                   : m->origin.data,
-                 m->personal_seq);
+    store_logkey(key, blob_origin(m, m->n_personal_seqs), m->personal_seq);
     MDB_val k = { sizeof key, key }, v;
     int rc = mdb_get(txn, s->personal, &k, &v);
     if (rc == MDB_NOTFOUND)

@@ -12,7 +12,8 @@
  *          next pull), whose bytes must decode too;
  *   Error  nothing more.
  * Harness options ride in the Batch's id (a peer sets it freely anyway):
- *   bit 0  KA's origin is held back (as after it equivocated);
+ *   bit 0  unused (origins that equivocated are held back by the write
+ *          path itself, from the evidence the store holds);
  *   bit 1  every entry and evidence re-signed with the key of the origin
  *          entry_peek reads from it (so mutated bodies pass signatures);
  *   bit 2  only the last entry re-signed (RUNSIG must vouch for the rest).
@@ -121,7 +122,6 @@ static void receive(Sadasya__Batch *b)
     } else if ((b->id & 4) && b->n_entries) {
         resign_signed(b->entries[b->n_entries - 1]->signed_);
     }
-    const uint8_t *held = b->id & 1 ? fz.keys[FZ_KA].pk : NULL;
     apply_opts o;
     memset(&o, 0, sizeof o);
     size_t sum = 0;
@@ -130,7 +130,7 @@ static void receive(Sadasya__Batch *b)
     apply_result res;
     sd_err err;
     sd_err_clear(&err);
-    int rc = sync_receive(fz.s, b, held, held ? 1 : 0, &o, &res, &err);
+    int rc = sync_receive(fz.s, b, &o, &res, &err);
     fz_say_result("sync_receive", rc, &res, err.msg);
     if (rc == SD_OK) {
         entry_signed items[FZ_MAX_ITEMS];

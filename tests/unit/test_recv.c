@@ -219,7 +219,7 @@ static void test_index_ahead_same_as_fold(void **state)
         Sadasya__SyncMsg *m = batch_of(items + i, k, i + k < n);
         apply_result r;
         sd_err err;
-        assert_int_equal(sync_receive(f->nat.s, m->batch, NULL, 0, NULL, &r, &err),
+        assert_int_equal(sync_receive(f->nat.s, m->batch, NULL, &r, &err),
                          SD_OK);
         assert_int_equal(r.added, k);
         sadasya__sync_msg__free_unpacked(m, NULL);
@@ -262,7 +262,7 @@ static void test_index_ahead_join_then_update(void **state)
      * indexed (the plain fold is used for such a batch). */
     Sadasya__SyncMsg *m = batch_of(items, n, 0);
     apply_result r;
-    assert_int_equal(sync_receive(f->nat.s, m->batch, NULL, 0, NULL, &r, &err), SD_OK);
+    assert_int_equal(sync_receive(f->nat.s, m->batch, NULL, &r, &err), SD_OK);
     assert_int_equal(r.added, 2);
     sadasya__sync_msg__free_unpacked(m, NULL);
     assert_same_tables(f->nat.s, f->br.s);
@@ -297,7 +297,7 @@ static recv_job *batch_job(fed *f, const entry_signed *items, size_t n,
     assert_non_null(j);
     j->msg = batch_of(items, n, more);
     sd_err err;
-    assert_int_equal(sync_incoming_prepare(f->nat.s, j->msg->batch, NULL, 0,
+    assert_int_equal(sync_incoming_prepare(f->nat.s, j->msg->batch,
                                            &j->in, &err),
                      SD_OK);
     j->link = link;
