@@ -84,14 +84,14 @@ cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p)
 typedef struct cli_lister {
     cli *c;
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     cli_table *t;
     size_t n, limit;
     const char *state, *district;
     int status, gender;
 } cli_lister;
 
-void cli_lister_init(cli_lister *l, cli *c, store *s, MDB_txn *txn);
+void cli_lister_init(cli_lister *l, cli *c, store *s, store_txn *txn);
 /* Adds m if it passes the filters; returns 1 once the limit is reached. */
 int cli_lister_add(cli_lister *l, const Sadasya__MemberView *m);
 /* The same, by number (a view_find_* callback; ctx is the lister). */

@@ -144,7 +144,7 @@ static int member_seen(const Sadasya__MemberView *m, void *ctx)
 }
 
 /* Log records per origin (each one's signature is checked by verify). */
-static int count_entries(store *s, MDB_txn *txn, origin_acc *oa, sd_err *err)
+static int count_entries(store *s, store_txn *txn, origin_acc *oa, sd_err *err)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->log, &cur);
@@ -172,7 +172,7 @@ static void utc_time(uint64_t ms, char out[32])
 }
 
 /* Every RosterUpdate in the national log: the key and roster history. */
-static cJSON *roster_history(store *s, MDB_txn *txn, const uint8_t nat[32])
+static cJSON *roster_history(store *s, store_txn *txn, const uint8_t nat[32])
 {
     cJSON *arr = cJSON_CreateArray();
     MDB_cursor *cur;
@@ -223,7 +223,7 @@ static cJSON *roster_history(store *s, MDB_txn *txn, const uint8_t nat[32])
     return arr;
 }
 
-static cJSON *evidence_list(store *s, MDB_txn *txn)
+static cJSON *evidence_list(store *s, store_txn *txn)
 {
     cJSON *arr = cJSON_CreateArray();
     MDB_cursor *cur;
@@ -353,7 +353,7 @@ static void gap_findings(origin_acc *oa, cJSON *failures)
  * failure: a number issued twice, or entries a key signed beyond its cut. */
 typedef struct void_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     cJSON *arr, *failures;
 } void_ctx;
 
@@ -363,7 +363,7 @@ static int void_one(const uint8_t p[32], uint64_t seq, int reason,
 {
     void_ctx *vc = ctx;
     store *s = vc->s;
-    MDB_txn *txn = vc->txn;
+    store_txn *txn = vc->txn;
     char state[STORE_STATE_BYTES] = "?", hex[65], number[NUMBER_MAX_LEN] = "";
     roster_key rk;
     store_head h;
@@ -401,7 +401,7 @@ static int void_one(const uint8_t p[32], uint64_t seq, int reason,
     return 0;
 }
 
-static int void_findings(store *s, MDB_txn *txn, cJSON *doc, cJSON *failures,
+static int void_findings(store *s, store_txn *txn, cJSON *doc, cJSON *failures,
                          sd_err *err)
 {
     void_ctx x = { s, txn, cJSON_AddArrayToObject(doc, "voided"), failures };
@@ -411,7 +411,7 @@ static int void_findings(store *s, MDB_txn *txn, cJSON *doc, cJSON *failures,
 /* Heads, members, roster and evidence, read in one transaction. */
 static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
@@ -429,7 +429,7 @@ static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
     }
     MDB_cursor *hc;
     if ((rc = mdb_cursor_open(txn, s->heads, &hc))) {
-        mdb_txn_abort(txn);
+        store_end(txn);
         return store_mdb_err(rc, "reading heads", err);
     }
     MDB_val k, v;
@@ -504,7 +504,7 @@ static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
                                        : cJSON_CreateArray());
         cJSON_AddItemToObject(doc, "evidence", evidence_list(s, txn));
     }
-    mdb_txn_abort(txn);
+    store_end(txn);
     return rc;
 }
 

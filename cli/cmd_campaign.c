@@ -243,7 +243,7 @@ int cmd_campaign(cli *c, int argc, char **argv)
     }
 
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

@@ -160,7 +160,7 @@ int cmd_card(cli *c, int argc, char **argv)
     ident id;
     if (issuer_open(c, &s, &id, &err))
         return CLI_EXIT_FAIL;
-    MDB_txn *txn;
+    store_txn *txn;
     Sadasya__MemberView *m = NULL;
     Sadasya__Personal *p = NULL;
     card_job *job = NULL;
@@ -185,7 +185,7 @@ int cmd_card(cli *c, int argc, char **argv)
                        sizeof hd.chapter);
             snprintf(hd.state, sizeof hd.state, "%s", m->state);
         }
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     if (!rc && unlisted)
@@ -306,7 +306,7 @@ static double now_s(void)
 typedef struct cards_walk {
     cards_run *run;
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     const ident *id;
     int all;                 /* every status, not only active members */
     uint64_t total;          /* members of the state, for progress */
@@ -463,7 +463,7 @@ int cmd_cards(cli *c, int argc, char **argv)
     sd_err_clear(&w.err);
 
     int unlisted = 0;
-    MDB_txn *txn;
+    store_txn *txn;
     pthread_t th[CARDS_JOBS_MAX];
     long started = 0;
     int rc = store_begin(s, 0, &txn, &err);
@@ -490,7 +490,7 @@ int cmd_cards(cli *c, int argc, char **argv)
             if (rc && w.err.code)
                 err = w.err;
         }
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     pthread_mutex_lock(&run.mu);
     run.closed = 1;

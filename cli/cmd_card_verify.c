@@ -150,13 +150,13 @@ int cmd_card_verify(cli *c, int argc, char **argv)
     store *s;
     if (cli_open(c, STORE_RDONLY, &s))
         return CLI_EXIT_FAIL;
-    MDB_txn *txn;
+    store_txn *txn;
     card_check r;
     memset(&r, 0, sizeof r);
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = card_check_payload(s, txn, payload, &r, &err);
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
 

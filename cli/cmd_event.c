@@ -447,7 +447,7 @@ static int event_attend(cli *c, int argc, char **argv)
 
 typedef struct show_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     cJSON *arr;
     cli_table *t;
 } show_ctx;
@@ -496,7 +496,7 @@ static int event_show(cli *c, int argc, char **argv)
     if (event_id(argv[1], id))
         return CLI_EXIT_FAIL;
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;
@@ -627,7 +627,7 @@ int cmd_events(cli *c, int argc, char **argv)
     if (l.from > l.to)
         return cli_errorf("--from is after --to");
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

@@ -27,7 +27,7 @@ static const char *const columns[] = {
 
 typedef struct export_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     int jsonl;
     size_t n;
 } export_ctx;
@@ -122,7 +122,7 @@ int cmd_export(cli *c, int argc, char **argv)
         rc = view_members_each(s, x.txn, state, export_one, &x, &err);
         if (rc == SD_EIO && !err.msg[0])
             sd_errf(&err, SD_EIO, "writing the export failed");
-        mdb_txn_abort(x.txn);
+        store_end(x.txn);
     }
     store_destroy(&s);
     if (!rc && fflush(stdout) != 0)

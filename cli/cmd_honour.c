@@ -137,7 +137,7 @@ int cmd_honours(cli *c, int argc, char **argv)
     if (argc == 2 && cli_number(argv[1], number))
         return CLI_EXIT_FAIL;
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

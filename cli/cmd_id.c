@@ -21,7 +21,7 @@ int cmd_id(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     ident id;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
@@ -56,7 +56,7 @@ int cmd_id(cli *c, int argc, char **argv)
                        cli_safe(id.name, name, sizeof name), nat, auth);
             }
         }
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     return rc ? cli_error(&err) : CLI_EXIT_OK;

@@ -791,7 +791,7 @@ static uint64_t at_least(uint64_t left, uint64_t bad)
 /* Data rows of the file an earlier run finished (0 when none). */
 static int progress_get(store *s, const char *name, uint64_t *done, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
@@ -805,7 +805,7 @@ static int progress_get(store *s, const char *name, uint64_t *done, sd_err *err)
         rc = sd_errf(err, SD_ECORRUPT, "meta %s is not a row count", name);
     else if (rc == SD_ENOTFOUND)
         rc = SD_OK;
-    mdb_txn_abort(txn);
+    store_end(txn);
     return rc;
 }
 

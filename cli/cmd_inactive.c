@@ -146,7 +146,7 @@ int cmd_inactive(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
 
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

@@ -33,7 +33,7 @@ static char *b64(const uint8_t *p, size_t n)
 typedef struct log_ctx {
     cli *c;
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     const char *state;
     uint64_t from;
 } log_ctx;
@@ -167,7 +167,7 @@ int cmd_log(cli *c, int argc, char **argv)
         }
         if (hc)
             mdb_cursor_close(hc);
-        mdb_txn_abort(x.txn);
+        store_end(x.txn);
     }
     store_destroy(&x.s);
     return rc ? cli_error(&err) : CLI_EXIT_OK;

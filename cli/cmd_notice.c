@@ -213,7 +213,7 @@ int cmd_notices(cli *c, int argc, char **argv)
     if (l.state && !number_state_valid(l.state))
         return cli_errorf("state code \"%s\" is not 2-3 capital letters", l.state);
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

@@ -298,7 +298,7 @@ int cmd_officers(cli *c, int argc, char **argv)
         return cli_errorf("state code \"%s\" is not 2-3 capital letters", state);
     l.today = day_today();
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     sd_err err;

@@ -466,7 +466,7 @@ int cmd_report(cli *c, int argc, char **argv)
     sd_err_clear(&err);
     report_ctx x = { 0 };
     counter_row total;
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = view_counter_get(s, txn, "total", "", &total, &err);
@@ -478,7 +478,7 @@ int cmd_report(cli *c, int argc, char **argv)
             rc = view_members_each(s, txn, NULL, member_row, &x, &err);
         if (rc && !err.msg[0])
             sd_errf(&err, rc, "out of memory");
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     if (!rc) {

@@ -84,7 +84,7 @@ static int roster_list(cli *c)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     static const char *const heads[] = { "STATE", "NAME", "KEY", "ENDPOINTS", "STATUS",
                                          "FIRST NUMBER" };
     list_ctx l = { NULL, NULL };
@@ -95,7 +95,7 @@ static int roster_list(cli *c)
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = roster_each(s, txn, list_one, &l, &err);
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     if (!rc) {
@@ -129,7 +129,7 @@ typedef struct plan {
 
 typedef struct serial_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     const plan *p;
     uint64_t next;             /* one past the highest serial a key may hold */
     sd_err *err;
@@ -164,7 +164,7 @@ static int past_serials(const uint8_t key[32], const roster_key *rk, void *ctx)
 }
 
 /* Fills the cut and the first serial of a change to the roster. */
-static int plan_change(store *s, MDB_txn *txn, Sadasya__RosterUpdate *ru,
+static int plan_change(store *s, store_txn *txn, Sadasya__RosterUpdate *ru,
                        plan *p, sd_err *err)
 {
     uint8_t national[32];
@@ -258,10 +258,10 @@ static int roster_write(cli *c, Sadasya__RosterUpdate *ru, plan *p)
                      "only the national office's node changes the roster "
                      "(this node writes for %s)", w->state);
     if (!rc) {
-        MDB_txn *txn;
+        store_txn *txn;
         if (!(rc = store_begin(s, 0, &txn, &err))) {
             rc = plan_change(s, txn, ru, p, &err);
-            mdb_txn_abort(txn);
+            store_end(txn);
         }
     }
     if (!rc && p->ended) {

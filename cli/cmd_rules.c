@@ -61,7 +61,7 @@ int cmd_rules(cli *c, int argc, char **argv)
             return rc;
     }
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     if (cli_org_read(c, &s, &txn))
         return CLI_EXIT_FAIL;
     uint32_t days = roster_inactive_days(s, txn);

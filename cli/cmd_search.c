@@ -43,7 +43,7 @@ int cmd_search(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         cli_lister l;
@@ -54,7 +54,7 @@ int cmd_search(cli *c, int argc, char **argv)
             cli_lister_finish(&l);
         else
             cli_table_destroy(&l.t);
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     return rc ? cli_error(&err) : CLI_EXIT_OK;

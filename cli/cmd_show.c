@@ -30,7 +30,7 @@ int cmd_show(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     Sadasya__MemberView *m = NULL;
     Sadasya__Personal *p = NULL;
     int rc = store_begin(s, 0, &txn, &err);
@@ -41,7 +41,7 @@ int cmd_show(cli *c, int argc, char **argv)
             if (prc && prc != SD_ENOTFOUND)
                 rc = prc;
         }
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     if (rc) {

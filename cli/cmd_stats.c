@@ -21,7 +21,7 @@ typedef struct stats_ctx {
     cJSON *rows;
     cli_table *t;
     store *s;
-    MDB_txn *txn;  /* set when --by state: REACTIVATED from the counters */
+    store_txn *txn;  /* set when --by state: REACTIVATED from the counters */
     uint64_t reactivated; /* the national total */
 } stats_ctx;
 
@@ -103,7 +103,7 @@ int cmd_stats(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     counter_row total;
     stats_ctx x = { NULL, NULL, s, NULL, 0 };
     int by_state = !strcmp(dim, "state");
@@ -129,7 +129,7 @@ int cmd_stats(cli *c, int argc, char **argv)
         rc = view_counter_get(s, txn, "total", "", &total, &err);
         if (!rc)
             rc = view_counter_each(s, txn, dim, stats_row, &x, &err);
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     if (!rc) {

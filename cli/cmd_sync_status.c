@@ -27,7 +27,7 @@ static int node_running(const char *dir)
 }
 
 /* Calls fn for each stored peer status. */
-static int each_peer(store *s, MDB_txn *txn,
+static int each_peer(store *s, store_txn *txn,
                      void (*fn)(const Sadasya__PeerStatus *ps, void *ctx),
                      void *ctx, sd_err *err)
 {
@@ -152,7 +152,7 @@ static int run(cli *c, int full)
         return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
-    MDB_txn *txn;
+    store_txn *txn;
     status_ctx x = { c, NULL, 0, NULL, NULL, full, node_running(c->data_dir) };
     cJSON *origins = NULL;
     size_t nevidence = 0;
@@ -216,7 +216,7 @@ static int run(cli *c, int full)
         else
             x.t = full ? cli_table_new(10, fh) : cli_table_new(5, ph);
         rc = each_peer(s, txn, one_peer, &x, &err);
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     store_destroy(&s);
     sync_heads_free(x.mine, x.nmine);

@@ -80,7 +80,7 @@ int cmd_update(cli *c, int argc, char **argv)
     sd_err err;
     sd_err_clear(&err);
     writer *w = NULL;
-    MDB_txn *txn = NULL;
+    store_txn *txn = NULL;
     Sadasya__MemberView *m = NULL;
     Sadasya__Personal *p = NULL;
     uint8_t *blob = NULL;
@@ -152,7 +152,7 @@ int cmd_update(cli *c, int argc, char **argv)
         u.interests_set = interests;
         u.n_interests = nw.n_interests;
         u.interests = (char **)nw.interests;
-        mdb_txn_abort(txn);
+        store_end(txn);
         txn = NULL;
         if (!rc) {
             Sadasya__Entry e = SADASYA__ENTRY__INIT;
@@ -164,7 +164,7 @@ int cmd_update(cli *c, int argc, char **argv)
             rc = writer_commit(w, &es, 1, NULL, NULL, &err);
     }
     if (txn)
-        mdb_txn_abort(txn);
+        store_end(txn);
     free(blob);
     entry_signed_clear(&es);
     if (p)

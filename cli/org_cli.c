@@ -42,7 +42,7 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
     if (!rc)
         rc = fn(&t, ctx, &err);
     if (t.txn) {
-        mdb_txn_abort(t.txn);
+        store_end(t.txn);
         t.txn = NULL;
     }
     if (!rc && t.n)
@@ -55,7 +55,7 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
     return rc ? cli_error(&err) : CLI_EXIT_OK;
 }
 
-int cli_org_read(cli *c, store **s, MDB_txn **txn)
+int cli_org_read(cli *c, store **s, store_txn **txn)
 {
     *txn = NULL;
     if (cli_open(c, STORE_RDONLY, s))
@@ -69,15 +69,15 @@ int cli_org_read(cli *c, store **s, MDB_txn **txn)
     return SD_OK;
 }
 
-void cli_org_read_end(store **s, MDB_txn **txn)
+void cli_org_read_end(store **s, store_txn **txn)
 {
     if (*txn)
-        mdb_txn_abort(*txn);
+        store_end(*txn);
     *txn = NULL;
     store_destroy(s);
 }
 
-int cli_org_member(store *s, MDB_txn *txn, const char *number,
+int cli_org_member(store *s, store_txn *txn, const char *number,
                    Sadasya__MemberView **out, sd_err *err)
 {
     int rc = view_member_get(s, txn, number, out, err);
@@ -173,7 +173,7 @@ int cli_org_entry_day(const char *flag, const char *in, int ahead,
     return SD_OK;
 }
 
-Sadasya__Personal *cli_org_personal(store *s, MDB_txn *txn,
+Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
                                     const Sadasya__MemberView *m)
 {
     Sadasya__Personal *p = NULL;

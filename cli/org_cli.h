@@ -28,7 +28,7 @@
 typedef struct cli_org_tx {
     store *s;
     writer *w;
-    MDB_txn *txn;
+    store_txn *txn;
     entry_signed *items;
     size_t n, cap;
 } cli_org_tx;
@@ -47,12 +47,12 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
 
 /* Opens the store read-only with a read transaction; cli_org_read_end
  * closes both. */
-int cli_org_read(cli *c, store **s, MDB_txn **txn);
-void cli_org_read_end(store **s, MDB_txn **txn);
+int cli_org_read(cli *c, store **s, store_txn **txn);
+void cli_org_read_end(store **s, store_txn **txn);
 
 /* The member with the canonical number, or SD_ENOTFOUND with a message
  * that says the number may not have reached this node yet. */
-int cli_org_member(store *s, MDB_txn *txn, const char *number,
+int cli_org_member(store *s, store_txn *txn, const char *number,
                    Sadasya__MemberView **out, sd_err *err);
 
 /* SD_OK when m was registered by w's node; else SD_EAUTH with "only
@@ -83,7 +83,7 @@ int cli_org_entry_day(const char *flag, const char *in, int ahead,
 
 /* The member's Personal data when held here (NULL otherwise; the caller
  * frees it with sadasya__personal__free_unpacked). */
-Sadasya__Personal *cli_org_personal(store *s, MDB_txn *txn,
+Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
                                     const Sadasya__MemberView *m);
 
 /* A deep copy of a protobuf-c message (readers' rows are freed after each

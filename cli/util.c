@@ -260,7 +260,7 @@ cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p)
 static const char *const list_heads[] = { "NUMBER", "NAME", "GENDER", "PHONE",
                                           "DISTRICT", "STATUS", "JOINED" };
 
-void cli_lister_init(cli_lister *l, cli *c, store *s, MDB_txn *txn)
+void cli_lister_init(cli_lister *l, cli *c, store *s, store_txn *txn)
 {
     memset(l, 0, sizeof *l);
     l->c = c;

@@ -270,6 +270,12 @@ int store_begin(store *s, int write, MDB_txn **txn, sd_err *err)
     return sd_errf(err, SD_EIO, "beginning a transaction: map keeps resizing");
 }
 
+void store_end(store_txn *txn)
+{
+    if (txn)
+        mdb_txn_abort(txn);
+}
+
 int store_commit(store *s, MDB_txn *txn, sd_err *err)
 {
     int rc = mdb_txn_commit(txn);

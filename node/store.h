@@ -104,8 +104,16 @@ typedef struct store_head {
 int store_open(store **out, const char *dir, int flags, sd_err *err);
 void store_destroy(store **s);
 
+/* A transaction: a consistent snapshot to read (and, when begun to write,
+ * the one writer's batch). Callers outside node/store*.c hold it only as
+ * this handle and pass it to the node's readers and writers. */
+typedef struct MDB_txn store_txn;
+
 /* Begins a transaction; handles another process having grown the map. */
-int store_begin(store *s, int write, MDB_txn **txn, sd_err *err);
+int store_begin(store *s, int write, store_txn **txn, sd_err *err);
+/* Ends a transaction without writing anything (every read ends so). NULL
+ * is allowed. */
+void store_end(store_txn *txn);
 
 /* Maps the store at its largest size (map_max) for the rest of its life,
  * so that it never has to grow, nor adopt a size another process grew it
