@@ -3,6 +3,8 @@
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "recv.h"
+
+#include "clock.h"
 #include "view.h"
 
 #include <pthread.h>
@@ -35,13 +37,6 @@ struct recv_worker {
     failed_link failed[RECV_FAILED_MAX];
     int nfailed, next_failed;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 recv_job *recv_job_new(int kind)
 {
@@ -160,7 +155,7 @@ static int apply_job(recv_worker *r, recv_job *j)
     if (!r->t) {
         if ((j->rc = apply_txn_begin(r->s, &r->t, &j->err)))
             return j->rc;
-        r->opened_ms = mono_ms();
+        r->opened_ms = clock_mono_ms();
     }
     if (j->kind == RECV_META) {
         for (size_t i = 0; i < j->nmeta && !j->rc; i++)
@@ -225,7 +220,7 @@ static void *worker(void *arg)
     for (;;) {
         long timeout = -1;
         if (r->ngroup) {
-            int64_t now = mono_ms();
+            int64_t now = clock_mono_ms();
             timeout = linger_until > now ? (long)(linger_until - now) : 0;
         }
         zmq_pollitem_t it = { r->theirs, 0, ZMQ_POLLIN, 0 };
@@ -257,7 +252,7 @@ static void *worker(void *arg)
             fail_group(r, j->rc, &e);
             continue;
         }
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         if ((r->t && apply_txn_added(r->t) >= r->group_max) ||
             (r->t && now - r->opened_ms >= RECV_GROUP_MS)) {
             commit_group(r);

@@ -1,0 +1,228 @@
+/*
+ * node_links.c — the peers this node dials: those configured (KEYHEX@tcp://…
+ * or an endpoint the roster names) and every roster endpoint, re-read as
+ * the roster changes; and each link's status, written to the store for
+ * `sync-status` and `peers`. Part of sadasyad's loop (node_int.h).
+ */
+#include "node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "roster.h"
+
+/* --- peers -------------------------------------------------------------- */
+
+static peer *find_peer(node *n, const char *endpoint)
+{
+    for (int i = 0; i < n->npeers; i++)
+        if (!strcmp(n->peers[i].endpoint, endpoint))
+            return &n->peers[i];
+    return NULL;
+}
+
+static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
+                    const char *state, int from_roster, sd_err *err)
+{
+    if (find_peer(n, endpoint))
+        return SD_OK;
+    if (!memcmp(key, n->id.kp.pk, 32))
+        return SD_OK; /* ourselves */
+    if (n->npeers == NODE_MAX_PEERS)
+        return sd_errf(err, SD_EINVAL, "more than %d peers", NODE_MAX_PEERS);
+    peer *p = &n->peers[n->npeers];
+    memset(p, 0, sizeof *p);
+    p->id = ++n->next_link;
+    snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+    memcpy(p->key, key, 32);
+    snprintf(p->state, sizeof p->state, "%s", state ? state : "");
+    p->from_roster = from_roster;
+    if (crypto_sign_ed25519_pk_to_curve25519(p->xkey, key))
+        return sd_errf(err, SD_EINVAL, "peer key for %s is not a valid key",
+                       endpoint);
+    p->dealer = zmq_socket(n->ctx, ZMQ_DEALER);
+    if (!p->dealer)
+        return sd_errf(err, SD_EIO, "zmq_socket: %s", zmq_strerror(errno));
+    int one = 1, zero = 0, ivl = 100, ivlmax = 5000, hb = NODE_HEARTBEAT_MS,
+        hbto = 5 * NODE_HEARTBEAT_MS;
+    int64_t maxmsg = SYNC_MSG_MAX + 4096;
+    zmq_setsockopt(p->dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(p->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(p->dealer, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax);
+    zmq_setsockopt(p->dealer, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(p->dealer, ZMQ_HEARTBEAT_TIMEOUT, &hbto, sizeof hbto);
+    zmq_setsockopt(p->dealer, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_SERVERKEY, p->xkey, 32);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_PUBLICKEY, n->xpk, 32);
+    zmq_setsockopt(p->dealer, ZMQ_CURVE_SECRETKEY, n->xsk, 32);
+    char mon[64];
+    snprintf(mon, sizeof mon, "inproc://monitor-%d", n->npeers);
+    if (zmq_socket_monitor(p->dealer, mon,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) ||
+        !(p->mon = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_connect(p->mon, mon) ||
+        zmq_connect(p->dealer, endpoint)) {
+        int e = errno;
+        if (p->mon)
+            zmq_close(p->mon);
+        zmq_close(p->dealer);
+        return sd_errf(err, SD_EINVAL, "cannot connect to %s: %s", endpoint,
+                       zmq_strerror(e));
+    }
+    p->dirty = 1; /* its status starts afresh: not connected */
+    n->npeers++;
+    node_logf(LOG_INFO, "peer %s (%s)", endpoint, state && *state ? state : "national");
+    return SD_OK;
+}
+
+typedef struct roster_walk {
+    node *n;
+} roster_walk;
+
+static int roster_peer(const Sadasya__ChapterView *cv, void *ctx)
+{
+    roster_walk *w = ctx;
+    if (cv->revoked || cv->chapter->key.len != 32)
+        return 0;
+    for (size_t i = 0; i < cv->chapter->n_endpoints; i++) {
+        sd_err err;
+        if (add_peer(w->n, cv->chapter->endpoints[i], cv->chapter->key.data,
+                     cv->chapter->state, 1, &err))
+            node_logf(LOG_WARN, "roster peer %s: %s", cv->chapter->endpoints[i], err.msg);
+    }
+    return 0;
+}
+
+void links_refresh_roster(node *n)
+{
+    MDB_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL))
+        return;
+    roster_walk w = { n };
+    roster_each(n->s, txn, roster_peer, &w, NULL);
+    mdb_txn_abort(txn);
+}
+
+/* A configured peer: "tcp://…" (its key from the roster's endpoints, else
+ * the national key) or "KEYHEX@tcp://…". */
+int links_config_peer(node *n, const char *spec, sd_err *err)
+{
+    uint8_t key[32];
+    const char *at = strchr(spec, '@');
+    const char *ep = at ? at + 1 : spec;
+    if (strncmp(ep, "tcp://", 6))
+        return sd_errf(err, SD_EINVAL, "peer %s is not tcp://HOST:PORT", spec);
+    char state[STORE_STATE_BYTES] = "";
+    if (at) {
+        char hex[65];
+        if (at - spec != 64)
+            return sd_errf(err, SD_EINVAL, "peer %s: key is not 64 hex characters", spec);
+        memcpy(hex, spec, 64);
+        hex[64] = '\0';
+        if (keys_parse_public(hex, key, err))
+            return SD_EINVAL;
+        int flag;
+        MDB_txn *txn;
+        if (!memcmp(key, n->id.national_key, 32))
+            snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
+        else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+            if (roster_key_state(n->s, txn, key, state, &flag, NULL))
+                snprintf(state, sizeof state, "?");
+            mdb_txn_abort(txn);
+        }
+    } else {
+        memcpy(key, n->id.national_key, 32);
+        snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
+        MDB_txn *txn;
+        if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+            MDB_cursor *c;
+            if (mdb_cursor_open(txn, n->s->roster, &c) == 0) {
+                MDB_val k = { 1, "s" }, v;
+                for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+                     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                    if (!k.mv_size || ((char *)k.mv_data)[0] != 's')
+                        break;
+                    Sadasya__ChapterView *cv =
+                        sadasya__chapter_view__unpack(NULL, v.mv_size, v.mv_data);
+                    if (!cv)
+                        continue;
+                    for (size_t i = 0; cv->chapter && i < cv->chapter->n_endpoints; i++)
+                        if (!strcmp(cv->chapter->endpoints[i], ep) &&
+                            cv->chapter->key.len == 32) {
+                            memcpy(key, cv->chapter->key.data, 32);
+                            snprintf(state, sizeof state, "%s", cv->chapter->state);
+                        }
+                    sadasya__chapter_view__free_unpacked(cv, NULL);
+                }
+                mdb_cursor_close(c);
+            }
+            mdb_txn_abort(txn);
+        }
+    }
+    return add_peer(n, ep, key, state, 0, err);
+}
+
+
+/* --- status for sync-status and peers ----------------------------------- */
+
+/* Peer status goes to the store through the receive worker, the node's
+ * one writer. */
+void links_flush_status(node *n)
+{
+    int dirty = 0;
+    for (int i = 0; i < n->npeers; i++)
+        dirty |= n->peers[i].dirty;
+    if (!dirty || !n->recv)
+        return;
+    recv_job *j = recv_job_new(RECV_META);
+    if (!j)
+        return;
+    for (int i = 0; i < n->npeers && j->nmeta < RECV_MAX_META; i++) {
+        peer *p = &n->peers[i];
+        if (!p->dirty)
+            continue;
+        Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
+        ps.endpoint = p->endpoint;
+        ps.key.data = p->key;
+        ps.key.len = 32;
+        ps.state = p->state;
+        ps.connected = p->handshaken;
+        ps.last_contact_ms = p->last_contact;
+        ps.heads = p->heads;
+        ps.n_heads = p->nheads;
+        ps.received = p->received;
+        ps.rejected = p->rejected;
+        ps.bad_messages = p->bad;
+        ps.handshake_failures = p->hs_fail;
+        ps.last_error = p->last_error;
+        size_t len = sadasya__peer_status__get_packed_size(&ps);
+        uint8_t *buf = malloc(len ? len : 1);
+        char name[300];
+        snprintf(name, sizeof name, "%s%s", STORE_META_PEER_PREFIX, p->endpoint);
+        char *nm = strdup(name);
+        if (!buf || !nm) {
+            free(buf);
+            free(nm);
+            continue;
+        }
+        sadasya__peer_status__pack(&ps, buf);
+        j->meta_name[j->nmeta] = nm;
+        j->meta_val[j->nmeta] = buf;
+        j->meta_len[j->nmeta] = len;
+        j->nmeta++;
+        p->dirty = 0; /* set again if the write fails (on_done) */
+    }
+    sd_err err;
+    if (recv_submit(n->recv, j, &err)) {
+        recv_job_free(&j);
+        for (int i = 0; i < n->npeers; i++)
+            n->peers[i].dirty = 1;
+    }
+}
