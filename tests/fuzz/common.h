@@ -147,6 +147,9 @@ typedef struct fz_world {
     size_t restores;
     char skip[256];             /* SADASYA_FUZZ_SKIP */
     int verbose;                /* SADASYA_FUZZ_VERBOSE: say what inputs did */
+    int map_reserved;           /* set before fz_setup: the store is mapped
+                                 * at its largest, as sadasyad maps it for
+                                 * its receive worker (recv.h) */
 } fz_world;
 
 static fz_world fz;
@@ -424,6 +427,8 @@ static inline void fz_open_scratch(void)
     sd_err_clear(&err);
     if (store_open(&fz.s, fz.dir, STORE_SCRATCH, &err))
         FZ_DIE("store_open %s: %s", fz.dir, err.msg);
+    if (fz.map_reserved && store_map_reserve(fz.s, &err))
+        FZ_DIE("store_map_reserve %s: %s", fz.dir, err.msg);
     fz.base_txnid = fz_txnid(fz.s);
 }
 

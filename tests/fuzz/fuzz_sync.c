@@ -1,15 +1,18 @@
 /*
  * fuzz_sync.c — libFuzzer target: every message a peer can send, as it
- * comes off the socket, through the protocol's handlers (node.c calls the
- * same ones), against the fixture store of common.h.
+ * comes off the socket, through the path sadasyad runs it on, against
+ * the fixture store of common.h.
  *
- * Input: one message. sync_decode first; then
- *   Pull   sync_answer from the store: our answer must itself pass
- *          sync_decode (a peer would refuse it otherwise) and carry the
- *          number of entries reported;
- *   Batch  sync_receive into the store (APPLY_RUNSIG), then sync_pull for
- *          what is still missing beyond the batch's heads (the daemon's
- *          next pull), whose bytes must decode too;
+ * Input: one message. sync_decode first (node_serve.c, node_pull.c); then
+ *   Pull   sync_answer_only from the store, as node_serve.c answers: our
+ *          answer must itself pass sync_decode (a peer would refuse it
+ *          otherwise) and carry the number of entries reported;
+ *   Batch  as node_pull.c takes one: sync_incoming_prepare on this thread,
+ *          then a job to the receive worker (recv.h), which applies it in
+ *          its own transaction on its own thread and reports back over
+ *          its socket; then sync_pull for what is still missing beyond the
+ *          batch's heads (the daemon's next pull), whose bytes must decode
+ *          too;
  *   Error  nothing more.
  * Harness options ride in the Batch's id (a peer sets it freely anyway):
  *   bit 0  unused (origins that equivocated are held back by the write
@@ -23,14 +26,23 @@
  */
 #include "common.h"
 
+#include <zmq.h>
+
+#include "recv.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static void *zctx; /* the receive worker's ZeroMQ context */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    fz.map_reserved = 1;
     fz_setup();
+    if (!(zctx = zmq_ctx_new()))
+        FZ_DIE("zmq_ctx_new");
     return 0;
 }
 
@@ -50,13 +62,13 @@ static void answer(const Sadasya__Pull *pull)
     uint8_t *out = NULL;
     size_t len = 0, nent = 0;
     sd_err err;
-    int rc = sync_answer(fz.s, pull, &out, &len, &nent, &err);
+    int rc = sync_answer_only(fz.s, pull, NULL, &out, &len, &nent, &err);
     if (fz.verbose)
-        fprintf(stderr, "sync_answer: rc %d, %zu entries, %zu bytes\n", rc,
+        fprintf(stderr, "sync_answer_only: rc %d, %zu entries, %zu bytes\n", rc,
                 nent, len);
     if (rc != SD_OK) {
         if (rc != SD_ENOMEM)
-            FZ_DIE("sync_answer failed on a healthy store: %s", err.msg);
+            FZ_DIE("sync_answer_only failed on a healthy store: %s", err.msg);
         return;
     }
     Sadasya__SyncMsg *m = must_decode(out, len, "our answer to a pull");
@@ -112,6 +124,61 @@ static void check_evidence(void)
     mdb_txn_abort(txn);
 }
 
+/* The daemon's receive path for one batch (node_pull.c's pull_on_batch
+ * and recv.c): prepared here, applied by a receive worker on its thread.
+ * The worker lives for one input, since an input that changed the store
+ * has it reopened (fz_restore). The job borrows b (its msg stays NULL). */
+
+static int receive_as_node(Sadasya__Batch *b, apply_result *res, sd_err *err)
+{
+    memset(res, 0, sizeof *res);
+    recv_worker *r;
+    if (recv_new(&r, zctx, fz.s, 0, err))
+        FZ_DIE("recv_new: %s", err->msg);
+    recv_job *j = recv_job_new(RECV_BATCH);
+    if (!j)
+        FZ_DIE("out of memory");
+    int rc = sync_incoming_prepare(fz.s, b, &j->in, err);
+    if (rc) {
+        recv_job_free(&j);
+        recv_destroy(&r);
+        return rc;
+    }
+    j->link = 1;
+    j->epoch = 1;
+    j->more = b->more;
+    j->own_key = fz.keys[FZ_BR].pk;
+    if (recv_submit(r, j, err))
+        FZ_DIE("recv_submit: %s", err->msg);
+    recv_job *done = NULL;
+    for (int waits = 0; !done; waits++) {
+        if (waits == 600) /* a minute: the worker hangs */
+            FZ_DIE("the receive worker never finished a job");
+        zmq_pollitem_t it = { recv_socket(r), 0, ZMQ_POLLIN, 0 };
+        zmq_poll(&it, 1, 100);
+        int applied;
+        recv_job *got;
+        while ((got = recv_next(r, &applied)))
+            if (!applied)
+                done = got;
+    }
+    if (done != j)
+        FZ_DIE("the receive worker returned another job");
+    if (recv_pending(r) != 0)
+        FZ_DIE("the receive worker still holds jobs");
+    rc = done->rc;
+    *res = done->res;
+    if (rc)
+        *err = done->err;
+    if (fz.verbose)
+        for (size_t i = 0; i < done->nreports; i++)
+            fprintf(stderr, "  report %d: %s\n", done->reports[i].kind,
+                    done->reports[i].why);
+    recv_job_free(&done);
+    recv_destroy(&r);
+    return rc;
+}
+
 static void receive(Sadasya__Batch *b)
 {
     if (b->id & 2) {
@@ -122,16 +189,11 @@ static void receive(Sadasya__Batch *b)
     } else if ((b->id & 4) && b->n_entries) {
         resign_signed(b->entries[b->n_entries - 1]->signed_);
     }
-    apply_opts o;
-    memset(&o, 0, sizeof o);
-    size_t sum = 0;
-    o.on_reject = fz_on_reject;
-    o.ctx = &sum;
     apply_result res;
     sd_err err;
     sd_err_clear(&err);
-    int rc = sync_receive(fz.s, b, &o, &res, &err);
-    fz_say_result("sync_receive", rc, &res, err.msg);
+    int rc = receive_as_node(b, &res, &err);
+    fz_say_result("receive worker", rc, &res, err.msg);
     if (rc == SD_OK) {
         entry_signed items[FZ_MAX_ITEMS];
         size_t n = 0;
@@ -140,12 +202,12 @@ static void receive(Sadasya__Batch *b)
         fz_check_applied(fz.s, items, n);
         if (res.added + res.duplicate + res.rejected != b->n_entries &&
             fz_oracle("counts"))
-            FZ_DIE("sync_receive counts %zu + %zu + %zu for %zu entries",
+            FZ_DIE("receive worker counts %zu + %zu + %zu for %zu entries",
                    res.added, res.duplicate, res.rejected, b->n_entries);
         if (res.evidence)
             check_evidence();
     } else {
-        fz_check_store_error("sync_receive", rc, &err);
+        fz_check_store_error("receive worker", rc, &err);
     }
 
     uint8_t *out = NULL;
