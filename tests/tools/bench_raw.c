@@ -2,12 +2,16 @@
  * bench_raw.c — what this machine's primitives can do, the ceiling the
  * import and verify benchmarks are held against (tests/bench/README.md).
  *
- *   bench_raw [--only sign|verify|blake2b|lmdb] [--seconds S]
+ *   bench_raw [--only sign|verify|blake2b|lmdb|presign] [--seconds S]
  *
  * Prints one "name value" line per figure, rounded to whole units:
  *   ed25519_sign_per_s     crypto_sign_detached on 250-byte messages
  *   ed25519_verify_per_s   crypto_sign_verify_detached, same messages
  *   blake2b256_per_s       crypto_generichash (32-byte out) of 300 bytes
+ *   presign_per_s          presign_sign (node/presign.h) on the same
+ *                          messages, one worker thread per online core
+ *                          making the (r, R) pairs; its _per_cpu_s is the
+ *                          signing thread's own share
  *   ..._per_cpu_s          each of those three per second of CPU time
  *   lmdb_append_per_s      MDB_APPEND puts of 1M 40-byte keys, 300-byte
  *                          values, 100k per txn, MDB_NOSYNC, temp env
@@ -24,6 +28,8 @@
 
 #include <lmdb.h>
 #include <sodium.h>
+
+#include "presign.h"
 
 #define MSG_BYTES 250
 #define HASH_IN_BYTES 300
@@ -85,6 +91,14 @@ static void op_verify(size_t i)
 {
     if (crypto_sign_verify_detached(sigs[i % NMSG], msgs[i % NMSG], MSG_BYTES, pk))
         verify_failures++;
+}
+
+static presign *ps;
+
+static void op_presign(size_t i)
+{
+    presign_part part = { msgs[i % NMSG], MSG_BYTES };
+    presign_sign(ps, i + 1, &part, 1, sigs[i % NMSG]);
 }
 
 static unsigned char hash_in[HASH_IN_BYTES];
@@ -171,7 +185,7 @@ out:
 
 static void usage(FILE *to)
 {
-    fputs("usage: bench_raw [--only sign|verify|blake2b|lmdb] [--seconds S]\n", to);
+    fputs("usage: bench_raw [--only sign|verify|blake2b|lmdb|presign] [--seconds S]\n", to);
 }
 
 int main(int argc, char **argv)
@@ -193,7 +207,7 @@ int main(int argc, char **argv)
         }
     }
     if (only && strcmp(only, "sign") && strcmp(only, "verify") &&
-        strcmp(only, "blake2b") && strcmp(only, "lmdb")) {
+        strcmp(only, "blake2b") && strcmp(only, "lmdb") && strcmp(only, "presign")) {
         usage(stderr);
         return 2;
     }
@@ -219,6 +233,27 @@ int main(int argc, char **argv)
     }
     if (!only || !strcmp(only, "blake2b"))
         rate("blake2b256", op_blake2b, 4096);
+    if (!only || !strcmp(only, "presign")) {
+        keys_pair kp;
+        memcpy(kp.pk, pk, sizeof kp.pk);
+        memcpy(kp.sk, sk, sizeof kp.sk);
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned workers = cores < 1 ? 1 : cores > PRESIGN_MAX_WORKERS
+                                               ? PRESIGN_MAX_WORKERS : (unsigned)cores;
+        sd_err err;
+        if (presign_new(&ps, &kp, workers, 1, &err)) {
+            fprintf(stderr, "bench_raw: error: %s\n", err.msg);
+            return 1;
+        }
+        sodium_memzero(&kp, sizeof kp);
+        rate("presign", op_presign, 256);
+        presign_destroy(&ps);
+        for (size_t i = 0; i < NMSG; i++)
+            if (crypto_sign_verify_detached(sigs[i], msgs[i], MSG_BYTES, pk)) {
+                fputs("bench_raw: error: a presigned signature did not verify\n", stderr);
+                return 1;
+            }
+    }
     if (!only || !strcmp(only, "lmdb")) {
         double r = bench_lmdb();
         if (r < 0)
