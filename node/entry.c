@@ -41,6 +41,16 @@ void entry_sign(const keys_pair *kp, const uint8_t *entry, size_t len,
     free(heap);
 }
 
+void entry_sign_presigned(presign *p, uint64_t seq, const uint8_t *entry,
+                          size_t len, uint8_t sig[ENTRY_SIG_BYTES])
+{
+    presign_part parts[2] = {
+        { (const uint8_t *)ENTRY_DOMAIN, sizeof ENTRY_DOMAIN - 1 },
+        { entry, len },
+    };
+    presign_sign(p, seq, parts, 2, sig);
+}
+
 int entry_verify_sig(const uint8_t origin[KEYS_PUBLIC_BYTES],
                      const uint8_t *entry, size_t len,
                      const uint8_t sig[ENTRY_SIG_BYTES])

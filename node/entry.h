@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "keys.h"
+#include "presign.h"
 #include "sadasya.pb-c.h"
 
 #define ENTRY_DOMAIN "SADASYA-ENTRY-V1"
@@ -38,6 +39,10 @@ typedef struct entry_signed {
 /* Signs entry bytes with kp. */
 void entry_sign(const keys_pair *kp, const uint8_t *entry, size_t len,
                 uint8_t sig[ENTRY_SIG_BYTES]);
+/* The same signature bytes' kind, with the pair presign made ahead for
+ * seq, the entry's own sequence number (presign.h: for bulk signers). */
+void entry_sign_presigned(presign *p, uint64_t seq, const uint8_t *entry,
+                          size_t len, uint8_t sig[ENTRY_SIG_BYTES]);
 
 /* 1 when sig is origin's signature over entry (with the domain prefix). */
 int entry_verify_sig(const uint8_t origin[KEYS_PUBLIC_BYTES],

@@ -15,8 +15,6 @@
 
 #include <sodium.h>
 
-#include "store.h" /* store_put_be64 */
-
 #define SCALAR_BYTES 32
 #define POINT_BYTES 32
 
@@ -109,23 +107,22 @@ static void make_pair(const presign_key *k, unsigned worker_no,
                       uint64_t count, uint64_t seq, pair *out)
 {
     for (uint64_t tries = 0;; tries++) {
-        uint8_t rnd[32], uniq[8 + 4 + 4 + 8 + 8 + 8], h[64];
+        uint8_t rnd[32], h[64];
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         randombytes_buf(rnd, sizeof rnd);
-        store_put_be64(uniq, seq);
-        store_put_be32(uniq + 8, (uint32_t)getpid());
-        store_put_be32(uniq + 12, worker_no);
-        store_put_be64(uniq + 16, count);
-        store_put_be64(uniq + 24, tries);
-        store_put_be64(uniq + 32, (uint64_t)ts.tv_sec * 1000000000u +
-                                      (uint64_t)ts.tv_nsec);
+        /* Hashed, never parsed: native byte order will do. */
+        struct { uint64_t seq, count, tries, ns; uint32_t pid, worker; } uniq = {
+            seq, count, tries,
+            (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+            (uint32_t)getpid(), worker_no,
+        };
         crypto_hash_sha512_state st;
         crypto_hash_sha512_init(&st);
         crypto_hash_sha512_update(&st, k->prefix, sizeof k->prefix);
         crypto_hash_sha512_update(&st, rnd, sizeof rnd);
         crypto_hash_sha512_update(&st, k->A, sizeof k->A);
-        crypto_hash_sha512_update(&st, uniq, sizeof uniq);
+        crypto_hash_sha512_update(&st, (const uint8_t *)&uniq, sizeof uniq);
         crypto_hash_sha512_final(&st, h);
         sodium_memzero(&st, sizeof st);
         crypto_core_ed25519_scalar_reduce(out->r, h);

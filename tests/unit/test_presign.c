@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "entry.h"
 #include "keys.h"
 #include "presign.h"
 
@@ -119,6 +120,28 @@ static void test_going_back_discards(void **state)
     presign_destroy(&p);
 }
 
+/* Entries signed through presign pass the entry rule's check (domain tag
+ * and all) and only under their own key. */
+static void test_entry_rule(void **state)
+{
+    (void)state;
+    keys_pair kp, other;
+    assert_int_equal(keys_generate(&kp), 0);
+    assert_int_equal(keys_generate(&other), 0);
+    presign *p;
+    assert_int_equal(presign_new(&p, &kp, 1, 7, NULL), 0);
+    uint8_t bytes[120], sig[ENTRY_SIG_BYTES], plain[ENTRY_SIG_BYTES];
+    message(bytes, sizeof bytes, 42);
+    entry_sign_presigned(p, 7, bytes, sizeof bytes, sig);
+    assert_true(entry_verify_sig(kp.pk, bytes, sizeof bytes, sig));
+    assert_false(entry_verify_sig(other.pk, bytes, sizeof bytes, sig));
+    /* Without the domain tag it is not a valid signature of the bytes. */
+    assert_int_not_equal(crypto_sign_verify_detached(sig, bytes, sizeof bytes, kp.pk), 0);
+    entry_sign(&kp, bytes, sizeof bytes, plain);
+    assert_memory_not_equal(sig, plain, 32); /* hedged: another r than libsodium's */
+    presign_destroy(&p);
+}
+
 static int cmp_r(const void *a, const void *b)
 {
     return memcmp(a, b, 32);
@@ -173,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_verifies_and_refuses),
         cmocka_unit_test(test_going_back_discards),
         cmocka_unit_test(test_bad_worker_count),
+        cmocka_unit_test(test_entry_rule),
         cmocka_unit_test(test_no_repeated_r),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
