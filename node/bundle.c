@@ -11,8 +11,6 @@
 #include "bundle.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -20,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "durable.h"
 #include "number.h"
 #include "roster.h"
 
@@ -368,67 +367,21 @@ out:
     return rc;
 }
 
-/* Makes the rename of a file in dir durable. */
-static void sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 int bundle_create(store *s, const char *path, const char *const *states,
                   size_t nstates, bundle_stats *st, sd_err *err)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 8);
-    if (!tmp)
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", 8);
-    /* mkstemp creates it 0600: a bundle carries members' personal data. */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return sd_errf(err, SD_EIO, "cannot create a file beside %s: %s",
-                       path, strerror(e));
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return sd_errf(err, SD_EIO, "cannot open a file beside %s: %s", path,
-                       strerror(e));
-    }
-    int rc = bundle_write(s, f, states, nstates, st, err);
-    if (!rc && fsync(fd) != 0) {
-        int e = errno;
-        rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                     "writing %s: %s", path, strerror(e));
-    }
-    if (fclose(f) != 0 && !rc) {
-        int e = errno;
-        rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                     "writing %s: %s", path, strerror(e));
-    }
-    if (!rc && rename(tmp, path) != 0) {
-        int e = errno;
-        rc = sd_errf(err, SD_EIO, "cannot rename %s to %s: %s", tmp, path,
-                     strerror(e));
-    }
+    /* 0600: a bundle carries members' personal data. */
+    durable_file *df;
+    int rc = durable_open(&df, NULL, path, 0600, 0, err);
     if (rc)
-        unlink(tmp);
+        return rc;
+    FILE *f = durable_stream(df);
+    rc = f ? bundle_write(s, f, states, nstates, st, err)
+           : sd_errf(err, SD_ENOMEM, "out of memory");
+    if (rc)
+        durable_abort(&df);
     else
-        sync_dir_of(path);
-    free(tmp);
+        rc = durable_commit(&df, err);
     return rc;
 }
 
