@@ -6,7 +6,7 @@
  * chapter (or by the national office): it reads the member from the view,
  * signs a CardClaim (node/card.c) and draws the card (node/card_render.c).
  * `cards` reads and signs on the main thread and draws on worker threads,
- * each with its own renderer.
+ * each with its own renderer, a bounded queue (workq.h) between them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -23,6 +22,7 @@
 #include "card_render.h"
 #include "cmds.h"
 #include "number.h"
+#include "workq.h"
 
 #define CARDS_QUEUE 64        /* cards signed ahead of the drawing threads */
 #define CARDS_JOBS_MAX 16
@@ -222,20 +222,39 @@ int cmd_card(cli *c, int argc, char **argv)
 
 /* --- cards ----------------------------------------------------------------- */
 
-/* A bounded queue of jobs between the reading thread and the drawers. */
+/* What the reading thread and the drawers share: a bounded queue of jobs
+ * (workq.h) and the count of cards drawn. */
 typedef struct cards_run {
+    workq *q;
+    workq_progress drawn;    /* cards written */
     pthread_mutex_t mu;
-    pthread_cond_t more, room;
-    card_job *q[CARDS_QUEUE];
-    size_t head, len;
-    int closed;              /* no more jobs will come */
-    int failed;              /* a drawer failed: stop */
+    int failed;              /* a drawer failed: the others stop */
     sd_err err;              /* the first failure */
-    uint64_t done;
     const char *dir;
     const char *ext;
     const card_heading *hd;
 } cards_run;
+
+/* Records a drawer's failure (the first one is kept) and closes the queue,
+ * so that the reading thread stops. */
+static void cards_fail(cards_run *run, const sd_err *err)
+{
+    pthread_mutex_lock(&run->mu);
+    if (!run->failed) {
+        run->failed = 1;
+        run->err = *err;
+    }
+    pthread_mutex_unlock(&run->mu);
+    workq_close(run->q);
+}
+
+static int cards_failed(cards_run *run)
+{
+    pthread_mutex_lock(&run->mu);
+    int failed = run->failed;
+    pthread_mutex_unlock(&run->mu);
+    return failed;
+}
 
 static void *drawer(void *arg)
 {
@@ -244,62 +263,35 @@ static void *drawer(void *arg)
     sd_err err;
     sd_err_clear(&err);
     int rc = card_renderer_new(&r, &err);
-    for (;;) {
-        pthread_mutex_lock(&run->mu);
-        if (rc && !run->failed) {
-            run->failed = 1;
-            run->err = err;
-            pthread_cond_broadcast(&run->room);
+    if (rc)
+        cards_fail(run, &err);
+    void *item;
+    while (workq_pop(run->q, &item) == 0) {
+        card_job *j = item;
+        if (!rc && !cards_failed(run)) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s.%s", run->dir, j->number,
+                     run->ext);
+            if ((rc = job_draw(r, run->hd, j, path, &err)))
+                cards_fail(run, &err);
+            else
+                workq_progress_add(&run->drawn, 1);
         }
-        while (!run->len && !run->closed && !run->failed)
-            pthread_cond_wait(&run->more, &run->mu);
-        if (run->failed || !run->len) {
-            pthread_mutex_unlock(&run->mu);
-            break;
-        }
-        card_job *j = run->q[run->head];
-        run->head = (run->head + 1) % CARDS_QUEUE;
-        run->len--;
-        pthread_cond_signal(&run->room);
-        pthread_mutex_unlock(&run->mu);
-
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s.%s", run->dir, j->number, run->ext);
-        rc = job_draw(r, run->hd, j, path, &err);
-        job_free(j);
-        if (!rc) {
-            pthread_mutex_lock(&run->mu);
-            run->done++;
-            pthread_mutex_unlock(&run->mu);
-        }
+        job_free(j); /* after a failure: only emptying the queue */
     }
     card_renderer_destroy(&r);
     return NULL;
 }
 
-/* Hands a job to the drawers; 1 when they have failed (j is then freed). */
-static int cards_push(cards_run *run, card_job *j)
+/* "cards: drawn of total drawn (rate/s)" on stderr. */
+static void cards_progress(uint64_t done, uint64_t total, double per_sec,
+                           int last, void *ctx)
 {
-    pthread_mutex_lock(&run->mu);
-    while (run->len == CARDS_QUEUE && !run->failed)
-        pthread_cond_wait(&run->room, &run->mu);
-    int failed = run->failed;
-    if (!failed) {
-        run->q[(run->head + run->len) % CARDS_QUEUE] = j;
-        run->len++;
-        pthread_cond_signal(&run->more);
-    }
-    pthread_mutex_unlock(&run->mu);
-    if (failed)
-        job_free(j);
-    return failed;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    (void)ctx;
+    fprintf(stderr, "\rcards: %llu of %llu drawn (%.0f/s)   %s",
+            (unsigned long long)done, (unsigned long long)total, per_sec,
+            last ? "\n" : "");
+    fflush(stderr);
 }
 
 /* What the walk over a state's members needs. */
@@ -309,35 +301,13 @@ typedef struct cards_walk {
     store_txn *txn;
     const ident *id;
     int all;                 /* every status, not only active members */
-    uint64_t total;          /* members of the state, for progress */
-    uint64_t queued, not_held, not_active, seen;
-    int progress;
-    double t0, last;
+    uint64_t queued, not_held, not_active;
     sd_err err;
 } cards_walk;
-
-static void progress_draw(cards_walk *w, int force)
-{
-    if (!w->progress)
-        return;
-    double t = now_s();
-    if (!force && (t - w->last) * 1e9 < CARDS_PROGRESS_NS)
-        return;
-    w->last = t;
-    pthread_mutex_lock(&w->run->mu);
-    uint64_t done = w->run->done;
-    pthread_mutex_unlock(&w->run->mu);
-    double secs = t - w->t0;
-    fprintf(stderr, "\rcards: %llu of %llu members read, %llu drawn (%.0f/s)   ",
-            (unsigned long long)w->seen, (unsigned long long)w->total,
-            (unsigned long long)done, secs > 0 ? done / secs : 0.0);
-    fflush(stderr);
-}
 
 static int cards_member(const Sadasya__MemberView *m, void *ctx)
 {
     cards_walk *w = ctx;
-    w->seen++;
     if (!w->all && m->status != SADASYA__STATUS__ACTIVE) {
         w->not_active++;
         return 0;
@@ -355,10 +325,11 @@ static int cards_member(const Sadasya__MemberView *m, void *ctx)
     sadasya__personal__free_unpacked(p, NULL);
     if (rc)
         return rc;
-    if (cards_push(w->run, j))
+    if (workq_push(w->run->q, j)) {
+        job_free(j);
         return SD_EIO; /* the drawers' error is reported */
+    }
     w->queued++;
-    progress_draw(w, 0);
     return 0;
 }
 
@@ -447,9 +418,12 @@ int cmd_cards(cli *c, int argc, char **argv)
     snprintf(hd.state, sizeof hd.state, "%s", state);
     cards_run run;
     memset(&run, 0, sizeof run);
+    if (workq_new(&run.q, CARDS_QUEUE, &err)) {
+        store_destroy(&s);
+        sodium_memzero(&id, sizeof id);
+        return cli_error(&err);
+    }
     pthread_mutex_init(&run.mu, NULL);
-    pthread_cond_init(&run.more, NULL);
-    pthread_cond_init(&run.room, NULL);
     run.dir = dir;
     run.ext = ext;
     run.hd = &hd;
@@ -459,10 +433,9 @@ int cmd_cards(cli *c, int argc, char **argv)
     w.s = s;
     w.id = &id;
     w.all = all;
-    w.progress = progress;
     sd_err_clear(&w.err);
 
-    int unlisted = 0;
+    int unlisted = 0, counting = 0;
     store_txn *txn;
     pthread_t th[CARDS_JOBS_MAX];
     long started = 0;
@@ -473,12 +446,13 @@ int cmd_cards(cli *c, int argc, char **argv)
         if (!rc) {
             card_names(s, txn, &id, state, hd.org, sizeof hd.org, hd.chapter,
                        sizeof hd.chapter);
-            counter_row row;
-            if (view_counter_get(s, txn, "state", state, &row, NULL) == SD_OK)
-                w.total = row.members;
+            counter_row row = { 0 };
+            view_counter_get(s, txn, "state", state, &row, NULL);
             if (unlisted)
                 warn_unlisted(&id);
-            w.t0 = w.last = now_s();
+            workq_progress_init(&run.drawn, row.members, CARDS_PROGRESS_NS,
+                                progress ? cards_progress : NULL, NULL);
+            counting = 1;
             for (; started < jobs; started++)
                 if (pthread_create(&th[started], NULL, drawer, &run))
                     break;
@@ -492,39 +466,37 @@ int cmd_cards(cli *c, int argc, char **argv)
         }
         store_end(txn);
     }
-    pthread_mutex_lock(&run.mu);
-    run.closed = 1;
-    pthread_cond_broadcast(&run.more);
-    pthread_mutex_unlock(&run.mu);
+    workq_close(run.q);
     for (long i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    double secs = now_s() - w.t0;
-    if (progress && started) {
-        progress_draw(&w, 1);
-        fputc('\n', stderr);
+    void *left;
+    while (workq_pop(run.q, &left) == 0) /* no drawer started */
+        job_free(left);
+    workq_destroy(&run.q);
+    uint64_t done = 0;
+    double secs = 0;
+    if (counting) {
+        done = workq_progress_done(&run.drawn);
+        secs = workq_progress_seconds(&run.drawn);
+        if (!started)
+            run.drawn.fn = NULL;
+        workq_progress_end(&run.drawn);
     }
     store_destroy(&s);
     sodium_memzero(&id, sizeof id);
-    while (run.len) { /* left by failed drawers */
-        job_free(run.q[run.head]);
-        run.head = (run.head + 1) % CARDS_QUEUE;
-        run.len--;
-    }
-    pthread_cond_destroy(&run.more);
-    pthread_cond_destroy(&run.room);
     pthread_mutex_destroy(&run.mu);
     if (run.failed)
         return cli_error(&run.err);
     if (rc)
         return cli_error(&err);
 
-    double rate = secs > 0 ? run.done / secs : 0;
+    double rate = secs > 0 ? (double)done / secs : 0;
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "state", state);
         cJSON_AddStringToObject(j, "dir", dir);
         cJSON_AddStringToObject(j, "format", ext);
-        cJSON_AddNumberToObject(j, "cards", (double)run.done);
+        cJSON_AddNumberToObject(j, "cards", (double)done);
         cJSON_AddNumberToObject(j, "skipped_not_active", (double)w.not_active);
         cJSON_AddNumberToObject(j, "skipped_not_held", (double)w.not_held);
         cJSON_AddNumberToObject(j, "seconds", secs);
@@ -533,7 +505,7 @@ int cmd_cards(cli *c, int argc, char **argv)
         cli_json_print(j);
     } else {
         printf("rendered %llu cards of %s into %s in %.2f s (%.0f cards/s)\n",
-               (unsigned long long)run.done, state, dir, secs, rate);
+               (unsigned long long)done, state, dir, secs, rate);
         if (w.not_active)
             printf("skipped %llu members who are not active (--all includes them)\n",
                    (unsigned long long)w.not_active);

@@ -1,13 +1,15 @@
 /*
  * cmd_export.c — `sadasya export [--format csv|jsonl] [--state CODE]`:
  * every member of the merged view. The CSV's columns carry the import
- * names, so an export can be read back by `import` elsewhere.
+ * names, so an export can be read back by `import` elsewhere; cells a
+ * spreadsheet could take for a formula are guarded (csvio.h), and import
+ * takes the guard off.
  */
-#include <csv.h>
 #include <getopt.h>
 #include <string.h>
 
 #include "cmds.h"
+#include "csvio.h"
 #include "day.h"
 #include "number.h"
 
@@ -31,12 +33,6 @@ typedef struct export_ctx {
     int jsonl;
     size_t n;
 } export_ctx;
-
-static void field(const char *v, int last)
-{
-    csv_fwrite(stdout, v ? v : "", v ? strlen(v) : 0);
-    fputc(last ? '\n' : ',', stdout);
-}
 
 static int export_one(const Sadasya__MemberView *m, void *ctx)
 {
@@ -68,8 +64,7 @@ static int export_one(const Sadasya__MemberView *m, void *ctx)
             m->payment_ref, m->referred_by, day, view_status_name(m->status),
             m->status_reason, hex, seq,
         };
-        for (size_t i = 0; i < NCOLS; i++)
-            field(v[i], i + 1 == NCOLS);
+        csvio_write_row(stdout, v, NCOLS, NULL);
     }
     if (p)
         sadasya__personal__free_unpacked(p, NULL);
@@ -117,8 +112,7 @@ int cmd_export(cli *c, int argc, char **argv)
     int rc = store_begin(s, 0, &x.txn, &err);
     if (!rc) {
         if (!jsonl)
-            for (size_t i = 0; i < NCOLS; i++)
-                field(columns[i], i + 1 == NCOLS);
+            csvio_write_row(stdout, columns, NCOLS, NULL);
         rc = view_members_each(s, x.txn, state, export_one, &x, &err);
         if (rc == SD_EIO && !err.msg[0])
             sd_errf(&err, SD_EIO, "writing the export failed");

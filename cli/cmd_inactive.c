@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cmds.h"
+#include "csvio.h"
 #include "day.h"
 #include "number.h"
 #include "org_cli.h"
@@ -168,11 +169,13 @@ int cmd_inactive(cli *c, int argc, char **argv)
     cli_table *t = NULL;
     static const char *const heads[] = { "NUMBER", "NAME", "PHONE", "STATE", "DISTRICT",
                                          "STATUS", "LAST ACTIVITY", "DAYS" };
+    static const char *const csv_heads[] = { "number", "name", "name_en", "phone", "state",
+                                             "district", "status", "last_activity",
+                                             "days_silent" };
     if (!rc && c->json)
         arr = cJSON_CreateArray();
     else if (!rc && csv)
-        fputs("number,name,name_en,phone,state,district,status,last_activity,days_silent\n",
-              stdout);
+        csvio_write_row(stdout, csv_heads, sizeof csv_heads / sizeof csv_heads[0], NULL);
     else if (!rc)
         t = cli_table_new(8, heads);
     size_t marked = 0;
@@ -202,15 +205,10 @@ int cmd_inactive(cli *c, int argc, char **argv)
                                                                    ? today - x.rows[i].last : 0));
             cJSON_AddItemToArray(arr, j);
         } else if (csv) {
-            cli_org_csv_field(stdout, m->number, 0);
-            cli_org_csv_field(stdout, p ? p->name : "", 0);
-            cli_org_csv_field(stdout, p ? p->name_en : "", 0);
-            cli_org_csv_field(stdout, p ? p->phone : "", 0);
-            cli_org_csv_field(stdout, m->state, 0);
-            cli_org_csv_field(stdout, m->district, 0);
-            cli_org_csv_field(stdout, st, 0);
-            cli_org_csv_field(stdout, last, 0);
-            cli_org_csv_field(stdout, silent, 1);
+            const char *cells[] = { m->number, p ? p->name : "", p ? p->name_en : "",
+                                    p ? p->phone : "", m->state, m->district, st, last,
+                                    silent };
+            csvio_write_row(stdout, cells, sizeof cells / sizeof cells[0], NULL);
         } else {
             const char *cells[] = { m->number, p ? p->name : "(not held)", p ? p->phone : "",
                                     m->state, m->district, st, last, silent };

@@ -11,44 +11,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Copies a file byte for byte, creating dst exclusively with mode. */
+#include "durable.h"
+
+/* Copies a file byte for byte into dst, which must not exist, with mode;
+ * durable (durable.h): dst is whole or absent. */
 static int copy_file(const char *src, const char *dst, mode_t mode, sd_err *err)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return sd_errf(err, SD_EIO, "cannot read %s: %s", src, strerror(errno));
-    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        return sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO, "cannot create %s: %s",
-                       dst, strerror(e));
-    }
+    durable_file *out;
+    int rc = durable_open(&out, NULL, dst, mode, DURABLE_EXCL, err);
     char buf[1 << 16];
-    ssize_t n;
-    int rc = SD_OK;
-    while ((n = read(in, buf, sizeof buf)) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0) {
-                int e = errno;
-                rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                             "writing %s: %s", dst, strerror(e));
-                goto done;
-            }
-            off += w;
-        }
-    }
-    if (n < 0)
+    ssize_t n = 0;
+    while (!rc && (n = read(in, buf, sizeof buf)) > 0)
+        rc = durable_write(out, buf, (size_t)n, err);
+    if (!rc && n < 0)
         rc = sd_errf(err, SD_EIO, "reading %s: %s", src, strerror(errno));
-    else if (fsync(out))
-        rc = sd_errf(err, SD_EIO, "writing %s: %s", dst, strerror(errno));
-done:
     close(in);
-    if (close(out) && !rc)
-        rc = sd_errf(err, SD_EIO, "writing %s: %s", dst, strerror(errno));
     if (rc)
-        unlink(dst);
+        durable_abort(&out);
+    else
+        rc = durable_commit(&out, err);
     return rc;
 }
 

@@ -34,6 +34,7 @@
 
 #define BUNDLE_MAGIC "SADASYA-BUNDLE-1\n"
 #define BUNDLE_MAGIC_LEN 17
+#define BUNDLE_FRAME_HDR 4               /* the length before each frame */
 #define BUNDLE_FRAME_MAX (256 * 1024)    /* bytes of one packed frame */
 #define BUNDLE_DIGEST_BYTES 32
 #define BUNDLE_BATCH_ENTRIES 5000        /* entries per apply transaction */

@@ -4,10 +4,10 @@
  * Only the 32-byte seed is stored; the key pair is re-derived from it with
  * crypto_sign_seed_keypair on every load, so the file cannot hold a public
  * key that disagrees with its secret. The file is the chapter's signing
- * authority: it is created exclusively with mode 0600 and fsync'd before
- * keys_save reports success, and keys_load refuses it outright when group
- * or others have any access, rather than signing with a key that may
- * already have leaked. Seed copies in memory are wiped after use.
+ * authority: it is created exclusively with mode 0600 and made durable
+ * (durable.h) before keys_save reports success, and keys_load refuses it
+ * outright when group or others have any access, rather than signing with
+ * a key that may already have leaked. Seed copies in memory are wiped after use.
  */
 #include "keys.h"
 
@@ -19,49 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
+
 /* 64 hex characters, a newline, and room to notice trailing junk. */
 #define KEYS_FILE_MAX (2 * KEYS_SEED_BYTES + 8)
-
-/* Writes all of buf to fd, retrying short writes and EINTR. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Makes the new directory entry for path durable. Best effort: the file
- * itself is already fsync'd, and some file systems refuse to fsync a
- * directory. */
-static void fsync_parent(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
 
 int keys_generate(keys_pair *kp)
 {
@@ -79,40 +40,22 @@ int keys_save(const char *path, const keys_pair *kp, sd_err *err)
     if (sodium_init() < 0)
         return sd_errf(err, SD_EIO, "libsodium failed to initialise");
 
-    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return sd_errf(err, SD_ECONFLICT,
-                           "key file %s already exists; not overwriting it",
-                           path);
-        return sd_errf(err, SD_EIO, "cannot create key file %s: %s", path,
-                       strerror(errno));
-    }
-
     unsigned char seed[KEYS_SEED_BYTES];
     char text[2 * KEYS_SEED_BYTES + 2];
     crypto_sign_ed25519_sk_to_seed(seed, kp->sk);
     sodium_bin2hex(text, sizeof text, seed, sizeof seed);
     text[2 * KEYS_SEED_BYTES] = '\n';
     text[2 * KEYS_SEED_BYTES + 1] = '\0';
-
-    int rc = SD_OK;
-    if (write_all(fd, text, 2 * KEYS_SEED_BYTES + 1) < 0 || fsync(fd) < 0)
-        rc = sd_errf(err, SD_EIO, "cannot write key file %s: %s", path,
-                     strerror(errno));
+    /* Whole or not at all (a half-written key file would only block the
+     * retry), and never over an existing key. */
+    int rc = durable_write_file(NULL, path, text, 2 * KEYS_SEED_BYTES + 1,
+                                0600, DURABLE_EXCL, err);
     sodium_memzero(seed, sizeof seed);
     sodium_memzero(text, sizeof text);
-    if (close(fd) < 0 && rc == SD_OK)
-        rc = sd_errf(err, SD_EIO, "cannot write key file %s: %s", path,
-                     strerror(errno));
-
-    if (rc != SD_OK) {
-        /* A half-written key file would only block the retry. */
-        unlink(path);
-        return rc;
-    }
-    fsync_parent(path);
-    return SD_OK;
+    if (rc == SD_ECONFLICT)
+        sd_errf(err, rc, "key file %s already exists; not overwriting it",
+                path);
+    return rc;
 }
 
 int keys_load(const char *path, keys_pair *kp, sd_err *err)

@@ -1,59 +1,23 @@
 /*
- * bundle.c — writing and applying bundle files. See bundle.h.
+ * bundle_read.c — checking and applying bundle files (format in
+ * bundle.h).
  *
- * Writing walks the heads table in one read transaction and streams each
- * origin's log into frames, hashing as it goes. Reading streams the file
- * twice: a structural pass (framing, decoding, count, digest) that holds
- * one frame at a time, then apply passes that hold one batch at a time.
- * Nothing is applied unless the first pass found the bundle whole.
+ * Streams the file twice: a structural pass (framing, decoding, count,
+ * digest) that holds one frame at a time, then apply passes that hold one
+ * batch at a time. Nothing is applied unless the first pass found the
+ * bundle whole.
  */
 #define _FILE_OFFSET_BITS 64
 #include "bundle.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
-#include "number.h"
 #include "roster.h"
-
-#define FRAME_HDR 4
-
-/* --- small pieces -------------------------------------------------------- */
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           (uint32_t)p[3];
-}
-
-/* Origin and seq of entry bytes, without judging them (apply_batch does);
- * 0 when they do not decode. */
-static int peek_entry(const uint8_t *bytes, size_t len, uint8_t origin[32],
-                      uint64_t *seq)
-{
-    Sadasya__Entry *e;
-    if (entry_decode(bytes, len, &e, NULL))
-        return 0;
-    memcpy(origin, e->origin.data, 32);
-    *seq = e->seq;
-    sadasya__entry__free_unpacked(e, NULL);
-    return 1;
-}
 
 /* A set of 32-byte origins (counting distinct ones in a file that may
  * have been crafted: keyed SipHash, so collisions cannot be arranged). */
@@ -119,321 +83,6 @@ static void oset_free(origin_set *o)
     memset(o, 0, sizeof *o);
 }
 
-/* --- writing -------------------------------------------------------------- */
-
-typedef struct frame_writer {
-    FILE *out;
-    crypto_generichash_state h;
-    uint8_t *buf;
-    size_t cap;
-    uint64_t bytes;
-} frame_writer;
-
-static int fw_raw(frame_writer *w, const void *p, size_t n, int hash,
-                  sd_err *err)
-{
-    if (n && fwrite(p, 1, n, w->out) != n) {
-        int e = errno;
-        return sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                       "writing the bundle: %s", strerror(e ? e : EIO));
-    }
-    if (hash)
-        crypto_generichash_update(&w->h, p, n);
-    w->bytes += n;
-    return SD_OK;
-}
-
-/* Packs f behind its length; carried frames are hashed, the end is not. */
-static int fw_frame(frame_writer *w, const Sadasya__BundleFrame *f, int hash,
-                    sd_err *err)
-{
-    size_t n = sadasya__bundle_frame__get_packed_size(f);
-    if (n > BUNDLE_FRAME_MAX)
-        return sd_errf(err, SD_EINVAL, "frame of %zu bytes (limit %d)", n,
-                       BUNDLE_FRAME_MAX);
-    if (FRAME_HDR + n > w->cap) {
-        size_t cap = FRAME_HDR + BUNDLE_FRAME_MAX;
-        uint8_t *b = realloc(w->buf, cap);
-        if (!b)
-            return sd_errf(err, SD_ENOMEM, "out of memory");
-        w->buf = b;
-        w->cap = cap;
-    }
-    put_be32(w->buf, (uint32_t)n);
-    sadasya__bundle_frame__pack(f, w->buf + FRAME_HDR);
-    return fw_raw(w, w->buf, FRAME_HDR + n, hash, err);
-}
-
-/* An origin to carry, as the heads table knows it. */
-typedef struct origin_ref {
-    uint8_t key[32];
-    char state[STORE_STATE_BYTES];
-    int national;
-} origin_ref;
-
-static int origin_cmp(const void *a, const void *b)
-{
-    const origin_ref *x = a, *y = b;
-    if (x->national != y->national)
-        return y->national - x->national;
-    int c = strcmp(x->state, y->state);
-    return c ? c : memcmp(x->key, y->key, 32);
-}
-
-/* Every origin with a head, national first, then by state code. */
-static int list_origins(store *s, MDB_txn *txn, origin_ref **out, size_t *n,
-                        sd_err *err)
-{
-    *out = NULL;
-    *n = 0;
-    uint8_t national[32];
-    int have_national = roster_national_key(s, txn, national, NULL) == SD_OK;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->heads, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading heads", err);
-    origin_ref *v = NULL;
-    size_t cnt = 0, cap = 0;
-    MDB_val k, d;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-        if (k.mv_size != 32) {
-            ret = sd_errf(err, SD_ECORRUPT, "head key of %zu bytes",
-                          k.mv_size);
-            break;
-        }
-        store_head h;
-        if ((ret = store_head_get(s, txn, k.mv_data, &h, err)))
-            break;
-        if (!h.seq)
-            continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            origin_ref *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                ret = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-        }
-        origin_ref *o = &v[cnt++];
-        memcpy(o->key, k.mv_data, 32);
-        memcpy(o->state, h.state, STORE_STATE_BYTES);
-        o->national = have_national && !memcmp(o->key, national, 32);
-    }
-    mdb_cursor_close(c);
-    if (!ret && rc != 0 && rc != MDB_NOTFOUND)
-        ret = store_mdb_err(rc, "reading heads", err);
-    if (ret) {
-        free(v);
-        return ret;
-    }
-    qsort(v, cnt, sizeof *v, origin_cmp);
-    *out = v;
-    *n = cnt;
-    return SD_OK;
-}
-
-/* Keeps the national origin and those of the named states; each named
- * state must be valid and held. */
-static int filter_origins(origin_ref *v, size_t *n, const char *const *states,
-                          size_t nstates, sd_err *err)
-{
-    for (size_t i = 0; i < nstates; i++) {
-        const char *code = states[i];
-        if (!strcmp(code, ROSTER_NATIONAL_STATE))
-            continue;
-        if (!number_state_valid(code))
-            return sd_errf(err, SD_EINVAL,
-                           "state code \"%s\" is not 2-3 capital letters",
-                           code);
-        size_t j = 0;
-        while (j < *n && strcmp(v[j].state, code))
-            j++;
-        if (j == *n)
-            return sd_errf(err, SD_ENOTFOUND,
-                           "this node holds no entries of state %s", code);
-    }
-    if (!nstates)
-        return SD_OK;
-    size_t keep = 0;
-    for (size_t j = 0; j < *n; j++) {
-        int want = v[j].national;
-        for (size_t i = 0; i < nstates && !want; i++)
-            want = !strcmp(v[j].state, states[i]);
-        if (want)
-            v[keep++] = v[j];
-    }
-    *n = keep;
-    return SD_OK;
-}
-
-static int write_origin(store *s, MDB_txn *txn, frame_writer *w,
-                        const origin_ref *o, bundle_stats *st, sd_err *err)
-{
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->log, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", err);
-    uint8_t start[STORE_LOGKEY_BYTES];
-    store_logkey(start, o->key, 0);
-    MDB_val k = { sizeof start, start }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, o->key, 32))
-            break;
-        if (v.mv_size <= ENTRY_SIG_BYTES) {
-            ret = sd_errf(err, SD_ECORRUPT, "log record of %zu bytes",
-                          v.mv_size);
-            break;
-        }
-        Sadasya__SignedEntry se = SADASYA__SIGNED_ENTRY__INIT;
-        se.sig.data = v.mv_data;
-        se.sig.len = ENTRY_SIG_BYTES;
-        se.entry.data = (uint8_t *)v.mv_data + ENTRY_SIG_BYTES;
-        se.entry.len = v.mv_size - ENTRY_SIG_BYTES;
-        Sadasya__Carried ca = SADASYA__CARRIED__INIT;
-        ca.signed_ = &se;
-        MDB_val pv;
-        int prc = mdb_get(txn, s->personal, &k, &pv);
-        if (prc == 0 && pv.mv_size) {
-            ca.personal.data = pv.mv_data;
-            ca.personal.len = pv.mv_size;
-            st->personal++;
-        } else if (prc != 0 && prc != MDB_NOTFOUND) {
-            ret = store_mdb_err(prc, "reading personal data", err);
-            break;
-        }
-        Sadasya__BundleFrame f = SADASYA__BUNDLE_FRAME__INIT;
-        f.frame_case = SADASYA__BUNDLE_FRAME__FRAME_CARRIED;
-        f.carried = &ca;
-        if ((ret = fw_frame(w, &f, 1, err)))
-            break;
-        st->entries++;
-    }
-    mdb_cursor_close(c);
-    if (!ret && rc != 0 && rc != MDB_NOTFOUND)
-        ret = store_mdb_err(rc, "reading the log", err);
-    return ret;
-}
-
-int bundle_write(store *s, FILE *out, const char *const *states,
-                 size_t nstates, bundle_stats *st, sd_err *err)
-{
-    bundle_stats local;
-    if (!st)
-        st = &local;
-    memset(st, 0, sizeof *st);
-    MDB_txn *txn;
-    int rc = store_begin(s, 0, &txn, err);
-    if (rc)
-        return rc;
-    origin_ref *origins = NULL;
-    size_t n = 0;
-    frame_writer w = { .out = out };
-    crypto_generichash_init(&w.h, NULL, 0, BUNDLE_DIGEST_BYTES);
-    if ((rc = list_origins(s, txn, &origins, &n, err)) ||
-        (rc = filter_origins(origins, &n, states, nstates, err)) ||
-        (rc = fw_raw(&w, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN, 1, err)))
-        goto out;
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = write_origin(s, txn, &w, &origins[i], st, err);
-    if (rc)
-        goto out;
-    st->origins = n;
-
-    uint8_t digest[BUNDLE_DIGEST_BYTES];
-    crypto_generichash_final(&w.h, digest, sizeof digest);
-    Sadasya__BundleEnd end = SADASYA__BUNDLE_END__INIT;
-    end.count = st->entries;
-    end.digest.data = digest;
-    end.digest.len = sizeof digest;
-    Sadasya__BundleFrame f = SADASYA__BUNDLE_FRAME__INIT;
-    f.frame_case = SADASYA__BUNDLE_FRAME__FRAME_END;
-    f.end = &end;
-    if ((rc = fw_frame(&w, &f, 0, err)))
-        goto out;
-    if (fflush(out) != 0) {
-        int e = errno;
-        rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                     "writing the bundle: %s", strerror(e));
-    }
-    st->bytes = w.bytes;
-out:
-    mdb_txn_abort(txn);
-    free(origins);
-    free(w.buf);
-    return rc;
-}
-
-/* Makes the rename of a file in dir durable. */
-static void sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
-int bundle_create(store *s, const char *path, const char *const *states,
-                  size_t nstates, bundle_stats *st, sd_err *err)
-{
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 8);
-    if (!tmp)
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", 8);
-    /* mkstemp creates it 0600: a bundle carries members' personal data. */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return sd_errf(err, SD_EIO, "cannot create a file beside %s: %s",
-                       path, strerror(e));
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return sd_errf(err, SD_EIO, "cannot open a file beside %s: %s", path,
-                       strerror(e));
-    }
-    int rc = bundle_write(s, f, states, nstates, st, err);
-    if (!rc && fsync(fd) != 0) {
-        int e = errno;
-        rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                     "writing %s: %s", path, strerror(e));
-    }
-    if (fclose(f) != 0 && !rc) {
-        int e = errno;
-        rc = sd_errf(err, e == ENOSPC ? SD_EFULL : SD_EIO,
-                     "writing %s: %s", path, strerror(e));
-    }
-    if (!rc && rename(tmp, path) != 0) {
-        int e = errno;
-        rc = sd_errf(err, SD_EIO, "cannot rename %s to %s: %s", tmp, path,
-                     strerror(e));
-    }
-    if (rc)
-        unlink(tmp);
-    else
-        sync_dir_of(path);
-    free(tmp);
-    return rc;
-}
-
-/* --- reading -------------------------------------------------------------- */
-
 typedef struct frame_reader {
     FILE *in;
     crypto_generichash_state h;
@@ -477,7 +126,7 @@ static int fr_start(frame_reader *r, sd_err *err)
 static int fr_next(frame_reader *r, Sadasya__BundleFrame **out, sd_err *err)
 {
     *out = NULL;
-    uint8_t hdr[FRAME_HDR];
+    uint8_t hdr[BUNDLE_FRAME_HDR];
     size_t got;
     uint64_t at = r->off;
     int rc = fr_read(r, hdr, sizeof hdr, &got, err);
@@ -491,7 +140,7 @@ static int fr_next(frame_reader *r, Sadasya__BundleFrame **out, sd_err *err)
         return sd_errf(err, SD_EINVAL,
                        "truncated bundle: frame %zu cut short at byte %llu",
                        r->frames + 1, (unsigned long long)r->off);
-    uint32_t n = get_be32(hdr);
+    uint32_t n = store_be32(hdr);
     if (n > BUNDLE_FRAME_MAX)
         return sd_errf(err, SD_EINVAL,
                        "frame %zu at byte %llu: frame of %u bytes (limit %d)",
@@ -589,7 +238,7 @@ static int check_pass(frame_reader *r, const uint8_t *national,
             ci->personal++;
         uint8_t origin[32];
         uint64_t seq;
-        if (peek_entry(se->entry.data, se->entry.len, origin, &seq)) {
+        if (entry_peek(se->entry.data, se->entry.len, origin, &seq, NULL) == 0) {
             if (oset_add(&set, origin))
                 rc = sd_errf(err, SD_ENOMEM, "out of memory");
             if (national && !memcmp(origin, national, 32))
@@ -853,7 +502,7 @@ static int apply_pass(applier *a, frame_reader *r, int pass, sd_err *err)
         uint8_t origin[32];
         uint64_t seq = 0;
         int rank = 2;
-        if (peek_entry(se->entry.data, se->entry.len, origin, &seq))
+        if (entry_peek(se->entry.data, se->entry.len, origin, &seq, NULL) == 0)
             rank = a->have_national && !memcmp(origin, a->national, 32) ? 0 : 1;
         if ((pass == PASS_NATIONAL && rank != 0) ||
             (pass == PASS_OTHERS && rank == 0)) {

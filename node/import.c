@@ -1,0 +1,556 @@
+/*
+ * import.c — members from a CSV file: columns, checks, and the sign/commit
+ * pipeline. See import.h.
+ */
+#define _FILE_OFFSET_BITS 64
+#include "import.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "apply.h"
+#include "member.h"
+#include "notify.h"
+#include "workq.h"
+
+#define IMPORT_CHUNK (64 * 1024)          /* bytes read at a time */
+#define IMPORT_QUEUE_SLOTS 2              /* signed batches awaiting commit */
+#define IMPORT_PROGRESS_NS 100000000ll    /* a report at most every 0.1 s */
+
+/* --- columns -------------------------------------------------------------- */
+
+enum {
+    COL_NAME, COL_GENDER, COL_PHONE, COL_DISTRICT, /* required: the first four */
+    COL_NAME_EN, COL_GUARDIAN, COL_BIRTH_YEAR, COL_EMAIL, COL_ADDRESS,
+    COL_AREA, COL_OCCUPATION, COL_INTEREST, COL_FEE_PAISE, COL_PAYMENT_REF,
+    COL_REFERRED_BY, COL_JOINED, COL_COUNT
+};
+#define COL_REQUIRED 4
+
+static const char *const col_names[COL_COUNT] = {
+    "name", "gender", "phone", "district", "name-en", "guardian",
+    "birth-year", "email", "address", "area", "occupation", "interest",
+    "fee-paise", "payment-ref", "referred-by", "joined",
+};
+
+static void header_name(const char *in, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < cap; i++) {
+        char ch = in[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        out[i] = ch == '_' ? '-' : ch;
+    }
+    out[i] = '\0';
+}
+
+/* Reads the header row into plan; the message names the first problem. */
+static int header_parse(const char *name, const csvio_row *row,
+                        import_plan *plan, sd_err *err)
+{
+    if (row->broken)
+        return sd_errf(err, SD_EINVAL, "%s:%lu: header: %s", name, row->line,
+                       row->broken);
+    if (row->n > CSVIO_FIELDS_MAX)
+        return sd_errf(err, SD_EINVAL, "%s:%lu: header has %zu columns; "
+                       "at most %d are known", name, row->line, row->n,
+                       COL_COUNT);
+    int seen[COL_COUNT] = { 0 };
+    for (size_t i = 0; i < row->n; i++) {
+        char col_name[64];
+        header_name(row->field[i], col_name, sizeof col_name);
+        int col = -1;
+        for (int k = 0; k < COL_COUNT; k++)
+            if (!strcmp(col_name, col_names[k]))
+                col = k;
+        if (col < 0)
+            return sd_errf(err, SD_EINVAL,
+                           "%s:%lu: unknown column \"%s\" (columns are named "
+                           "as the register flags: name, gender, phone, "
+                           "district, ...)", name, row->line, row->field[i]);
+        if (seen[col])
+            return sd_errf(err, SD_EINVAL, "%s:%lu: column \"%s\" appears "
+                           "twice", name, row->line, col_names[col]);
+        seen[col] = 1;
+        plan->of_field[i] = col;
+    }
+    plan->ncols = row->n;
+    for (int k = 0; k < COL_REQUIRED; k++)
+        if (!seen[k])
+            return sd_errf(err, SD_EINVAL, "%s: no \"%s\" column in the "
+                           "header (required: name, gender, phone, "
+                           "district)", name, col_names[k]);
+    return SD_OK;
+}
+
+/* Turns a data row into a member's input (pointing into the row), not yet
+ * checked (member_check). SD_EINVAL with the reason when the row cannot be
+ * one. */
+static int row_input(const import_plan *plan, csvio_row *row,
+                     member_input *in, sd_err *err)
+{
+    memset(in, 0, sizeof *in);
+    if (row->broken)
+        return sd_errf(err, SD_EINVAL, "%s", row->broken);
+    if (row->n != plan->ncols)
+        return sd_errf(err, SD_EINVAL, "%zu fields where the header has %zu",
+                       row->n, plan->ncols);
+    for (size_t i = 0; i < row->n; i++) {
+        char *v = row->field[i];
+        if (!*v)
+            continue;
+        switch (plan->of_field[i]) {
+        case COL_NAME: in->name = v; break;
+        case COL_GENDER: in->gender = v; break;
+        case COL_PHONE: in->phone = v; break;
+        case COL_DISTRICT: in->district = v; break;
+        case COL_NAME_EN: in->name_en = v; break;
+        case COL_GUARDIAN: in->guardian = v; break;
+        case COL_BIRTH_YEAR: in->birth_year = v; break;
+        case COL_EMAIL: in->email = v; break;
+        case COL_ADDRESS: in->address = v; break;
+        case COL_AREA: in->area = v; break;
+        case COL_OCCUPATION: in->occupation = v; break;
+        case COL_INTEREST: member_split_interests(in, v); break;
+        case COL_FEE_PAISE: in->fee_paise = v; break;
+        case COL_PAYMENT_REF: in->payment_ref = v; break;
+        case COL_REFERRED_BY: in->referred_by = v; break;
+        case COL_JOINED: in->joined = v; break;
+        }
+    }
+    return SD_OK;
+}
+
+static void bad_add(import_bad *b, unsigned long line, const char *why)
+{
+    if (b->kept < IMPORT_BAD_SHOW) {
+        b->line[b->kept] = line;
+        snprintf(b->why[b->kept], sizeof b->why[0], "%s", why);
+        b->kept++;
+    }
+    b->n++;
+}
+
+/* --- reading the file ------------------------------------------------------ */
+
+/* Streams in from the current position through a CSV reader calling fn
+ * with each record, hashing every byte; *bytes counts them as they go (for
+ * progress). The hash is valid when SD_OK came back and fn did not stop
+ * the reading (*stopped). */
+static int read_file(FILE *in, const char *name, csvio_row_fn fn, void *ctx,
+                     uint64_t *bytes, uint8_t hash[ENTRY_HASH_BYTES],
+                     int *stopped, sd_err *err)
+{
+    csvio_reader *r;
+    int rc = csvio_reader_new(&r, CSVIO_UNGUARD, fn, ctx, err);
+    if (rc)
+        return rc;
+    unsigned char *chunk = malloc(IMPORT_CHUNK);
+    if (!chunk) {
+        csvio_reader_destroy(&r);
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, ENTRY_HASH_BYTES);
+    *stopped = 0;
+    size_t n;
+    while (!rc && (n = fread(chunk, 1, IMPORT_CHUNK, in)) > 0) {
+        crypto_generichash_update(&h, chunk, n);
+        __atomic_add_fetch(bytes, n, __ATOMIC_RELAXED);
+        rc = csvio_feed(r, chunk, n, err);
+    }
+    if (!rc && ferror(in))
+        rc = sd_errf(err, SD_EIO, "reading %s: %s", name,
+                     strerror(errno ? errno : EIO));
+    if (!rc)
+        rc = csvio_finish(r, err);
+    if (rc > 0) { /* fn stopped it: its own failure is recorded by fn */
+        *stopped = 1;
+        rc = SD_OK;
+    } else if (rc == SD_EINVAL) {
+        sd_err why = *err;
+        sd_errf(err, rc, "%s: %s", name, why.msg);
+    }
+    crypto_generichash_final(&h, hash, ENTRY_HASH_BYTES);
+    free(chunk);
+    csvio_reader_destroy(&r);
+    return rc;
+}
+
+/* --- pass 1: check every row --------------------------------------------- */
+
+typedef struct check_pass {
+    const import_opts *o;
+    import_plan *plan;
+    int have_header;
+    int rc;
+    sd_err err;             /* a header error: fatal */
+    workq_progress prog;
+    uint64_t bytes;
+} check_pass;
+
+static int check_row(csvio_row *row, void *ctx)
+{
+    check_pass *cp = ctx;
+    if (!cp->have_header) {
+        cp->have_header = 1;
+        cp->rc = header_parse(cp->o->name, row, cp->plan, &cp->err);
+        return cp->rc ? 1 : 0;
+    }
+    cp->plan->rows++;
+    member_input in;
+    sd_err why;
+    sd_err_clear(&why);
+    if (row_input(cp->plan, row, &in, &why) || member_check(&in, &why))
+        bad_add(&cp->plan->bad, row->line, why.msg);
+    if (!(cp->plan->rows & 1023))
+        workq_progress_set(&cp->prog, cp->bytes);
+    return 0;
+}
+
+/* Forwards a pass's progress to the caller's callback. */
+typedef struct phase_report {
+    const import_opts *o;
+    int phase;
+} phase_report;
+
+static void on_progress(uint64_t done, uint64_t total, double per_sec,
+                        int last, void *ctx)
+{
+    const phase_report *pr = ctx;
+    pr->o->progress(pr->phase, done, total, per_sec, last, pr->o->ctx);
+}
+
+int import_check(FILE *in, const import_opts *o, import_plan *plan,
+                 sd_err *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->start = ftello(in);
+    if (plan->start < 0)
+        return sd_errf(err, SD_EINVAL, "%s: an import reads its file twice: "
+                       "it must be a file, not a pipe", o->name);
+    check_pass cp;
+    memset(&cp, 0, sizeof cp);
+    cp.o = o;
+    cp.plan = plan;
+    struct stat st;
+    uint64_t size = 0;
+    if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+        size = (uint64_t)st.st_size - (uint64_t)plan->start;
+    phase_report pr = { o, IMPORT_CHECKING };
+    workq_progress_init(&cp.prog, size, IMPORT_PROGRESS_NS,
+                        o->progress ? on_progress : NULL, &pr);
+    int stopped;
+    int rc = read_file(in, o->name, check_row, &cp, &cp.bytes, plan->hash,
+                       &stopped, err);
+    workq_progress_set(&cp.prog, cp.bytes);
+    workq_progress_end(&cp.prog);
+    if (!rc && cp.rc) {
+        *err = cp.err;
+        rc = cp.rc;
+    } else if (!rc && !cp.have_header) {
+        rc = sd_errf(err, SD_EINVAL, "%s is empty: the first row must name "
+                     "the columns", o->name);
+    }
+    char hex[2 * ENTRY_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, plan->hash, sizeof plan->hash);
+    snprintf(plan->meta_name, sizeof plan->meta_name, "%s%s",
+             IMPORT_META_PREFIX, hex);
+    return rc;
+}
+
+int import_done_rows(store *s, const import_plan *plan, uint64_t *done,
+                     sd_err *err)
+{
+    store_txn *txn;
+    int rc = store_begin(s, 0, &txn, err);
+    if (rc)
+        return rc;
+    const void *v;
+    size_t len;
+    *done = 0;
+    rc = store_meta_get(s, txn, plan->meta_name, &v, &len, err);
+    if (rc == SD_OK && len == 8)
+        *done = store_be64(v);
+    else if (rc == SD_OK)
+        rc = sd_errf(err, SD_ECORRUPT, "meta %s is not a row count",
+                     plan->meta_name);
+    else if (rc == SD_ENOTFOUND)
+        rc = SD_OK;
+    store_end(txn);
+    return rc;
+}
+
+/* --- pass 2: sign in a worker, commit in the calling thread --------------- */
+
+typedef struct batch {
+    entry_signed *items;
+    size_t n;
+    uint64_t rows_done;          /* data rows of the file done once it lands */
+    char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN];
+} batch;
+
+typedef struct pipeline {
+    /* set before the worker starts */
+    FILE *in;
+    const import_plan *plan;
+    const import_opts *o;
+    writer *w;                   /* signs in the worker alone while it runs */
+    uint64_t skip;               /* data rows done by an earlier run */
+    size_t batch_size;
+    workq *q;                    /* batches, worker → committer */
+
+    /* the worker's */
+    int have_header;
+    uint64_t rows;               /* data rows read (atomic: progress reads it) */
+    uint64_t pushed_rows;        /* rows_done of the last batch handed over */
+    uint64_t bytes;
+    batch *cur;
+    import_bad *skipped;         /* bad rows skipped in this run */
+    int rc;                      /* the worker's failure, read after join */
+    sd_err err;
+} pipeline;
+
+static void batch_destroy(batch **b)
+{
+    if (!b || !*b)
+        return;
+    for (size_t i = 0; i < (*b)->n; i++)
+        entry_signed_clear(&(*b)->items[i]);
+    free((*b)->items);
+    free(*b);
+    *b = NULL;
+}
+
+static batch *batch_new(size_t size)
+{
+    batch *b = calloc(1, sizeof *b);
+    if (b && !(b->items = calloc(size, sizeof *b->items))) {
+        free(b);
+        b = NULL;
+    }
+    return b;
+}
+
+/* Hands a batch to the committer. Non-zero when the committer has stopped
+ * (the batch is then freed). */
+static int hand_over(pipeline *pl, batch *b)
+{
+    if (workq_push(pl->q, b) == 0)
+        return 0;
+    batch_destroy(&b);
+    return 1;
+}
+
+/* Records the worker's failure; 1, to stop the reading. */
+static int worker_fail(pipeline *pl, int rc, const sd_err *err)
+{
+    pl->rc = rc;
+    pl->err = *err;
+    return 1;
+}
+
+static int build_row(csvio_row *row, void *ctx)
+{
+    pipeline *pl = ctx;
+    if (!pl->have_header) {
+        pl->have_header = 1;
+        return 0;
+    }
+    uint64_t n = __atomic_add_fetch(&pl->rows, 1, __ATOMIC_RELAXED);
+    if (n <= pl->skip)
+        return 0;
+    if (workq_closed(pl->q))
+        return 1; /* the committer failed: no use signing more */
+    sd_err err;
+    sd_err_clear(&err);
+    if (!pl->cur && !(pl->cur = batch_new(pl->batch_size)))
+        return worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
+                           &err);
+    batch *b = pl->cur;
+    member_input in;
+    int rc = row_input(pl->plan, row, &in, &err);
+    char number[NUMBER_MAX_LEN];
+    /* member_build checks the row first: only when that passes is a
+     * failure not the row's (no number left, out of memory). */
+    if (!rc && (rc = member_build(pl->w, &in, &b->items[b->n], number,
+                                  &err)) && !member_check(&in, NULL))
+        return worker_fail(pl, rc, &err);
+    if (rc) {
+        if (!pl->o->skip_bad) {
+            sd_err e;
+            return worker_fail(pl, sd_errf(&e, SD_EINVAL, "%s changed while "
+                                           "it was imported (line %lu: %s)",
+                                           pl->o->name, row->line, err.msg),
+                               &e);
+        }
+        bad_add(pl->skipped, row->line, err.msg);
+        return 0;
+    }
+    if (!b->n)
+        memcpy(b->first, number, sizeof number);
+    memcpy(b->last, number, sizeof number);
+    if (++b->n == pl->batch_size) {
+        b->rows_done = pl->pushed_rows = pl->rows;
+        pl->cur = NULL;
+        return hand_over(pl, b);
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    pipeline *pl = arg;
+    uint8_t hash[ENTRY_HASH_BYTES];
+    sd_err err;
+    sd_err_clear(&err);
+    int stopped = 0;
+    int rc = SD_OK;
+    if (fseeko(pl->in, pl->plan->start, SEEK_SET) != 0)
+        rc = sd_errf(&err, SD_EIO, "rewinding %s: %s", pl->o->name,
+                     strerror(errno));
+    else
+        rc = read_file(pl->in, pl->o->name, build_row, pl, &pl->bytes, hash,
+                       &stopped, &err);
+    if (rc) {
+        worker_fail(pl, rc, &err);
+    } else if (!stopped) {
+        if (pl->rows != pl->plan->rows ||
+            memcmp(hash, pl->plan->hash, sizeof hash)) {
+            worker_fail(pl, sd_errf(&err, SD_EINVAL, "%s changed while it "
+                                    "was imported; run the import again",
+                                    pl->o->name), &err);
+        } else if (pl->rows > pl->pushed_rows) {
+            /* The last batch also records that every row is done. */
+            batch *b = pl->cur ? pl->cur : batch_new(1);
+            pl->cur = NULL;
+            if (!b) {
+                worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
+                            &err);
+            } else {
+                b->rows_done = pl->rows;
+                hand_over(pl, b);
+            }
+        }
+    }
+    batch_destroy(&pl->cur);
+    workq_close(pl->q); /* the committer takes what is queued, then stops */
+    return NULL;
+}
+
+/* Commits one batch through the one write path, with the file's progress
+ * in the same transaction. */
+static int commit_batch(writer *w, const import_plan *plan, batch *b,
+                        sd_err *err)
+{
+    uint8_t be[8];
+    store_put_be64(be, b->rows_done);
+    apply_opts o = { 0 };
+    o.flags = APPLY_OWN; /* any refusal fails the batch, its reason in err */
+    o.meta_name = plan->meta_name;
+    o.meta_val = be;
+    o.meta_len = sizeof be;
+    apply_result res;
+    int rc = apply_batch(w->s, b->items, b->n, &o, &res, err);
+    if (!rc)
+        notify_node(w->s->dir);
+    return rc;
+}
+
+/* Good rows still to import, at least: rows left less every bad row. */
+static uint64_t at_least(uint64_t left, uint64_t bad)
+{
+    return left > bad ? left - bad : 0;
+}
+
+int import_commit(writer *w, FILE *in, const import_plan *plan,
+                  const import_opts *o, import_result *res, sd_err *err)
+{
+    memset(res, 0, sizeof *res);
+    res->rows = plan->rows;
+    /* Read under the writer's lock: another import of the same file may
+     * have been running. */
+    int rc = import_done_rows(w->s, plan, &res->already, err);
+    if (rc || res->already >= plan->rows)
+        return rc;
+    if (plan->bad.n && !o->skip_bad)
+        return sd_errf(err, SD_EINVAL, "%s: %llu bad row%s of %llu; nothing "
+                       "imported", o->name, (unsigned long long)plan->bad.n,
+                       plan->bad.n == 1 ? "" : "s",
+                       (unsigned long long)plan->rows);
+    uint64_t more = at_least(plan->rows - res->already, plan->bad.n);
+    if (w->first_serial - 1 + w->head.joins + more > NUMBER_SERIAL_MAX)
+        return sd_errf(err, SD_EINVAL, "%s: %llu more members would pass the "
+                       "last membership number of %s (serial %u); nothing "
+                       "imported", o->name, (unsigned long long)more,
+                       w->state, NUMBER_SERIAL_MAX);
+
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    pl.in = in;
+    pl.plan = plan;
+    pl.o = o;
+    pl.w = w;
+    pl.skip = pl.pushed_rows = res->already;
+    pl.batch_size = o->batch ? o->batch : IMPORT_BATCH_DEFAULT;
+    pl.skipped = &res->skipped;
+    if ((rc = workq_new(&pl.q, IMPORT_QUEUE_SLOTS, err)))
+        return rc;
+    pthread_t th;
+    int prc = pthread_create(&th, NULL, worker_main, &pl);
+    if (prc) {
+        workq_destroy(&pl.q);
+        return sd_errf(err, SD_ENOMEM, "cannot start the import thread: %s",
+                       strerror(prc));
+    }
+    phase_report pr = { o, IMPORT_SIGNING };
+    workq_progress prog;
+    workq_progress_init(&prog, plan->rows - pl.skip, IMPORT_PROGRESS_NS,
+                        o->progress ? on_progress : NULL, &pr);
+    /* The committer never touches w's head while the worker signs: it
+     * commits through apply_batch (not writer_commit, which re-reads the
+     * head on a failure) and re-reads the head once the worker is done. */
+    void *item;
+    int got;
+    while ((got = workq_pop_wait(pl.q, &item, IMPORT_PROGRESS_NS)) !=
+           WORKQ_CLOSED) {
+        workq_progress_set(&prog, __atomic_load_n(&pl.rows, __ATOMIC_RELAXED) -
+                                      pl.skip);
+        if (got == WORKQ_TIMEOUT)
+            continue;
+        batch *b = item;
+        rc = commit_batch(w, plan, b, err);
+        if (!rc) {
+            if (b->n && !res->imported)
+                memcpy(res->first, b->first, sizeof res->first);
+            if (b->n)
+                memcpy(res->last, b->last, sizeof res->last);
+            res->imported += b->n;
+        }
+        batch_destroy(&b);
+        if (rc) {
+            workq_close(pl.q); /* stops the worker */
+            break;
+        }
+    }
+    pthread_join(th, NULL);
+    while (workq_pop(pl.q, &item) == 0) {
+        batch *b = item;
+        batch_destroy(&b);
+    }
+    workq_destroy(&pl.q);
+    workq_progress_end(&prog);
+    if (!rc && pl.rc) {
+        rc = pl.rc;
+        *err = pl.err;
+    }
+    if (rc)
+        writer_reload(w, NULL);
+    return rc;
+}
