@@ -92,6 +92,9 @@ static void summary_print(const cli *c, const import_result *s)
         cli_json_print(j);
         return;
     }
+    if (s->plain_signing)
+        fputs("sadasya: note: signing one entry at a time (no signing "
+              "threads could be started): slower, the same result\n", stderr);
     printf("imported %" PRIu64 " member%s", s->imported,
            s->imported == 1 ? "" : "s");
     if (s->imported == 1)

@@ -84,6 +84,8 @@ typedef struct import_result {
     uint64_t already;            /* rows done by an earlier run */
     char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN]; /* of those imported */
     import_bad skipped;          /* bad rows skipped now (skip_bad) */
+    int plain_signing;           /* presign could not start (no thread or
+                                  * locked memory): signed one by one */
 } import_result;
 
 /* Pass 1 over in (seekable, from its current position). SD_EINVAL for a

@@ -86,6 +86,7 @@ void writer_destroy(writer **w)
 {
     if (!w || !*w)
         return;
+    presign_destroy(&(*w)->ps);
     if ((*w)->lock_fd >= 0)
         close((*w)->lock_fd); /* releases the flock */
     sodium_memzero(&(*w)->kp, sizeof(*w)->kp);
@@ -124,12 +125,27 @@ int writer_sign(writer *w, Sadasya__Entry *e, const uint8_t *personal,
         memcpy(out->personal, personal, plen);
         out->personal_len = plen;
     }
-    entry_sign(&w->kp, out->entry, out->entry_len, out->sig);
+    if (w->ps)
+        entry_sign_presigned(w->ps, w->head.seq + 1, out->entry,
+                             out->entry_len, out->sig);
+    else
+        entry_sign(&w->kp, out->entry, out->entry_len, out->sig);
     w->head.seq++;
     entry_hash(out->entry, out->entry_len, out->sig, w->head.hash);
     if (e->body_case == SADASYA__ENTRY__BODY_JOINED)
         w->head.joins++;
     return SD_OK;
+}
+
+int writer_presign_start(writer *w, unsigned nworkers, sd_err *err)
+{
+    writer_presign_stop(w);
+    return presign_new(&w->ps, &w->kp, nworkers, w->head.seq + 1, err);
+}
+
+void writer_presign_stop(writer *w)
+{
+    presign_destroy(&w->ps);
 }
 
 int writer_commit(writer *w, entry_signed *items, size_t n,

@@ -14,6 +14,7 @@
 #include "entry.h"
 #include "keys.h"
 #include "number.h"
+#include "presign.h"
 #include "store.h"
 
 #define WRITER_LOCK_FILE "writer.lock"
@@ -26,6 +27,7 @@ typedef struct writer {
     int lock_fd;
     store_head head; /* after the last signed entry */
     uint64_t first_serial; /* of this key's first MemberJoined (roster) */
+    presign *ps;     /* while a bulk signer runs: pairs made ahead */
 } writer;
 
 /* Whether the node with key own may sign now (fence.h), with the serial of
@@ -49,6 +51,14 @@ int writer_next_number(const writer *w, char out[NUMBER_MAX_LEN], sd_err *err);
  * personal (copied) when given. Advances the predicted head. */
 int writer_sign(writer *w, Sadasya__Entry *e, const uint8_t *personal,
                 size_t plen, entry_signed *out, sd_err *err);
+
+/* For a bulk signer (import): from now on writer_sign signs with pairs
+ * that nworkers threads make ahead (presign.h), starting at the next seq.
+ * Same signatures for every verifier; single registrations do without.
+ * On failure (no thread, no locked memory) w signs as before and the
+ * error says why. writer_presign_stop ends it, wiping what was made. */
+int writer_presign_start(writer *w, unsigned nworkers, sd_err *err);
+void writer_presign_stop(writer *w);
 
 /* Applies signed entries as this node's own. Any refusal is an error here
  * (its reason in err). extra (may be NULL) adds a meta record to the same
