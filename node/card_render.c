@@ -31,6 +31,7 @@
 
 #include "card.h"
 #include "day.h"
+#include "durable.h"
 
 /* Layout, in pixels of the 1011 × 638 card. */
 #define MARGIN 44.0
@@ -478,46 +479,33 @@ static cairo_status_t write_png(cairo_surface_t *sf, FILE *fp)
     return CAIRO_STATUS_SUCCESS;
 }
 
-/* Opens a temporary file beside path; *tmp gets its name. */
-static FILE *open_tmp(const char *path, char *tmp, size_t cap, sd_err *err)
+/* Writes a card whole or not at all (durable.h, not synced: a card can
+ * be drawn again). The drawing's own failure wins over the write's. */
+static int finish_file(durable_file *df, cairo_status_t st, const char *path,
+                       sd_err *err)
 {
-    if ((size_t)snprintf(tmp, cap, "%s.tmp-XXXXXX", path) >= cap) {
-        sd_errf(err, SD_EINVAL, "path too long: %s", path);
-        return NULL;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        sd_errf(err, SD_EIO, "cannot write %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    FILE *fp = fdopen(fd, "wb");
-    if (!fp) {
-        sd_errf(err, SD_EIO, "cannot write %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-    }
-    return fp;
-}
-
-/* Closes fp and renames tmp to path when all went well; else removes it. */
-static int close_tmp(FILE *fp, const char *tmp, const char *path,
-                     cairo_status_t st, sd_err *err)
-{
-    int werr = ferror(fp);
-    if (fclose(fp) || werr || st != CAIRO_STATUS_SUCCESS) {
-        unlink(tmp);
-        if (st == CAIRO_STATUS_SUCCESS || st == CAIRO_STATUS_WRITE_ERROR)
-            return sd_errf(err, SD_EIO, "cannot write %s: %s", path,
-                           errno ? strerror(errno) : "write error");
+    if (st != CAIRO_STATUS_SUCCESS && st != CAIRO_STATUS_WRITE_ERROR) {
+        durable_abort(&df);
         return sd_errf(err, SD_EIO, "cannot draw %s: %s", path,
                        cairo_status_to_string(st));
     }
-    if (rename(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        return sd_errf(err, SD_EIO, "cannot write %s: %s", path, strerror(e));
+    if (st == CAIRO_STATUS_WRITE_ERROR || ferror(durable_stream(df))) {
+        durable_abort(&df);
+        return sd_errf(err, SD_EIO, "cannot write %s", path);
     }
-    return SD_OK;
+    return durable_commit(&df, err);
+}
+
+static FILE *open_card(const char *path, durable_file **df, sd_err *err)
+{
+    if (durable_open(df, NULL, path, 0600, DURABLE_NOSYNC, err))
+        return NULL;
+    FILE *fp = durable_stream(*df);
+    if (!fp) {
+        durable_abort(df);
+        sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    return fp;
 }
 
 int card_render(card_renderer *r, const card_face *f, const char *path,
@@ -527,8 +515,8 @@ int card_render(card_renderer *r, const card_face *f, const char *path,
     if (!fmt)
         return sd_errf(err, SD_EINVAL, "%s: a card is written as .png or .svg",
                        path);
-    char tmp[4200];
-    FILE *fp = open_tmp(path, tmp, sizeof tmp, err);
+    durable_file *df;
+    FILE *fp = open_card(path, &df, err);
     if (!fp)
         return err ? err->code : SD_EIO;
     sd_err derr;
@@ -572,13 +560,12 @@ int card_render(card_renderer *r, const card_face *f, const char *path,
         cairo_surface_destroy(sf);
     }
     if (rc) {
-        fclose(fp);
-        unlink(tmp);
+        durable_abort(&df);
         if (err)
             *err = derr;
         return rc;
     }
-    return close_tmp(fp, tmp, path, st, err);
+    return finish_file(df, st, path, err);
 }
 
 int card_render_name(card_renderer *r, const char *s, const char *path,
@@ -606,8 +593,8 @@ int card_render_name(card_renderer *r, const char *s, const char *path,
     g_object_unref(l);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    char tmp[4200];
-    FILE *fp = open_tmp(path, tmp, sizeof tmp, err);
+    durable_file *df;
+    FILE *fp = open_card(path, &df, err);
     if (!fp) {
         cairo_surface_destroy(sf);
         return err ? err->code : SD_EIO;
@@ -615,7 +602,7 @@ int card_render_name(card_renderer *r, const char *s, const char *path,
     if (st == CAIRO_STATUS_SUCCESS)
         st = write_png(sf, fp);
     cairo_surface_destroy(sf);
-    return close_tmp(fp, tmp, path, st, err);
+    return finish_file(df, st, path, err);
 }
 
 /* --- reading ------------------------------------------------------------------ */

@@ -134,12 +134,12 @@ static int close_file(durable_file *f)
     if (f->fp) {
         if (fflush(f->fp) != 0 || ferror(f->fp))
             e = errno ? errno : EIO;
-        if (!e && fsync(f->fd) != 0)
+        if (!e && !(f->flags & DURABLE_NOSYNC) && fsync(f->fd) != 0)
             e = errno;
         if (fclose(f->fp) != 0 && !e)
             e = errno;
     } else if (f->fd >= 0) {
-        if (fsync(f->fd) != 0)
+        if (!(f->flags & DURABLE_NOSYNC) && fsync(f->fd) != 0)
             e = errno;
         if (close(f->fd) != 0 && !e)
             e = errno;
@@ -186,7 +186,7 @@ int durable_commit(durable_file **pf, sd_err *err)
     }
     if (rc || (f->flags & DURABLE_EXCL))
         unlink(f->tmp);
-    if (!rc)
+    if (!rc && !(f->flags & DURABLE_NOSYNC))
         sync_dir(f->dir);
     file_free(f);
     return rc;

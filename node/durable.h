@@ -9,8 +9,8 @@
  * fsync'd. On any failure the temporary file is removed and whatever had
  * the name before is kept. A full disk (ENOSPC, EDQUOT) is SD_EFULL.
  *
- * Used for the key file (keys.c), bundles (bundle.c) and backups
- * (backup.c).
+ * Used for the key file (keys.c), bundles (bundle_write.c), backups
+ * (backup.c) and cards (card_render.c, DURABLE_NOSYNC).
  */
 #ifndef SADASYA_DURABLE_H
 #define SADASYA_DURABLE_H
@@ -24,13 +24,17 @@
 /* The file must not exist yet: SD_ECONFLICT if it does (checked
  * atomically as it takes its name), and nothing is replaced. */
 #define DURABLE_EXCL 0x1
+/* Whole or not at all, but not synced: for files that can be made again
+ * (a member's card), where a sync per file would cost more than a crash
+ * could. */
+#define DURABLE_NOSYNC 0x2
 
 /* A file being written. */
 typedef struct durable_file durable_file;
 
 /* Starts writing name in dir; dir NULL means name is a whole path (its
  * directory is the part before the last '/', else "."). mode is the
- * file's (e.g. 0600); flags: DURABLE_EXCL. */
+ * file's (e.g. 0600); flags: DURABLE_EXCL, DURABLE_NOSYNC. */
 int durable_open(durable_file **out, const char *dir, const char *name,
                  mode_t mode, int flags, sd_err *err);
 
