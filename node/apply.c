@@ -201,20 +201,58 @@ static int key_allows(apply_ctx *a, uint64_t seq, sd_err *err)
     return roster_key_allows(&a->cur_key, seq, err);
 }
 
-static int put_evidence(apply_ctx *a, const entry_signed *es,
-                        const Sadasya__Entry *e, const uint8_t hash[32],
+/* The evidence table's key (store.h): origin ‖ seq ‖ hash. */
+#define EVIDENCE_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
+
+/* The evidence key of a signed entry, with the origin and seq it names;
+ * -1 when the entry does not say. */
+static int evidence_key(const entry_signed *es, uint8_t key[EVIDENCE_KEY_BYTES],
+                        uint8_t origin[32], uint64_t *seq)
+{
+    if (entry_peek(es->entry, es->entry_len, origin, seq, NULL))
+        return -1;
+    store_logkey(key, origin, *seq);
+    entry_hash(es->entry, es->entry_len, es->sig, key + STORE_LOGKEY_BYTES);
+    return 0;
+}
+
+/* Keeps sig ‖ entry under its evidence key: the one place evidence is
+ * written. 1 stored, 0 held already (the key names the entry and its
+ * signature through the hash), or a negative SD code. */
+static int evidence_put(store *s, MDB_txn *txn,
+                        const uint8_t key[EVIDENCE_KEY_BYTES],
+                        const uint8_t *sig, const uint8_t *entry, size_t len,
                         sd_err *err)
 {
-    uint8_t key[STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES];
-    store_logkey(key, e->origin.data, e->seq);
-    memcpy(key + STORE_LOGKEY_BYTES, hash, ENTRY_HASH_BYTES);
-    MDB_val k = { sizeof key, key }, v = { ENTRY_SIG_BYTES + es->entry_len, NULL };
-    int rc = mdb_put(a->txn, a->s->evidence, &k, &v, MDB_RESERVE);
+    MDB_val k = { EVIDENCE_KEY_BYTES, (void *)key }, v;
+    if (mdb_get(txn, s->evidence, &k, &v) == 0)
+        return 0;
+    v.mv_size = ENTRY_SIG_BYTES + len;
+    int rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE);
     if (rc)
         return store_mdb_err(rc, "writing evidence", err);
-    memcpy(v.mv_data, es->sig, ENTRY_SIG_BYTES);
-    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, es->entry, es->entry_len);
-    return SD_OK;
+    memcpy(v.mv_data, sig, ENTRY_SIG_BYTES);
+    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, entry, len);
+    return 1;
+}
+
+/* Two entries signed for one seq: keeps es, whose evidence key is key, and
+ * the entry this node holds at that seq (sig ‖ bytes, whose hash is held).
+ * What evidence_put returns for es. */
+static int evidence_both(store *s, MDB_txn *txn,
+                         const uint8_t key[EVIDENCE_KEY_BYTES],
+                         const entry_signed *es,
+                         const uint8_t held[ENTRY_HASH_BYTES],
+                         const uint8_t *sig, const uint8_t *bytes, size_t len,
+                         sd_err *err)
+{
+    uint8_t mine[EVIDENCE_KEY_BYTES];
+    memcpy(mine, key, STORE_LOGKEY_BYTES);
+    memcpy(mine + STORE_LOGKEY_BYTES, held, ENTRY_HASH_BYTES);
+    int rc = evidence_put(s, txn, mine, sig, bytes, len, err);
+    return rc < 0 ? rc
+                  : evidence_put(s, txn, key, es->sig, es->entry,
+                                 es->entry_len, err);
 }
 
 /* An entry at a seq we already hold: a duplicate, or equivocation. A
@@ -251,10 +289,11 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
         return SD_OK;
     }
     /* Keep both signed entries: the one we hold and the conflicting one. */
-    entry_signed mine = { (uint8_t *)bytes, len, { 0 }, NULL, 0 };
-    memcpy(mine.sig, sig, ENTRY_SIG_BYTES);
-    if ((rc = put_evidence(a, &mine, e, held, err)) ||
-        (rc = put_evidence(a, es, e, hash, err)))
+    uint8_t key[EVIDENCE_KEY_BYTES];
+    store_logkey(key, e->origin.data, e->seq);
+    memcpy(key + STORE_LOGKEY_BYTES, hash, ENTRY_HASH_BYTES);
+    if ((rc = evidence_both(a->s, a->txn, key, es, held, sig, bytes, len,
+                            err)) < 0)
         return rc;
     a->res->evidence++;
     a->cur_held_back = 1;
@@ -702,38 +741,11 @@ int apply_batch(store *s, entry_signed *items, size_t n,
     return rc;
 }
 
-/* The evidence key of an entry: origin ‖ seq ‖ hash. */
-static int evidence_key(const entry_signed *es, uint8_t key[STORE_LOGKEY_BYTES + 32],
-                        uint8_t origin[32], uint64_t *seq)
-{
-    if (entry_peek(es->entry, es->entry_len, origin, seq, NULL))
-        return -1;
-    store_logkey(key, origin, *seq);
-    entry_hash(es->entry, es->entry_len, es->sig, key + STORE_LOGKEY_BYTES);
-    return 0;
-}
-
-static int evidence_put(store *s, MDB_txn *txn, const uint8_t *key,
-                        const uint8_t *sig, const uint8_t *entry, size_t len,
-                        sd_err *err)
-{
-    MDB_val k = { STORE_LOGKEY_BYTES + 32, (void *)key }, v;
-    if (mdb_get(txn, s->evidence, &k, &v) == 0)
-        return 0;
-    v.mv_size = ENTRY_SIG_BYTES + len;
-    int rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE);
-    if (rc)
-        return store_mdb_err(rc, "writing evidence", err);
-    memcpy(v.mv_data, sig, ENTRY_SIG_BYTES);
-    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, entry, len);
-    return 1;
-}
-
 /* The body of apply_evidence, inside txn: 1 stored, 0 not, < 0 error. */
 static int evidence_in(store *s, MDB_txn *txn, const entry_signed *es,
                        const entry_signed *others, size_t n, sd_err *err)
 {
-    uint8_t key[STORE_LOGKEY_BYTES + 32], origin[32];
+    uint8_t key[EVIDENCE_KEY_BYTES], origin[32];
     uint64_t seq;
     if (evidence_key(es, key, origin, &seq))
         return 0;
@@ -743,33 +755,28 @@ static int evidence_in(store *s, MDB_txn *txn, const entry_signed *es,
         return 0;
     if (!entry_verify_sig(origin, es->entry, es->entry_len, es->sig))
         return 0;
-    int rc = 0, conflict = 0;
     /* Against the entry we hold for that seq... */
     const uint8_t *sig, *bytes;
     size_t len;
     if (store_log_get(s, txn, origin, seq, &sig, &bytes, &len, NULL) == SD_OK) {
-        uint8_t h[ENTRY_HASH_BYTES], mine[STORE_LOGKEY_BYTES + 32];
+        uint8_t h[ENTRY_HASH_BYTES];
         entry_hash(bytes, len, sig, h);
-        if (memcmp(h, key + STORE_LOGKEY_BYTES, 32)) {
-            conflict = 1;
-            memcpy(mine, key, STORE_LOGKEY_BYTES);
-            memcpy(mine + STORE_LOGKEY_BYTES, h, 32);
-            rc = evidence_put(s, txn, mine, sig, bytes, len, err);
-        }
+        if (memcmp(h, key + STORE_LOGKEY_BYTES, ENTRY_HASH_BYTES))
+            return evidence_both(s, txn, key, es, h, sig, bytes, len, err);
     }
     /* ...or against another validly signed one carried alongside. */
-    for (size_t i = 0; !conflict && i < n && rc >= 0; i++) {
-        uint8_t k2[STORE_LOGKEY_BYTES + 32], o2[32];
+    for (size_t i = 0; i < n; i++) {
+        uint8_t k2[EVIDENCE_KEY_BYTES], o2[32];
         uint64_t s2;
         if (evidence_key(&others[i], k2, o2, &s2) || memcmp(o2, origin, 32) ||
             s2 != seq || !memcmp(k2, key, sizeof key))
             continue;
-        if (entry_verify_sig(o2, others[i].entry, others[i].entry_len, others[i].sig))
-            conflict = 1;
+        if (entry_verify_sig(o2, others[i].entry, others[i].entry_len,
+                             others[i].sig))
+            return evidence_put(s, txn, key, es->sig, es->entry,
+                                es->entry_len, err);
     }
-    if (rc < 0 || !conflict)
-        return rc;
-    return evidence_put(s, txn, key, es->sig, es->entry, es->entry_len, err);
+    return 0;
 }
 
 int apply_txn_evidence(apply_txn *t, const entry_signed *es,
