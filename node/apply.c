@@ -527,9 +527,8 @@ int apply_txn_commit(apply_txn **tp, sd_err *err)
         return rc;
     }
     rc = store_commit(t->s, t->txn, err);
-    for (size_t i = 0; !rc && i < t->nnotes; i++)
-        t->notes[i].opts->on_reject(t->notes[i].es, t->notes[i].kind,
-                                    t->notes[i].why, t->notes[i].opts->ctx);
+    if (!rc)
+        apply_txn_report(t);
     txn_free(t);
     return rc;
 }
