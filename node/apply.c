@@ -343,7 +343,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (!rc)
-        rc = fold_check(a->s, a->txn, a->vb, e, state, national,
+        rc = fold_check(a->s, a->txn, e, state, national,
                         a->cur_key.first_serial, &a->head, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */

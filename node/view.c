@@ -571,77 +571,79 @@ int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
     return SD_OK;
 }
 
-int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-               const char *state, int national, uint64_t first_serial,
-               const store_head *h, sd_err *err)
+int view_check_joined(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                      const char *state, uint64_t first_serial,
+                      const store_head *h, sd_err *err)
 {
-    (void)b;
-    switch (e->body_case) {
-    case SADASYA__ENTRY__BODY_JOINED: {
-        const Sadasya__MemberJoined *j = e->joined;
-        char canon[NUMBER_MAX_LEN], st[NUMBER_STATE_MAX + 1];
-        uint64_t serial;
-        int rc = number_parse(j->number, canon, st, &serial, err);
-        if (rc)
-            return rc;
-        if (strcmp(canon, j->number))
-            return sd_errf(err, SD_EINVAL, "number %s is not in canonical form",
-                           j->number);
-        if (strcmp(st, state))
-            return sd_errf(err, SD_EAUTH,
-                           "number %s under the prefix of another state "
-                           "(origin writes for %s)", j->number, state);
-        /* The n-th join of a key carries first_serial + n - 1 (node/README.md). */
-        uint64_t expect = (first_serial ? first_serial : 1) + h->joins;
-        if (serial != expect)
-            return sd_errf(err, SD_EINVAL,
-                           "number %s out of sequence (expected serial %llu)",
-                           j->number, (unsigned long long)expect);
-        if (j->personal_hash.len != ENTRY_HASH_BYTES)
-            return sd_errf(err, SD_EINVAL, "member %s: no personal hash",
-                           j->number);
-        if (j->gender < SADASYA__GENDER__FEMALE || j->gender > SADASYA__GENDER__OTHER)
-            return sd_errf(err, SD_EINVAL, "member %s: no gender", j->number);
-        if (!j->district || !*j->district)
-            return sd_errf(err, SD_EINVAL, "member %s: no district", j->number);
-        /* One number, one member: never folded over an earlier join. */
-        MDB_val mk = { strlen(j->number), j->number }, mv;
-        int mrc = mdb_get(txn, s->members, &mk, &mv);
-        if (mrc == 0)
-            return sd_errf(err, SD_ECONFLICT,
-                           "number %s is already held by another member: "
-                           "refused, kept as evidence", j->number);
-        if (mrc != MDB_NOTFOUND)
-            return store_mdb_err(mrc, "reading a member", err);
-        return SD_OK;
-    }
-    case SADASYA__ENTRY__BODY_UPDATED:
-        if (e->updated->personal_hash.len &&
-            e->updated->personal_hash.len != ENTRY_HASH_BYTES)
-            return sd_errf(err, SD_EINVAL, "update: bad personal hash");
-        return view_check_member_of(s, txn, e, state, e->updated->number, err);
-    case SADASYA__ENTRY__BODY_STATUS:
-        if (e->status->status < SADASYA__STATUS__ACTIVE ||
-            e->status->status > SADASYA__STATUS__DECEASED)
-            return sd_errf(err, SD_EINVAL, "status entry with no status");
-        return view_check_member_of(s, txn, e, state, e->status->number, err);
-    case SADASYA__ENTRY__BODY_REDACTION:
-        return view_check_member_of(s, txn, e, state, e->redaction->number, err);
-    case SADASYA__ENTRY__BODY_ENTERPRISE:
-        return view_check_member_of(s, txn, e, state, e->enterprise->number, err);
-    case SADASYA__ENTRY__BODY_OFFICER:
-        if (!e->officer->role || !*e->officer->role)
-            return sd_errf(err, SD_EINVAL, "officer entry with no role");
-        return national ? number_parse(e->officer->number, NULL, NULL, NULL, err)
-                        : view_check_member_of(s, txn, e, state, e->officer->number, err);
-    default:
-        return sd_errf(err, SD_EINVAL, "not a member's entry"); /* fold.c's */
-    }
+    const Sadasya__MemberJoined *j = e->joined;
+    char canon[NUMBER_MAX_LEN], st[NUMBER_STATE_MAX + 1];
+    uint64_t serial;
+    int rc = number_parse(j->number, canon, st, &serial, err);
+    if (rc)
+        return rc;
+    if (strcmp(canon, j->number))
+        return sd_errf(err, SD_EINVAL, "number %s is not in canonical form",
+                       j->number);
+    if (strcmp(st, state))
+        return sd_errf(err, SD_EAUTH,
+                       "number %s under the prefix of another state "
+                       "(origin writes for %s)", j->number, state);
+    /* The n-th join of a key carries first_serial + n - 1 (node/README.md). */
+    uint64_t expect = (first_serial ? first_serial : 1) + h->joins;
+    if (serial != expect)
+        return sd_errf(err, SD_EINVAL,
+                       "number %s out of sequence (expected serial %llu)",
+                       j->number, (unsigned long long)expect);
+    if (j->personal_hash.len != ENTRY_HASH_BYTES)
+        return sd_errf(err, SD_EINVAL, "member %s: no personal hash",
+                       j->number);
+    if (j->gender < SADASYA__GENDER__FEMALE || j->gender > SADASYA__GENDER__OTHER)
+        return sd_errf(err, SD_EINVAL, "member %s: no gender", j->number);
+    if (!j->district || !*j->district)
+        return sd_errf(err, SD_EINVAL, "member %s: no district", j->number);
+    /* One number, one member: never folded over an earlier join. */
+    MDB_val mk = { strlen(j->number), j->number }, mv;
+    int mrc = mdb_get(txn, s->members, &mk, &mv);
+    if (mrc == 0)
+        return sd_errf(err, SD_ECONFLICT,
+                       "number %s is already held by another member: "
+                       "refused, kept as evidence", j->number);
+    if (mrc != MDB_NOTFOUND)
+        return store_mdb_err(mrc, "reading a member", err);
+    return SD_OK;
 }
 
-static int fold_joined(store *s, MDB_txn *txn, view_batch *b,
-                       const Sadasya__Entry *e, const char *state,
-                       const Sadasya__Personal *p, sd_err *err)
+int view_check_updated(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                       const char *state, sd_err *err)
+{
+    if (e->updated->personal_hash.len &&
+        e->updated->personal_hash.len != ENTRY_HASH_BYTES)
+        return sd_errf(err, SD_EINVAL, "update: bad personal hash");
+    return view_check_member_of(s, txn, e, state, e->updated->number, err);
+}
+
+int view_check_status(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                      const char *state, sd_err *err)
+{
+    if (e->status->status < SADASYA__STATUS__ACTIVE ||
+        e->status->status > SADASYA__STATUS__DECEASED)
+        return sd_errf(err, SD_EINVAL, "status entry with no status");
+    return view_check_member_of(s, txn, e, state, e->status->number, err);
+}
+
+int view_check_officer(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                       const char *state, int national, sd_err *err)
+{
+    if (!e->officer->role || !*e->officer->role)
+        return sd_errf(err, SD_EINVAL, "officer entry with no role");
+    return national ? number_parse(e->officer->number, NULL, NULL, NULL, err)
+                    : view_check_member_of(s, txn, e, state, e->officer->number,
+                                           err);
+}
+
+int view_fold_joined(store *s, MDB_txn *txn, view_batch *b,
+                     const Sadasya__Entry *e, const char *state,
+                     const Sadasya__Personal *p, sd_err *err)
 {
     const Sadasya__MemberJoined *j = e->joined;
     Sadasya__MemberView m = SADASYA__MEMBER_VIEW__INIT;
@@ -685,8 +687,8 @@ int view_index_joined(store *s, view_batch *b, uint32_t item,
     if (e->body_case != SADASYA__ENTRY__BODY_JOINED || !e->joined->number ||
         !e->joined->district)
         return SD_OK;
-    /* The member's state is its number's prefix: view_check refuses any
-     * other. Should the entry be refused, its puts are left out. */
+    /* The member's state is its number's prefix: view_check_joined refuses
+     * any other. Should the entry be refused, its puts are left out. */
     char state[NUMBER_STATE_MAX + 1];
     const char *num = e->joined->number, *dash = strchr(num, '-');
     if (!dash || (size_t)(dash - num) > NUMBER_STATE_MAX)
@@ -749,91 +751,100 @@ static int count_reactivation(view_batch *b, Sadasya__MemberView *m, int old,
     return counter_add(b, k, kl, d, err);
 }
 
-typedef struct change_ctx {
-    const Sadasya__Entry *e;
-    const Sadasya__Personal *p;
-} change_ctx;
-
-static int change_member(store *s, MDB_txn *txn, view_batch *b,
+/* A status change (view_fold_status's change). */
+static int change_status(store *s, MDB_txn *txn, view_batch *b,
                          Sadasya__MemberView *m, const Sadasya__MemberView *old,
                          void *ctx, void **tofree, sd_err *err)
 {
-    const change_ctx *c = ctx;
+    const Sadasya__Entry *e = ctx;
+    (void)s, (void)txn, (void)old, (void)tofree;
+    int was = m->status;
+    m->status = e->status->status;
+    m->status_reason = e->status->reason;
+    m->last_seq = e->seq;
+    m->last_day = entry_day(e);
+    return count_reactivation(b, m, was, err);
+}
+
+typedef struct update_ctx {
+    const Sadasya__Entry *e;
+    const Sadasya__Personal *p;
+} update_ctx;
+
+/* An update: district, Personal data, area, occupation, interests
+ * (view_fold_updated's change). */
+static int change_updated(store *s, MDB_txn *txn, view_batch *b,
+                          Sadasya__MemberView *m, const Sadasya__MemberView *old,
+                          void *ctx, void **tofree, sd_err *err)
+{
+    const update_ctx *c = ctx;
     const Sadasya__Entry *e = c->e;
-    int rc = SD_OK;
-    if (e->body_case == SADASYA__ENTRY__BODY_STATUS) {
-        int was = m->status;
-        m->status = e->status->status;
-        m->status_reason = e->status->reason;
-        rc = count_reactivation(b, m, was, err);
-    } else {
-        const Sadasya__MemberUpdated *u = e->updated;
-        index_ctx x = { s, txn, b, old->number, 0, err };
-        int moved = u->district && *u->district && strcmp(u->district, m->district);
-        if (moved && (rc = index_district(&x, m)))
+    const Sadasya__MemberUpdated *u = e->updated;
+    index_ctx x = { s, txn, b, old->number, 0, err };
+    int rc, moved = u->district && *u->district && strcmp(u->district, m->district);
+    if (moved && (rc = index_district(&x, m)))
+        return rc;
+    if (u->personal_hash.len) {
+        Sadasya__Personal *oldp = NULL;
+        rc = view_personal_get(s, txn, old, &oldp, err);
+        if (rc && rc != SD_ENOTFOUND)
             return rc;
-        if (u->personal_hash.len) {
-            Sadasya__Personal *oldp = NULL;
-            rc = view_personal_get(s, txn, old, &oldp, err);
-            if (rc && rc != SD_ENOTFOUND)
-                return rc;
-            rc = index_personal(&x, oldp);
-            if (oldp)
-                sadasya__personal__free_unpacked(oldp, NULL);
-            if (rc)
-                return rc;
-            m->personal_seq = e->seq;
-            size_t ns = old->n_personal_seqs;
-            /* One allocation: the seqs, then (when any blob is filed under
-             * another key of the state) their origins. */
-            int foreign = memcmp(e->origin.data, old->origin.data, 32) ||
-                          old->n_personal_origins;
-            uint8_t *mem = malloc((ns + 1) * (sizeof(uint64_t) +
-                                              (foreign ? sizeof(ProtobufCBinaryData) : 0)));
-            if (!mem)
-                return sd_errf(err, SD_ENOMEM, "out of memory");
-            uint64_t *seqs = (uint64_t *)mem;
-            memcpy(seqs, old->personal_seqs, ns * sizeof *seqs);
-            seqs[ns] = e->seq;
-            m->personal_seqs = seqs;
-            m->n_personal_seqs = ns + 1;
-            m->personal_origin.len = 0;
-            m->personal_origin.data = NULL;
-            if (foreign) {
-                ProtobufCBinaryData *os =
-                    (ProtobufCBinaryData *)(mem + (ns + 1) * sizeof(uint64_t));
-                for (size_t i = 0; i < ns; i++)
-                    os[i] = old->n_personal_origins == ns ? old->personal_origins[i]
-                                                          : old->origin;
-                os[ns] = e->origin;
-                m->personal_origins = os;
-                m->n_personal_origins = ns + 1;
-                if (memcmp(e->origin.data, old->origin.data, 32))
-                    m->personal_origin = e->origin;
-            }
-            *tofree = mem;
-            x.add = 1;
-            if (!m->erased_day && (rc = index_personal(&x, c->p)))
-                return rc;
+        rc = index_personal(&x, oldp);
+        if (oldp)
+            sadasya__personal__free_unpacked(oldp, NULL);
+        if (rc)
+            return rc;
+        m->personal_seq = e->seq;
+        size_t ns = old->n_personal_seqs;
+        /* One allocation: the seqs, then (when any blob is filed under
+         * another key of the state) their origins. */
+        int foreign = memcmp(e->origin.data, old->origin.data, 32) ||
+                      old->n_personal_origins;
+        uint8_t *mem = malloc((ns + 1) * (sizeof(uint64_t) +
+                                          (foreign ? sizeof(ProtobufCBinaryData) : 0)));
+        if (!mem)
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        uint64_t *seqs = (uint64_t *)mem;
+        memcpy(seqs, old->personal_seqs, ns * sizeof *seqs);
+        seqs[ns] = e->seq;
+        m->personal_seqs = seqs;
+        m->n_personal_seqs = ns + 1;
+        m->personal_origin.len = 0;
+        m->personal_origin.data = NULL;
+        if (foreign) {
+            ProtobufCBinaryData *os =
+                (ProtobufCBinaryData *)(mem + (ns + 1) * sizeof(uint64_t));
+            for (size_t i = 0; i < ns; i++)
+                os[i] = old->n_personal_origins == ns ? old->personal_origins[i]
+                                                      : old->origin;
+            os[ns] = e->origin;
+            m->personal_origins = os;
+            m->n_personal_origins = ns + 1;
+            if (memcmp(e->origin.data, old->origin.data, 32))
+                m->personal_origin = e->origin;
         }
-        if (moved) {
-            m->district = u->district;
-            x.add = 1;
-            if ((rc = index_district(&x, m)))
-                return rc;
-        }
-        if (u->area != SADASYA__AREA__AREA_UNSPECIFIED)
-            m->area = u->area;
-        if (u->occupation && *u->occupation)
-            m->occupation = u->occupation;
-        if (u->interests_set) {
-            m->n_interests = u->n_interests;
-            m->interests = u->interests;
-        }
+        *tofree = mem;
+        x.add = 1;
+        if (!m->erased_day && (rc = index_personal(&x, c->p)))
+            return rc;
+    }
+    if (moved) {
+        m->district = u->district;
+        x.add = 1;
+        if ((rc = index_district(&x, m)))
+            return rc;
+    }
+    if (u->area != SADASYA__AREA__AREA_UNSPECIFIED)
+        m->area = u->area;
+    if (u->occupation && *u->occupation)
+        m->occupation = u->occupation;
+    if (u->interests_set) {
+        m->n_interests = u->n_interests;
+        m->interests = u->interests;
     }
     m->last_seq = e->seq;
     m->last_day = entry_day(e);
-    return rc;
+    return SD_OK;
 }
 
 /* Under which origin m's i-th Personal blob is filed (its log key is that
@@ -942,27 +953,27 @@ int view_personal_healed(store *s, MDB_txn *txn, view_batch *b,
     return rc;
 }
 
-int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-              const char *state, const Sadasya__Personal *personal,
-              sd_err *err)
+int view_fold_updated(store *s, MDB_txn *txn, view_batch *b,
+                      const Sadasya__Entry *e, const Sadasya__Personal *p,
+                      sd_err *err)
 {
-    switch (e->body_case) {
-    case SADASYA__ENTRY__BODY_JOINED:
-        return fold_joined(s, txn, b, e, state, personal, err);
-    case SADASYA__ENTRY__BODY_UPDATED:
-    case SADASYA__ENTRY__BODY_STATUS: {
-        change_ctx c = { e, personal };
-        return view_member_change(s, txn, b,
-                                  e->body_case == SADASYA__ENTRY__BODY_UPDATED
-                                      ? e->updated->number : e->status->number,
-                                  change_member, &c, err);
-    }
-    case SADASYA__ENTRY__BODY_REDACTION:
-        return view_member_change(s, txn, b, e->redaction->number,
-                                  erase_member, (void *)e, err);
-    default:
-        return sd_errf(err, SD_EINVAL, "not a member's entry"); /* fold.c's */
-    }
+    update_ctx c = { e, p };
+    return view_member_change(s, txn, b, e->updated->number, change_updated,
+                              &c, err);
+}
+
+int view_fold_status(store *s, MDB_txn *txn, view_batch *b,
+                     const Sadasya__Entry *e, sd_err *err)
+{
+    return view_member_change(s, txn, b, e->status->number, change_status,
+                              (void *)e, err);
+}
+
+int view_fold_redaction(store *s, MDB_txn *txn, view_batch *b,
+                        const Sadasya__Entry *e, sd_err *err)
+{
+    return view_member_change(s, txn, b, e->redaction->number, erase_member,
+                              (void *)e, err);
 }
 
 /* --- reading ----------------------------------------------------------- */
