@@ -8,6 +8,11 @@
  * batch) and index insertions (sorted per table before they are put, which
  * LMDB rewards with fewer page splits).
  *
+ * The code is in three files: view_batch.c (the batch engine: counter
+ * deltas, deferred and sorted index puts, cursors), view_fold.c (the
+ * member bodies' checks and folds, which fold.c dispatches to) and view.c
+ * (reading: members, indexes, counters, enum names).
+ *
  * Counters: one row per (dimension, value); dimensions are "total" (value
  * ""), "state", "district" (value "BR/Patna"), "gender", "status", "area"
  * and "month" ("2026-09"). A member contributes 1 to `members`, 1 to the
