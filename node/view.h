@@ -74,6 +74,10 @@ int view_fold_status(store *s, MDB_txn *txn, view_batch *b,
 int view_fold_redaction(store *s, MDB_txn *txn, view_batch *b,
                         const Sadasya__Entry *e, sd_err *err);
 
+/* The number of the member whose Personal blob e commits to (a join or an
+ * update), or NULL when e carries none. */
+const char *view_personal_member(const Sadasya__Entry *e);
+
 /* A Personal blob that arrives after its entry (node/README.md: a relay that
  * dropped it must not strip it for good). e is an entry already folded, p
  * its decoded blob, bytes/len the blob as carried, matching e's signed

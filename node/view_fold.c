@@ -497,16 +497,20 @@ static int personal_of(const Sadasya__MemberView *m, const uint8_t origin[32],
     return 0;
 }
 
+const char *view_personal_member(const Sadasya__Entry *e)
+{
+    return e->body_case == SADASYA__ENTRY__BODY_JOINED ? e->joined->number
+         : e->body_case == SADASYA__ENTRY__BODY_UPDATED ? e->updated->number
+         : NULL;
+}
+
 int view_personal_healed(store *s, MDB_txn *txn, view_batch *b,
                          const Sadasya__Entry *e, const Sadasya__Personal *p,
                          const uint8_t *bytes, size_t len, int *taken,
                          sd_err *err)
 {
     *taken = 0;
-    const char *number =
-        e->body_case == SADASYA__ENTRY__BODY_JOINED ? e->joined->number
-        : e->body_case == SADASYA__ENTRY__BODY_UPDATED ? e->updated->number
-        : NULL;
+    const char *number = view_personal_member(e);
     if (!number || e->origin.len != 32)
         return SD_OK;
     Sadasya__MemberView *m = NULL;
