@@ -1,7 +1,10 @@
 /*
- * apply.c — verify → append → fold, one transaction per batch. See apply.h.
+ * apply.c — verify → append → fold, one transaction per batch or several
+ * (apply_txn_*). See apply.h. What needs no store is in apply_prepare.c;
+ * the evidence table and hold-back in apply_evidence.c.
  */
 #include "apply.h"
+#include "apply_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,22 +204,6 @@ static int key_allows(apply_ctx *a, uint64_t seq, sd_err *err)
     return roster_key_allows(&a->cur_key, seq, err);
 }
 
-static int put_evidence(apply_ctx *a, const entry_signed *es,
-                        const Sadasya__Entry *e, const uint8_t hash[32],
-                        sd_err *err)
-{
-    uint8_t key[STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES];
-    store_logkey(key, e->origin.data, e->seq);
-    memcpy(key + STORE_LOGKEY_BYTES, hash, ENTRY_HASH_BYTES);
-    MDB_val k = { sizeof key, key }, v = { ENTRY_SIG_BYTES + es->entry_len, NULL };
-    int rc = mdb_put(a->txn, a->s->evidence, &k, &v, MDB_RESERVE);
-    if (rc)
-        return store_mdb_err(rc, "writing evidence", err);
-    memcpy(v.mv_data, es->sig, ENTRY_SIG_BYTES);
-    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, es->entry, es->entry_len);
-    return SD_OK;
-}
-
 /* An entry at a seq we already hold: a duplicate, or equivocation. A
  * duplicate may bring the Personal blob the held entry came without. */
 static int held_seq(apply_ctx *a, const entry_signed *es,
@@ -253,8 +240,8 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
     /* Keep both signed entries: the one we hold and the conflicting one. */
     entry_signed mine = { (uint8_t *)bytes, len, { 0 }, NULL, 0 };
     memcpy(mine.sig, sig, ENTRY_SIG_BYTES);
-    if ((rc = put_evidence(a, &mine, e, held, err)) ||
-        (rc = put_evidence(a, es, e, hash, err)))
+    if ((rc = apply_evidence_both(a->s, a->txn, e->origin.data, e->seq, es,
+                                  hash, &mine, held, err)) < 0)
         return rc;
     a->res->evidence++;
     a->cur_held_back = 1;
@@ -264,123 +251,6 @@ static int held_seq(apply_ctx *a, const entry_signed *es,
              "later entries of this origin held back",
              (unsigned long long)e->seq);
     reject_as(a, es, APPLY_EQUIVOCATION, why);
-    return SD_OK;
-}
-
-int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],
-                    sd_err *err)
-{
-    int ev = store_evidence_first(s, txn, origin, NULL, err);
-    if (ev <= 0)
-        return ev;
-    roster_key rk;
-    int rc = roster_key_get(s, txn, origin, &rk, NULL);
-    if (rc == SD_OK && rk.last_seq != ROSTER_NO_CUT)
-        return 0; /* cut: its entries up to last_seq stand, later ones are void */
-    return 1;
-}
-
-/* --- preparing: what needs no store ------------------------------------ */
-
-/* For APPLY_RUNSIG: marks the items whose authenticity their run's last
- * signature establishes. Runs are cut where the origin changes, where an
- * entry does not decode, or where prev is not the previous item's hash. */
-static void vouch_runs(const entry_signed *items, apply_prepared *pr, size_t n)
-{
-    size_t start = 0;
-    int linked = 0;
-    for (size_t i = 0; i <= n; i++) {
-        const Sadasya__Entry *e = i < n ? pr[i].e : NULL;
-        const Sadasya__Entry *first = i > start ? pr[start].e : NULL;
-        int same = e && first && !memcmp(e->origin.data, first->origin.data, 32);
-        if (i > start && !same) {
-            /* The run start..i-1 ends here. */
-            const entry_signed *last = &items[i - 1];
-            if (linked && entry_verify_sig(first->origin.data, last->entry,
-                                           last->entry_len, last->sig))
-                for (size_t j = start; j < i; j++)
-                    pr[j].vouched = 1;
-            start = i;
-        }
-        if (i == n)
-            break;
-        if (!e) { /* undecodable: its own run, never vouched */
-            start = i + 1;
-            continue;
-        }
-        if (i == start)
-            linked = 1;
-        else
-            linked = linked && !memcmp(e->prev.data, pr[i - 1].hash, 32);
-    }
-}
-
-void apply_prepared_free(apply_prepared **v, size_t n)
-{
-    if (!v || !*v)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        if ((*v)[i].e)
-            sadasya__entry__free_unpacked((*v)[i].e, NULL);
-        if ((*v)[i].p)
-            sadasya__personal__free_unpacked((*v)[i].p, NULL);
-        free((*v)[i].why);
-    }
-    free(*v);
-    *v = NULL;
-}
-
-int apply_prepare(const entry_signed *items, size_t n, int flags,
-                  apply_prepared **out, sd_err *err)
-{
-    apply_prepared *pr = calloc(n ? n : 1, sizeof *pr);
-    *out = NULL;
-    if (!pr)
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        const entry_signed *es = &items[i];
-        sd_err why;
-        sd_err_clear(&why);
-        if (entry_decode(es->entry, es->entry_len, &pr[i].e, &why)) {
-            pr[i].why = strdup(why.msg);
-            if (!pr[i].why) {
-                apply_prepared_free(&pr, n);
-                return sd_errf(err, SD_ENOMEM, "out of memory");
-            }
-            continue;
-        }
-        entry_hash(es->entry, es->entry_len, es->sig, pr[i].hash);
-        /* The Personal blob travels beside the entry: it counts only if it
-         * is the one the signed body committed to. */
-        if (es->personal) {
-            const ProtobufCBinaryData *commit = entry_personal_commitment(pr[i].e);
-            uint8_t ph[ENTRY_HASH_BYTES];
-            entry_personal_hash(es->personal, es->personal_len, ph);
-            if (!commit || commit->len != ENTRY_HASH_BYTES ||
-                memcmp(ph, commit->data, ENTRY_HASH_BYTES) ||
-                entry_personal_decode(es->personal, es->personal_len, &pr[i].p,
-                                      NULL))
-                pr[i].personal_bad = 1;
-        }
-    }
-    if (flags & APPLY_RUNSIG)
-        vouch_runs(items, pr, n);
-    *out = pr;
-    return SD_OK;
-}
-
-int apply_prepare_index(store *s, const apply_prepared *pr, size_t n,
-                        view_batch **out, sd_err *err)
-{
-    int rc = view_batch_new(out, err);
-    for (size_t i = 0; i < n && !rc; i++)
-        if (pr[i].e)
-            rc = view_index_joined(s, *out, (uint32_t)i, pr[i].e, pr[i].p, err);
-    if (rc) {
-        view_batch_destroy(out);
-        return rc;
-    }
-    view_index_sort(*out);
     return SD_OK;
 }
 
@@ -473,7 +343,7 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
         !entry_verify_sig(e->origin.data, es->entry, es->entry_len, es->sig))
         rc = sd_errf(&why, SD_EAUTH, "bad signature");
     if (!rc)
-        rc = fold_check(a->s, a->txn, a->vb, e, state, national,
+        rc = fold_check(a->s, a->txn, e, state, national,
                         a->cur_key.first_serial, &a->head, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
@@ -657,9 +527,8 @@ int apply_txn_commit(apply_txn **tp, sd_err *err)
         return rc;
     }
     rc = store_commit(t->s, t->txn, err);
-    for (size_t i = 0; !rc && i < t->nnotes; i++)
-        t->notes[i].opts->on_reject(t->notes[i].es, t->notes[i].kind,
-                                    t->notes[i].why, t->notes[i].opts->ctx);
+    if (!rc)
+        apply_txn_report(t);
     txn_free(t);
     return rc;
 }
@@ -702,94 +571,8 @@ int apply_batch(store *s, entry_signed *items, size_t n,
     return rc;
 }
 
-/* The evidence key of an entry: origin ‖ seq ‖ hash. */
-static int evidence_key(const entry_signed *es, uint8_t key[STORE_LOGKEY_BYTES + 32],
-                        uint8_t origin[32], uint64_t *seq)
-{
-    if (entry_peek(es->entry, es->entry_len, origin, seq, NULL))
-        return -1;
-    store_logkey(key, origin, *seq);
-    entry_hash(es->entry, es->entry_len, es->sig, key + STORE_LOGKEY_BYTES);
-    return 0;
-}
-
-static int evidence_put(store *s, MDB_txn *txn, const uint8_t *key,
-                        const uint8_t *sig, const uint8_t *entry, size_t len,
-                        sd_err *err)
-{
-    MDB_val k = { STORE_LOGKEY_BYTES + 32, (void *)key }, v;
-    if (mdb_get(txn, s->evidence, &k, &v) == 0)
-        return 0;
-    v.mv_size = ENTRY_SIG_BYTES + len;
-    int rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE);
-    if (rc)
-        return store_mdb_err(rc, "writing evidence", err);
-    memcpy(v.mv_data, sig, ENTRY_SIG_BYTES);
-    memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, entry, len);
-    return 1;
-}
-
-/* The body of apply_evidence, inside txn: 1 stored, 0 not, < 0 error. */
-static int evidence_in(store *s, MDB_txn *txn, const entry_signed *es,
-                       const entry_signed *others, size_t n, sd_err *err)
-{
-    uint8_t key[STORE_LOGKEY_BYTES + 32], origin[32];
-    uint64_t seq;
-    if (evidence_key(es, key, origin, &seq))
-        return 0;
-    /* Evidence travels with every batch: what is held was checked. */
-    MDB_val hk = { sizeof key, key }, hv;
-    if (mdb_get(txn, s->evidence, &hk, &hv) == 0)
-        return 0;
-    if (!entry_verify_sig(origin, es->entry, es->entry_len, es->sig))
-        return 0;
-    int rc = 0, conflict = 0;
-    /* Against the entry we hold for that seq... */
-    const uint8_t *sig, *bytes;
-    size_t len;
-    if (store_log_get(s, txn, origin, seq, &sig, &bytes, &len, NULL) == SD_OK) {
-        uint8_t h[ENTRY_HASH_BYTES], mine[STORE_LOGKEY_BYTES + 32];
-        entry_hash(bytes, len, sig, h);
-        if (memcmp(h, key + STORE_LOGKEY_BYTES, 32)) {
-            conflict = 1;
-            memcpy(mine, key, STORE_LOGKEY_BYTES);
-            memcpy(mine + STORE_LOGKEY_BYTES, h, 32);
-            rc = evidence_put(s, txn, mine, sig, bytes, len, err);
-        }
-    }
-    /* ...or against another validly signed one carried alongside. */
-    for (size_t i = 0; !conflict && i < n && rc >= 0; i++) {
-        uint8_t k2[STORE_LOGKEY_BYTES + 32], o2[32];
-        uint64_t s2;
-        if (evidence_key(&others[i], k2, o2, &s2) || memcmp(o2, origin, 32) ||
-            s2 != seq || !memcmp(k2, key, sizeof key))
-            continue;
-        if (entry_verify_sig(o2, others[i].entry, others[i].entry_len, others[i].sig))
-            conflict = 1;
-    }
-    if (rc < 0 || !conflict)
-        return rc;
-    return evidence_put(s, txn, key, es->sig, es->entry, es->entry_len, err);
-}
-
 int apply_txn_evidence(apply_txn *t, const entry_signed *es,
                        const entry_signed *others, size_t n, sd_err *err)
 {
-    return evidence_in(t->s, t->txn, es, others, n, err);
-}
-
-int apply_evidence(store *s, const entry_signed *es, const entry_signed *others,
-                   size_t n, sd_err *err)
-{
-    MDB_txn *txn;
-    int rc = store_begin(s, 1, &txn, err);
-    if (rc)
-        return rc;
-    int stored = evidence_in(s, txn, es, others, n, err);
-    if (stored < 0) {
-        mdb_txn_abort(txn);
-        return stored;
-    }
-    rc = store_commit(s, txn, err);
-    return rc ? rc : stored;
+    return apply_evidence_in(t->s, t->txn, es, others, n, err);
 }

@@ -7,7 +7,7 @@
 #include "roster.h"
 #include "rules.h"
 
-int fold_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+int fold_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
                const char *state, int national, uint64_t first_serial,
                const store_head *h, sd_err *err)
 {
@@ -20,12 +20,19 @@ int fold_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
                            "roster update from a key that is not national");
         return roster_check(e->roster, err);
     case SADASYA__ENTRY__BODY_JOINED:
+        return view_check_joined(s, txn, e, state, first_serial, h, err);
     case SADASYA__ENTRY__BODY_UPDATED:
+        return view_check_updated(s, txn, e, state, err);
     case SADASYA__ENTRY__BODY_STATUS:
+        return view_check_status(s, txn, e, state, err);
     case SADASYA__ENTRY__BODY_REDACTION:
+        return view_check_member_of(s, txn, e, state, e->redaction->number,
+                                    err);
     case SADASYA__ENTRY__BODY_ENTERPRISE:
+        return view_check_member_of(s, txn, e, state, e->enterprise->number,
+                                    err);
     case SADASYA__ENTRY__BODY_OFFICER:
-        return view_check(s, txn, b, e, state, national, first_serial, h, err);
+        return view_check_officer(s, txn, e, state, national, err);
     default:
         return org_check(s, txn, e, state, err);
     }
@@ -39,10 +46,13 @@ int fold_entry(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
     case SADASYA__ENTRY__BODY_ROSTER:
         return roster_fold(s, txn, e->roster, e->seq, err);
     case SADASYA__ENTRY__BODY_JOINED:
+        return view_fold_joined(s, txn, b, e, state, personal, err);
     case SADASYA__ENTRY__BODY_UPDATED:
+        return view_fold_updated(s, txn, b, e, personal, err);
     case SADASYA__ENTRY__BODY_STATUS:
+        return view_fold_status(s, txn, b, e, err);
     case SADASYA__ENTRY__BODY_REDACTION:
-        return view_fold(s, txn, b, e, state, personal, err);
+        return view_fold_redaction(s, txn, b, e, err);
     default:
         return org_fold(s, txn, b, e, state, err);
     }

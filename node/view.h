@@ -8,6 +8,11 @@
  * batch) and index insertions (sorted per table before they are put, which
  * LMDB rewards with fewer page splits).
  *
+ * The code is in three files: view_batch.c (the batch engine: counter
+ * deltas, deferred and sorted index puts, cursors), view_fold.c (the
+ * member bodies' checks and folds, which fold.c dispatches to) and view.c
+ * (reading: members, indexes, counters, enum names).
+ *
  * Counters: one row per (dimension, value); dimensions are "total" (value
  * ""), "state", "district" (value "BR/Patna"), "gender", "status", "area"
  * and "month" ("2026-09"). A member contributes 1 to `members`, 1 to the
@@ -30,24 +35,48 @@ typedef struct view_batch view_batch;
 int view_batch_new(view_batch **out, sd_err *err);
 void view_batch_destroy(view_batch **b);
 
-/* The member bodies (joined, updated, status, redaction, and the member
- * checks of officer and enterprise entries); fold.h dispatches every kind.
- * Checks that e, written by an origin of `state` whose head before e is h
- * and whose first join carries first_serial (node/README.md), may be
- * folded: a joined number valid for the state, the key's next serial, and
- * held by no member yet (SD_ECONFLICT otherwise); an update or status for
- * a member of the writer's own state (any of the state's keys may hold
- * it). SD_EINVAL / SD_EAUTH / SD_ECONFLICT. */
-int view_check(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-               const char *state, int national, uint64_t first_serial,
-               const store_head *h, sd_err *err);
+/* --- the member bodies: check and fold --------------------------------
+ * fold.c is the one dispatch from a body kind to these. The checks: may e,
+ * written by an origin of `state` (national != 0: the national origin),
+ * be folded? SD_OK, or SD_EINVAL / SD_EAUTH / SD_ECONFLICT with the reason,
+ * or a store error. */
 
-/* Folds a checked member body (joined, updated, status, redaction) into
- * members, indexes and counters. personal is the entry's decoded Personal
- * blob, or NULL if not held. */
-int view_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
-              const char *state, const Sadasya__Personal *personal,
-              sd_err *err);
+/* A MemberJoined: its number canonical, under the writer's state prefix,
+ * the key's next serial (first_serial + joins held in h, the origin's head
+ * before e: node/README.md), and held by no member yet (SD_ECONFLICT). */
+int view_check_joined(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                      const char *state, uint64_t first_serial,
+                      const store_head *h, sd_err *err);
+
+/* A MemberUpdated, StatusChange or OfficerEntry: well formed, for a member
+ * the writer may change (view_check_member_of; an officer named by the
+ * national origin need only have a valid number). A Redaction or an
+ * Enterprise needs view_check_member_of alone. */
+int view_check_updated(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                       const char *state, sd_err *err);
+int view_check_status(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                      const char *state, sd_err *err);
+int view_check_officer(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+                       const char *state, int national, sd_err *err);
+
+/* Folds a checked member body into members, indexes and counters: a join
+ * (the member, of `state`, with its Personal blob p, or NULL if not held),
+ * an update (p likewise), a status change, an erasure (its Personal blobs
+ * and their index entries go; the signed entries and counts stay). */
+int view_fold_joined(store *s, MDB_txn *txn, view_batch *b,
+                     const Sadasya__Entry *e, const char *state,
+                     const Sadasya__Personal *p, sd_err *err);
+int view_fold_updated(store *s, MDB_txn *txn, view_batch *b,
+                      const Sadasya__Entry *e, const Sadasya__Personal *p,
+                      sd_err *err);
+int view_fold_status(store *s, MDB_txn *txn, view_batch *b,
+                     const Sadasya__Entry *e, sd_err *err);
+int view_fold_redaction(store *s, MDB_txn *txn, view_batch *b,
+                        const Sadasya__Entry *e, sd_err *err);
+
+/* The number of the member whose Personal blob e commits to (a join or an
+ * update), or NULL when e carries none. */
+const char *view_personal_member(const Sadasya__Entry *e);
 
 /* A Personal blob that arrives after its entry (node/README.md: a relay that
  * dropped it must not strip it for good). e is an entry already folded, p
@@ -80,7 +109,7 @@ int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
  * item's place in its batch; view_index_sort sorts them; once the items
  * are applied, view_index_put writes those of the items marked in keep,
  * through the cursors of `into` (the applying batch) in txn. While
- * view_batch_indexed(into, 1), view_fold leaves joined members' index
+ * view_batch_indexed(into, 1), view_fold_joined leaves the member's index
  * entries out. s only names the tables. */
 int view_index_joined(store *s, view_batch *b, uint32_t item,
                       const Sadasya__Entry *e, const Sadasya__Personal *p,

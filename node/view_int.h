@@ -1,0 +1,51 @@
+/*
+ * view_int.h — what the view's files share (view.c the readers,
+ * view_batch.c the batch engine, view_fold.c the member folds); not for
+ * other modules, which use view.h.
+ */
+#ifndef SADASYA_VIEW_INT_H
+#define SADASYA_VIEW_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "view.h"
+
+#define VIEW_COUNTER_KEY_MAX 256
+#define VIEW_INDEX_KEY_MAX 300
+
+/* --- keys (view_batch.c, view_fold.c) ---------------------------------- */
+
+/* A counter's key: "dim" NUL "v1" ["/" "v2"], cut to
+ * VIEW_COUNTER_KEY_MAX - 1 bytes and NUL-terminated; returns its length. */
+size_t view_dim_key(char out[VIEW_COUNTER_KEY_MAX], const char *dim,
+                    const char *v1, const char *v2);
+
+/* A district index key: state NUL district in lower case, cut to
+ * VIEW_INDEX_KEY_MAX bytes; returns its length. */
+size_t view_district_key(char out[VIEW_INDEX_KEY_MAX], const char *state,
+                         const char *district);
+
+/* Under which origin m's i-th Personal blob is filed (its log key is that
+ * origin and personal_seqs[i]); i == n_personal_seqs names the current one
+ * (personal_seq). A later key of the state files blobs under its own.
+ * (view.c) */
+const uint8_t *view_blob_origin(const Sadasya__MemberView *m, size_t i);
+
+/* --- the batch (view_batch.c) ------------------------------------------ */
+
+/* Adds d to the counter under key (view_dim_key) in the batch. */
+int view_counter_add(view_batch *b, const char *key, size_t klen,
+                     const int64_t d[6], sd_err *err);
+
+/* Defers the index put k → v on dbi until view_flush (or view_index_put,
+ * for entries made ahead: item is the place in its batch of the item they
+ * index). An empty key puts nothing. */
+int view_index_defer(view_batch *b, MDB_dbi dbi, uint32_t item, const void *k,
+                     size_t kl, const void *v, size_t vl, sd_err *err);
+
+/* Whether joined members' index entries were made ahead
+ * (view_batch_indexed): the fold leaves them out. */
+int view_batch_is_indexed(const view_batch *b);
+
+#endif
