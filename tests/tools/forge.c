@@ -10,7 +10,7 @@
  * STATE's prefix (e.g. a BR node's key signing "JH-0000001-7"), at the
  * node's next seq with prev = the hash of its current head, and appends it
  * to the node's log directly — log (origin ‖ seq(BE) → sig ‖ entry),
- * personal, and heads — bypassing view_check and the view, so the node
+ * personal, and heads — bypassing fold_check and the view, so the node
  * serves it to its peers like any entry of its log. SERIAL defaults to 1.
  * With --bad-sig one bit of the signature is flipped after signing (the
  * entry's number then carries STATE as given, which may be the node's own).

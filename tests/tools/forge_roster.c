@@ -11,7 +11,7 @@
  * revokes STATE (an honest chapter). The entry is signed with DATA_DIR's
  * own key at the node's next seq, prev = the hash of its current head, and
  * appended to the node's log directly — log (origin ‖ seq(BE) → sig ‖
- * entry) and heads — bypassing view_check, the roster fold and the view, so
+ * entry) and heads — bypassing fold_check, the roster fold and the view, so
  * the node's own roster is unchanged and it serves the entry to its peers
  * like any entry of its log.
  *
