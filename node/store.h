@@ -158,7 +158,7 @@ int store_origins_each(store *s, store_txn *txn,
                        void *ctx, sd_err *err);
 
 /* Calls fn for each entry of origin's log held here, from seq from_seq on
- * (0 or 1: from the start), in seq order: its seq, signature and entry
+ * (0: every record, one filed under seq 0 too), in seq order: its seq, signature and entry
  * bytes, pointing into the map (valid while txn lives and the log is not
  * written). A record too short to hold a signature and an entry (a damaged
  * store) comes with len 0 and sig and entry NULL, for fn to report or

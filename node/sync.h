@@ -32,7 +32,7 @@ int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err);
 
 /* Every head this store holds, as Head messages (national first). Free
  * with sync_heads_free. */
-int sync_heads(store *s, MDB_txn *txn, Sadasya__Head ***heads, size_t *n,
+int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
                sd_err *err);
 void sync_heads_free(Sadasya__Head **heads, size_t n);
 
