@@ -404,7 +404,6 @@ typedef struct gather_ctx {
     store *s;
     store_txn *txn;
     audit_ctx *a;
-    const uint8_t *nat; /* NULL when the store holds no national key */
     size_t cap;
     sd_err *err;
 } gather_ctx;
@@ -428,19 +427,17 @@ static int origin_seen(const uint8_t origin[32], const store_head *h, void *ctx)
     oa->gaps = cJSON_CreateArray();
     oa->exceptions = cJSON_CreateArray();
     oa->head = *h;
-    oa->national = g->nat && !memcmp(oa->key, g->nat, 32);
-    oa->first_serial = 1;
-    roster_key rk;
-    if (oa->national) {
-        snprintf(oa->state, sizeof oa->state, "%s", ROSTER_NATIONAL_STATE);
-    } else if (roster_key_get(g->s, g->txn, oa->key, &rk, NULL) == SD_OK) {
-        oa->listed = 1;
-        oa->flag = rk.flag;
-        oa->first_serial = rk.first_serial ? rk.first_serial : 1;
-        memcpy(oa->state, rk.state, sizeof oa->state);
-    } else {
-        memcpy(oa->state, oa->head.state, sizeof oa->state);
-    }
+    roster_who who;
+    int rc = roster_whois(g->s, g->txn, origin, &who, g->err);
+    if (rc)
+        return rc;
+    oa->national = who.kind == ROSTER_WHO_NATIONAL;
+    oa->listed = who.listed;
+    oa->flag = who.rk.flag;
+    oa->first_serial = oa->listed && who.rk.first_serial ? who.rk.first_serial
+                                                         : 1;
+    memcpy(oa->state, oa->national || oa->listed ? who.rk.state : h->state,
+           sizeof oa->state);
     oa->next = oa->first_serial;
     return store_log_each(g->s, g->txn, oa->key, 0, count_entry, oa, g->err);
 }
@@ -464,7 +461,7 @@ static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
         cJSON_AddStringToObject(node, "role", id.national ? "national" : "state");
         cJSON_AddStringToObject(node, "name", id.name);
     }
-    gather_ctx g = { s, txn, a, have_nat ? nat : NULL, 0, err };
+    gather_ctx g = { s, txn, a, 0, err };
     rc = store_origins_each(s, txn, origin_seen, &g, err);
     if (!rc)
         rc = view_members_each(s, txn, NULL, member_seen, a, err);

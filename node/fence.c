@@ -99,11 +99,13 @@ static int check_peers(store *s, MDB_txn *txn, const uint8_t own[32],
 static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
                         uint64_t *first_serial, sd_err *err)
 {
-    roster_key rk;
-    int rc = roster_key_get(s, txn, own, &rk, err);
+    roster_who who;
+    int rc = roster_whois(s, txn, own, &who, err);
+    if (rc)
+        return rc;
     const void *v;
     size_t n;
-    if (rc == SD_ENOTFOUND) {
+    if (!who.listed) {
         if (store_meta_get(s, txn, FENCE_META_REPLACING, &v, &n, NULL) == SD_OK)
             return sd_errf(err, SD_EAUTH,
                            "this node takes over from an earlier key of its "
@@ -112,10 +114,9 @@ static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
                            "roster add`; then start the node to sync)");
         return SD_OK;
     }
-    if (rc)
-        return rc;
+    const roster_key rk = who.rk;
     *first_serial = rk.first_serial;
-    if (rk.flag == ROSTER_ACTIVE)
+    if (who.kind == ROSTER_WHO_CHAPTER)
         return SD_OK;
     char successor[17] = "none";
     Sadasya__ChapterView *cv = NULL;

@@ -36,8 +36,6 @@ int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
 {
     memset(id, 0, sizeof *id);
     char role[16];
-    const void *v;
-    size_t n;
     int rc;
     if ((rc = meta_str(s, txn, STORE_META_ROLE, role, sizeof role, err)) ||
         (rc = meta_str(s, txn, STORE_META_STATE, id->state, sizeof id->state, err)) ||
@@ -45,12 +43,7 @@ int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
         (rc = roster_national_key(s, txn, id->national_key, err)))
         return rc;
     id->national = !strcmp(role, "national");
-    if ((rc = store_meta_get(s, txn, STORE_META_OWN_KEY, &v, &n, err)))
-        return rc;
-    if (n != KEYS_PUBLIC_BYTES)
-        return sd_errf(err, SD_ECORRUPT, "own key of %zu bytes", n);
-    memcpy(id->kp.pk, v, KEYS_PUBLIC_BYTES);
-    return SD_OK;
+    return store_meta_key32(s, txn, STORE_META_OWN_KEY, id->kp.pk, err);
 }
 
 int ident_load(store *s, ident *id, sd_err *err)

@@ -107,18 +107,15 @@ static int end_key(store *s, MDB_txn *txn, const uint8_t key[32],
     return put_key(s, txn, key, &rk, err);
 }
 
-/* A chapter this update may authorise: not the national key, not a key of
- * another state, not a key once ended. */
-static int chapter_allowed(store *s, MDB_txn *txn, const Sadasya__Chapter *c,
-                           const roster_key *have, int listed)
+/* A chapter this update may authorise (who is its key): not the national
+ * key, not a key of another state, not a key once ended. */
+static int chapter_allowed(const Sadasya__Chapter *c, const roster_who *who)
 {
-    uint8_t national[32];
-    if (roster_national_key(s, txn, national, NULL) == SD_OK &&
-        !memcmp(national, c->key.data, 32))
+    if (who->kind == ROSTER_WHO_NATIONAL)
         return 0;
-    if (!listed)
+    if (!who->listed)
         return 1;
-    return !strcmp(have->state, c->state) && have->flag == ROSTER_ACTIVE;
+    return who->kind == ROSTER_WHO_CHAPTER && !strcmp(who->rk.state, c->state);
 }
 
 int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
@@ -127,12 +124,10 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
     int rc;
     for (size_t i = 0; i < ru->n_chapters; i++) {
         Sadasya__Chapter *c = ru->chapters[i];
-        roster_key have;
-        rc = roster_key_get(s, txn, c->key.data, &have, err);
-        if (rc && rc != SD_ENOTFOUND)
+        roster_who who;
+        if ((rc = roster_whois(s, txn, c->key.data, &who, err)))
             return rc;
-        int listed = rc == SD_OK;
-        if (!chapter_allowed(s, txn, c, &have, listed))
+        if (!chapter_allowed(c, &who))
             continue;
         Sadasya__ChapterView *old = NULL;
         rc = roster_chapter(s, txn, c->state, &old, err);
@@ -149,8 +144,8 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
             return rc;
         /* A key's first serial and epoch are fixed when it is first listed:
          * later entries for it change only its name and endpoints. */
-        roster_key rk = have;
-        if (!listed) {
+        roster_key rk = who.rk;
+        if (!who.listed) {
             roster_key_unlisted(&rk);
             snprintf(rk.state, sizeof rk.state, "%s", c->state);
             rk.flag = ROSTER_ACTIVE;
@@ -432,14 +427,48 @@ int roster_each(store *s, MDB_txn *txn,
 
 int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err)
 {
-    const void *v;
-    size_t n;
-    int rc = store_meta_get(s, txn, STORE_META_NATIONAL_KEY, &v, &n, err);
-    if (rc)
+    return store_meta_key32(s, txn, STORE_META_NATIONAL_KEY, key, err);
+}
+
+/* Whether meta's key name is key: 1, 0 (also when absent), or an SD code. */
+static int meta_key_is(store *s, MDB_txn *txn, const char *name,
+                       const uint8_t key[32], sd_err *err)
+{
+    uint8_t held[32];
+    int rc = store_meta_key32(s, txn, name, held, err);
+    if (rc == SD_ENOTFOUND)
+        return 0;
+    return rc ? rc : !memcmp(held, key, 32);
+}
+
+int roster_whois(store *s, MDB_txn *txn, const uint8_t key[32],
+                 roster_who *out, sd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    roster_key_unlisted(&out->rk);
+    int national = meta_key_is(s, txn, STORE_META_NATIONAL_KEY, key, err);
+    if (national < 0)
+        return national;
+    int own = meta_key_is(s, txn, STORE_META_OWN_KEY, key, err);
+    if (own < 0)
+        return own;
+    out->own = own;
+    if (national) {
+        out->kind = ROSTER_WHO_NATIONAL;
+        snprintf(out->rk.state, sizeof out->rk.state, "%s",
+                 ROSTER_NATIONAL_STATE);
+        return SD_OK;
+    }
+    int rc = roster_key_get(s, txn, key, &out->rk, err);
+    if (rc == SD_OK) {
+        out->listed = 1;
+        out->kind = out->rk.flag == ROSTER_ACTIVE ? ROSTER_WHO_CHAPTER
+                                                  : ROSTER_WHO_ENDED;
+        return SD_OK;
+    }
+    if (rc != SD_ENOTFOUND)
         return rc;
-    if (n != 32)
-        return sd_errf(err, SD_ECORRUPT, "national key of %zu bytes", n);
-    memcpy(key, v, 32);
+    out->kind = own ? ROSTER_WHO_OWN : ROSTER_WHO_UNKNOWN;
     return SD_OK;
 }
 

@@ -67,6 +67,32 @@ void roster_key_unlisted(roster_key *rk);
 int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err);
 
+/* What a key is to this node: roster_whois's answer. */
+enum {
+    ROSTER_WHO_UNKNOWN = 0, /* none of the below: trusted for nothing */
+    ROSTER_WHO_NATIONAL,    /* the trust anchor (state IN) */
+    ROSTER_WHO_CHAPTER,     /* listed for a state and active */
+    ROSTER_WHO_ENDED,       /* listed, since revoked or handed over */
+    ROSTER_WHO_OWN          /* this node's own key, not (yet) listed:
+                               awaiting authorisation */
+};
+
+typedef struct roster_who {
+    int kind;      /* ROSTER_WHO_* */
+    int listed;    /* the roster lists it: CHAPTER or ENDED */
+    int own;       /* this node's own key, whatever its kind */
+    roster_key rk; /* listed: the roster's record (state, flag, first
+                    * serial, cut, epoch); national: state IN, no cut;
+                    * else roster_key_unlisted's defaults */
+} roster_who;
+
+/* The one classifier of a key: national, a listed chapter key (active or
+ * ended), this node's own unlisted key, or unknown, in that order of
+ * precedence. SD_OK whatever the key is; an SD code only when the store
+ * cannot be read. */
+int roster_whois(store *s, MDB_txn *txn, const uint8_t key[32],
+                 roster_who *out, sd_err *err);
+
 /* Whether a listed key may have written its entry seq: SD_OK, or SD_EAUTH
  * with the reason (beyond its cut; replaced or revoked with no cut). */
 int roster_key_allows(const roster_key *rk, uint64_t seq, sd_err *err);

@@ -641,7 +641,6 @@ static void *view_thread(void *arg)
 /* The origins held, as verify_run gathers them. */
 typedef struct heads_walk {
     vctx *v;
-    const uint8_t *national, *own; /* NULL when the store holds none */
     origin_info *ois;
     size_t n, cap;
     sd_err *err;
@@ -664,18 +663,17 @@ static int origin_found(const uint8_t origin[32], const store_head *h,
     memset(oi, 0, sizeof *oi);
     memcpy(oi->origin, origin, 32);
     oi->head = *h;
-    oi->national = hw->national && !memcmp(oi->origin, hw->national, 32);
-    oi->own = hw->own && !memcmp(oi->origin, hw->own, 32);
-    if (oi->national)
-        snprintf(oi->state, sizeof oi->state, "%s", ROSTER_NATIONAL_STATE);
-    else if (roster_key_get(hw->v->s, hw->v->txn, oi->origin, &oi->rk,
-                            NULL) == SD_OK) {
-        oi->listed = 1;
-        oi->flag = oi->rk.flag;
-        memcpy(oi->state, oi->rk.state, sizeof oi->state);
-    }
-    else
-        memcpy(oi->state, oi->head.state, sizeof oi->state);
+    roster_who who;
+    int rc = roster_whois(hw->v->s, hw->v->txn, origin, &who, hw->err);
+    if (rc)
+        return rc;
+    oi->national = who.kind == ROSTER_WHO_NATIONAL;
+    oi->own = who.own;
+    oi->listed = who.listed;
+    oi->flag = who.rk.flag;
+    oi->rk = who.rk;
+    memcpy(oi->state, oi->national || oi->listed ? who.rk.state : h->state,
+           sizeof oi->state);
     return SD_OK;
 }
 
@@ -697,12 +695,8 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         return rc;
     uint8_t national[32], own[32];
     int have_nat = roster_national_key(s, v.txn, national, NULL) == SD_OK;
-    const void *ov;
-    size_t on;
-    int have_own = store_meta_get(s, v.txn, STORE_META_OWN_KEY, &ov, &on, NULL) == SD_OK &&
-                   on == 32;
-    if (have_own)
-        memcpy(own, ov, 32);
+    int have_own = store_meta_key32(s, v.txn, STORE_META_OWN_KEY, own,
+                                    NULL) == SD_OK;
     const void *sv;
     size_t sn;
     if (store_meta_get(s, v.txn, STORE_META_STATE, &sv, &sn, NULL) == SD_OK &&
@@ -714,8 +708,7 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         finding(&v, 0, "store holds no national key (trust anchor)");
 
     /* Every origin whose head we hold. */
-    heads_walk hw = { &v, have_nat ? national : NULL, have_own ? own : NULL,
-                      NULL, 0, 0, err };
+    heads_walk hw = { &v, NULL, 0, 0, err };
     rc = store_origins_each(s, v.txn, origin_found, &hw, err);
     origin_info *ois = hw.ois;
     size_t n = hw.n;

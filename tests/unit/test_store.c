@@ -7,7 +7,7 @@
  * map is SD_EFULL with a clear message and nothing of the batch written,
  * and a later open with a larger limit carries on; the walks over heads,
  * an origin's log, evidence and meta, Personal blobs, peer status records
- * (peers.h).
+ * (peers.h); roster_whois, the one classifier of a key.
  */
 #include "helpers.h"
 
@@ -814,6 +814,85 @@ static void test_peers_and_meta(void **state)
     store_destroy(&s);
 }
 
+static roster_who whois(store *s, const uint8_t key[32])
+{
+    MDB_txn *txn;
+    sd_err err;
+    sd_err_clear(&err);
+    roster_who who;
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    memset(&who, 0xaa, sizeof who);
+    int rc = roster_whois(s, txn, key, &who, &err);
+    if (rc)
+        fail_msg("roster_whois: %s", err.msg);
+    store_end(txn);
+    return who;
+}
+
+/* The one key classifier: national, a listed chapter key (its state and
+ * series), an ended one, this node's own unlisted key, unknown. */
+static void test_roster_whois(void **state)
+{
+    (void)state;
+    th_fed *f = th_fed_new("test_whois", 0); /* BR listed, UP not */
+    assert_non_null(f);
+    uint8_t stranger[32];
+    randombytes_buf(stranger, sizeof stranger);
+
+    roster_who w = whois(f->nat.s, f->nat.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_NATIONAL);
+    assert_int_equal(w.own, 1);
+    assert_int_equal(w.listed, 0);
+    assert_string_equal(w.rk.state, ROSTER_NATIONAL_STATE);
+
+    w = whois(f->nat.s, f->br.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_CHAPTER);
+    assert_int_equal(w.own, 0);
+    assert_int_equal(w.listed, 1);
+    assert_string_equal(w.rk.state, "BR");
+    assert_int_equal(w.rk.flag, ROSTER_ACTIVE);
+    assert_int_equal(w.rk.first_serial, 1);
+    assert_int_equal(w.rk.last_seq, ROSTER_NO_CUT);
+    assert_int_equal(w.rk.since, 2); /* the national entry that listed it */
+
+    w = whois(f->nat.s, f->up.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_UNKNOWN);
+    assert_int_equal(w.listed, 0);
+    assert_int_equal(w.rk.first_serial, 1);
+    assert_int_equal(w.rk.last_seq, ROSTER_NO_CUT);
+    assert_int_equal(whois(f->nat.s, stranger).kind, ROSTER_WHO_UNKNOWN);
+
+    /* UP's own node: its key awaits authorisation; the anchor is known. */
+    w = whois(f->up.s, f->up.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_OWN);
+    assert_int_equal(w.own, 1);
+    w = whois(f->up.s, f->nat.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_NATIONAL);
+    assert_int_equal(w.own, 0);
+
+    /* BR handed over at seq 0 to a new key with its series from 50:
+     * the old key has ended, with its cut; the new one is listed. */
+    uint8_t next[32];
+    randombytes_buf(next, sizeof next);
+    th_roster_cut(&f->nat, "BR", f->br.pk, 0, next, 50);
+    w = whois(f->nat.s, f->br.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_ENDED);
+    assert_int_equal(w.listed, 1);
+    assert_int_equal(w.rk.flag, ROSTER_REPLACED);
+    assert_int_equal(w.rk.last_seq, 0);
+    w = whois(f->nat.s, next);
+    assert_int_equal(w.kind, ROSTER_WHO_CHAPTER);
+    assert_string_equal(w.rk.state, "BR");
+    assert_int_equal(w.rk.first_serial, 50);
+
+    /* Revoked: ended too. */
+    th_roster_revoke(&f->nat, "BR");
+    w = whois(f->nat.s, next);
+    assert_int_equal(w.kind, ROSTER_WHO_ENDED);
+    assert_int_equal(w.rk.flag, ROSTER_REVOKED);
+    th_fed_free(f);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -839,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_origins_and_log_walks),
         cmocka_unit_test_setup_teardown(test_evidence_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers_and_meta, setup, teardown),
+        cmocka_unit_test(test_roster_whois),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
