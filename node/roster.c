@@ -286,76 +286,101 @@ static int since_cmp(const void *a, const void *b)
     return memcmp(x->key, y->key, 32);
 }
 
+/* Calls fn for every key the roster lists (any state, any flag), in key
+ * order, with its record. Stops on non-zero. */
+static int keys_each(store *s, MDB_txn *txn,
+                     int (*fn)(const uint8_t key[32], const roster_key *rk,
+                               void *ctx),
+                     void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->roster, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading the roster", err);
+    MDB_val k = { 1, "k" }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
+            break;
+        uint8_t key[32];
+        memcpy(key, (const uint8_t *)k.mv_data + 1, 32);
+        roster_key rk;
+        if (!(ret = roster_key_get(s, txn, key, &rk, err)))
+            ret = fn(key, &rk, ctx);
+    }
+    mdb_cursor_close(c);
+    return ret;
+}
+
+typedef struct state_keys {
+    const char *state;
+    key_item *items;
+    size_t n, cap;
+    sd_err *err;
+} state_keys;
+
+static int gather_key(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    state_keys *x = ctx;
+    if (strcmp(rk->state, x->state))
+        return 0;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        key_item *ni = realloc(x->items, cap * sizeof *ni);
+        if (!ni)
+            return sd_errf(x->err, SD_ENOMEM, "out of memory");
+        x->items = ni;
+        x->cap = cap;
+    }
+    memcpy(x->items[x->n].key, key, 32);
+    x->items[x->n++].rk = *rk;
+    return 0;
+}
+
 int roster_each_key(store *s, MDB_txn *txn, const char *state,
                     int (*fn)(const uint8_t key[32], const roster_key *rk,
                               void *ctx),
                     void *ctx, sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->roster, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the roster", err);
-    key_item *items = NULL;
-    size_t n = 0, cap = 0;
-    MDB_val k = { 1, "k" }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
-            break;
-        roster_key rk;
-        if ((ret = roster_key_get(s, txn, (const uint8_t *)k.mv_data + 1, &rk,
-                                  err)))
-            break;
-        if (strcmp(rk.state, state))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            key_item *ni = realloc(items, cap * sizeof *ni);
-            if (!ni) {
-                ret = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            items = ni;
-        }
-        memcpy(items[n].key, (const uint8_t *)k.mv_data + 1, 32);
-        items[n++].rk = rk;
-    }
-    mdb_cursor_close(c);
+    state_keys x = { state, NULL, 0, 0, err };
+    int ret = keys_each(s, txn, gather_key, &x, err);
     if (!ret) {
-        if (n)
-            qsort(items, n, sizeof *items, since_cmp);
-        for (size_t i = 0; i < n && !ret; i++)
-            ret = fn(items[i].key, &items[i].rk, ctx);
+        if (x.n)
+            qsort(x.items, x.n, sizeof *x.items, since_cmp);
+        for (size_t i = 0; i < x.n && !ret; i++)
+            ret = fn(x.items[i].key, &x.items[i].rk, ctx);
     }
-    free(items);
+    free(x.items);
     return ret;
+}
+
+typedef struct curve_find {
+    const uint8_t *xkey;
+    uint8_t *ed;
+    roster_key *rk;
+} curve_find;
+
+#define CURVE_FOUND 1 /* match_curve's word */
+
+static int match_curve(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    curve_find *x = ctx;
+    uint8_t xk[32];
+    if (crypto_sign_ed25519_pk_to_curve25519(xk, key) != 0 ||
+        memcmp(xk, x->xkey, 32))
+        return 0;
+    memcpy(x->ed, key, 32);
+    *x->rk = *rk;
+    return CURVE_FOUND;
 }
 
 int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
                         uint8_t ed[32], roster_key *rk, sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->roster, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the roster", err);
-    MDB_val k = { 1, "k" }, v;
-    int ret = SD_ENOTFOUND;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
-            break;
-        uint8_t x[32];
-        const uint8_t *key = (const uint8_t *)k.mv_data + 1;
-        if (crypto_sign_ed25519_pk_to_curve25519(x, key) == 0 &&
-            !memcmp(x, xkey, 32)) {
-            memcpy(ed, key, 32);
-            ret = roster_key_get(s, txn, key, rk, err);
-            break;
-        }
-    }
-    mdb_cursor_close(c);
-    return ret;
+    curve_find x = { xkey, ed, rk };
+    int rc = keys_each(s, txn, match_curve, &x, err);
+    return rc == CURVE_FOUND ? SD_OK : rc ? rc : SD_ENOTFOUND;
 }
 
 int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
