@@ -208,7 +208,7 @@ int card_open(const char *payload, card_claim *claim, sd_err *err)
 }
 
 /* Is claim->key allowed to sign cards for claim->state here? */
-static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
+static int check_signer(store *s, store_txn *txn, card_check *r, sd_err *err)
 {
     const card_claim *c = &r->claim;
     char hex[KEYS_HEX_LEN + 1];
@@ -255,7 +255,7 @@ static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
     return SD_OK;
 }
 
-int card_check_payload(store *s, MDB_txn *txn, const char *payload,
+int card_check_payload(store *s, store_txn *txn, const char *payload,
                        card_check *r, sd_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -319,7 +319,7 @@ void card_check_clear(card_check *r)
 }
 
 /* The chapter's display name, or "" when the roster does not list it. */
-static void chapter_name(store *s, MDB_txn *txn, const char *state, char *out,
+static void chapter_name(store *s, store_txn *txn, const char *state, char *out,
                          size_t cap)
 {
     Sadasya__ChapterView *cv = NULL;
@@ -330,7 +330,7 @@ static void chapter_name(store *s, MDB_txn *txn, const char *state, char *out,
     }
 }
 
-int card_may_issue(store *s, MDB_txn *txn, const ident *id, const char *state,
+int card_may_issue(store *s, store_txn *txn, const ident *id, const char *state,
                    int *unlisted, sd_err *err)
 {
     if (unlisted)
@@ -379,7 +379,7 @@ void card_claim_for(const Sadasya__MemberView *m, const Sadasya__Personal *p,
 }
 
 /* The national office's name, from the RosterUpdate that opens its log. */
-static void org_name(store *s, MDB_txn *txn, char *out, size_t cap)
+static void org_name(store *s, store_txn *txn, char *out, size_t cap)
 {
     uint8_t nk[KEYS_PUBLIC_BYTES];
     const uint8_t *sig, *bytes;
@@ -395,7 +395,7 @@ static void org_name(store *s, MDB_txn *txn, char *out, size_t cap)
     sadasya__entry__free_unpacked(e, NULL);
 }
 
-void card_names(store *s, MDB_txn *txn, const ident *id, const char *state,
+void card_names(store *s, store_txn *txn, const ident *id, const char *state,
                 char *org, size_t org_cap, char *chapter, size_t chapter_cap)
 {
     if (id->national)

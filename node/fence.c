@@ -19,7 +19,7 @@ static void hex8(const uint8_t *k, char out[17])
 }
 
 /* Equivocation evidence against own: SD_OK if none. */
-static int check_evidence(store *s, MDB_txn *txn, const uint8_t own[32],
+static int check_evidence(store *s, store_txn *txn, const uint8_t own[32],
                           sd_err *err)
 {
     uint64_t seq = 0;
@@ -84,7 +84,7 @@ static int check_peer(const Sadasya__PeerStatus *ps, void *ctx)
 }
 
 /* The heads peers last reported (peers.h). */
-static int check_peers(store *s, MDB_txn *txn, const uint8_t own[32],
+static int check_peers(store *s, store_txn *txn, const uint8_t own[32],
                        sd_err *err)
 {
     store_head mine;
@@ -96,7 +96,7 @@ static int check_peers(store *s, MDB_txn *txn, const uint8_t own[32],
 }
 
 /* What the roster says of this key: ended, or (replacing) not yet listed. */
-static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
+static int check_roster(store *s, store_txn *txn, const uint8_t own[32],
                         uint64_t *first_serial, sd_err *err)
 {
     roster_who who;
@@ -140,7 +140,7 @@ static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
                    "%s): it signs nothing more", rk.state, cut);
 }
 
-int fence_check(store *s, MDB_txn *txn, const uint8_t own[32], int national,
+int fence_check(store *s, store_txn *txn, const uint8_t own[32], int national,
                 uint64_t *first_serial, sd_err *err)
 {
     *first_serial = 1;
@@ -170,7 +170,7 @@ int fence_check(store *s, MDB_txn *txn, const uint8_t own[32], int national,
     return check_peers(s, txn, own, err);
 }
 
-int fence_mark_copy(store *s, MDB_txn *txn, const uint8_t own[32],
+int fence_mark_copy(store *s, store_txn *txn, const uint8_t own[32],
                     sd_err *err)
 {
     const void *v;

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-static int meta_str(store *s, MDB_txn *txn, const char *name, char *out,
+static int meta_str(store *s, store_txn *txn, const char *name, char *out,
                     size_t cap, sd_err *err)
 {
     const void *v;
@@ -32,7 +32,7 @@ static int meta_str(store *s, MDB_txn *txn, const char *name, char *out,
     return SD_OK;
 }
 
-int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
+int ident_load_public(store *s, store_txn *txn, ident *id, sd_err *err)
 {
     memset(id, 0, sizeof *id);
     char role[16];
@@ -48,12 +48,12 @@ int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
 
 int ident_load(store *s, ident *id, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
     rc = ident_load_public(s, txn, id, err);
-    mdb_txn_abort(txn);
+    store_end(txn);
     if (rc)
         return rc;
     unsigned char pk[KEYS_PUBLIC_BYTES];

@@ -12,7 +12,7 @@
 
 #define VOIDED_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
 
-int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
+int retract_keep(store *s, store_txn *txn, const uint8_t origin[32],
                  uint64_t seq, int reason, const uint8_t sig[ENTRY_SIG_BYTES],
                  const uint8_t *entry, size_t len, sd_err *err)
 {
@@ -59,7 +59,7 @@ static int count_join(uint64_t seq, const uint8_t *sig, const uint8_t *bytes,
     return 0;
 }
 
-int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
+int retract_count_joins(store *s, store_txn *txn, const uint8_t key[32],
                         uint64_t upto, uint64_t *joins,
                         uint8_t hash[ENTRY_HASH_BYTES], sd_err *err)
 {
@@ -70,7 +70,7 @@ int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
     return rc == JOINS_DONE ? SD_OK : rc;
 }
 
-int retract_beyond(store *s, MDB_txn *txn, const uint8_t key[32],
+int retract_beyond(store *s, store_txn *txn, const uint8_t key[32],
                    uint64_t last_seq, size_t *n, sd_err *err)
 {
     *n = 0;
@@ -156,7 +156,7 @@ static int list_add(origin_list *l, const uint8_t key[32], const char *state,
 
 typedef struct order_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     origin_list *l;
     sd_err *err;
 } order_ctx;
@@ -180,7 +180,7 @@ static int add_held(const uint8_t origin[32], const store_head *h, void *ctx)
     return list_add(o->l, origin, h->state, o->err);
 }
 
-int retract_each_origin(store *s, MDB_txn *txn,
+int retract_each_origin(store *s, store_txn *txn,
                         int (*fn)(const uint8_t origin[32], const char *state,
                                   void *ctx),
                         void *ctx, sd_err *err)
@@ -212,7 +212,7 @@ int retract_each_origin(store *s, MDB_txn *txn,
 
 typedef struct refold_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     view_batch *b;
     sd_err *err;
     const uint8_t *origin; /* the origin being folded, and its state */
@@ -255,7 +255,7 @@ static int refold_origin(const uint8_t origin[32], const char *state, void *ctx)
     return store_log_each(r->s, r->txn, origin, 1, refold_entry, r, r->err);
 }
 
-int retract_refold(store *s, MDB_txn *txn, sd_err *err)
+int retract_refold(store *s, store_txn *txn, sd_err *err)
 {
     const MDB_dbi derived[] = {
         s->members, s->idx_phone, s->idx_name, s->idx_dist, s->counters,
@@ -279,7 +279,7 @@ int retract_refold(store *s, MDB_txn *txn, sd_err *err)
     return rc;
 }
 
-int retract_each_void(store *s, MDB_txn *txn,
+int retract_each_void(store *s, store_txn *txn,
                       int (*fn)(const uint8_t origin[32], uint64_t seq,
                                 int reason, const uint8_t *entry, size_t len,
                                 void *ctx),
@@ -319,7 +319,7 @@ static int count_void(const uint8_t origin[32], uint64_t seq, int reason,
     return 0;
 }
 
-int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
+int retract_count(store *s, store_txn *txn, uint64_t *retracted,
                   uint64_t *number_held, sd_err *err)
 {
     void_counts n = { 0, 0 };

@@ -62,7 +62,7 @@ int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err)
 
 #define KEY_REC_BYTES (STORE_STATE_BYTES + 1 + 24)
 
-static int put_key(store *s, MDB_txn *txn, const uint8_t key[32],
+static int put_key(store *s, store_txn *txn, const uint8_t key[32],
                    const roster_key *rk, sd_err *err)
 {
     uint8_t k[33], v[KEY_REC_BYTES] = { 0 };
@@ -77,7 +77,7 @@ static int put_key(store *s, MDB_txn *txn, const uint8_t key[32],
     return rc ? store_mdb_err(rc, "writing the roster", err) : SD_OK;
 }
 
-static int put_chapter(store *s, MDB_txn *txn, const Sadasya__ChapterView *cv,
+static int put_chapter(store *s, store_txn *txn, const Sadasya__ChapterView *cv,
                        sd_err *err)
 {
     uint8_t k[ROSTER_KEY_MAX];
@@ -92,7 +92,7 @@ static int put_chapter(store *s, MDB_txn *txn, const Sadasya__ChapterView *cv,
 }
 
 /* Ends key (listed for state) with flag, at last_seq when a cut is given. */
-static int end_key(store *s, MDB_txn *txn, const uint8_t key[32],
+static int end_key(store *s, store_txn *txn, const uint8_t key[32],
                    const char *state, int flag, sd_err *err)
 {
     roster_key rk;
@@ -118,7 +118,7 @@ static int chapter_allowed(const Sadasya__Chapter *c, const roster_who *who)
     return who->kind == ROSTER_WHO_CHAPTER && !strcmp(who->rk.state, c->state);
 }
 
-int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
+int roster_fold(store *s, store_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err)
 {
     int rc;
@@ -230,7 +230,7 @@ void roster_key_unlisted(roster_key *rk)
     rk->last_seq = ROSTER_NO_CUT;
 }
 
-int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_get(store *s, store_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err)
 {
     roster_key_unlisted(out);
@@ -288,7 +288,7 @@ static int since_cmp(const void *a, const void *b)
 
 /* Calls fn for every key the roster lists (any state, any flag), in key
  * order, with its record. Stops on non-zero. */
-static int keys_each(store *s, MDB_txn *txn,
+static int keys_each(store *s, store_txn *txn,
                      int (*fn)(const uint8_t key[32], const roster_key *rk,
                                void *ctx),
                      void *ctx, sd_err *err)
@@ -338,7 +338,7 @@ static int gather_key(const uint8_t key[32], const roster_key *rk, void *ctx)
     return 0;
 }
 
-int roster_each_key(store *s, MDB_txn *txn, const char *state,
+int roster_each_key(store *s, store_txn *txn, const char *state,
                     int (*fn)(const uint8_t key[32], const roster_key *rk,
                               void *ctx),
                     void *ctx, sd_err *err)
@@ -375,7 +375,7 @@ static int match_curve(const uint8_t key[32], const roster_key *rk, void *ctx)
     return CURVE_FOUND;
 }
 
-int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
+int roster_key_by_curve(store *s, store_txn *txn, const uint8_t xkey[32],
                         uint8_t ed[32], roster_key *rk, sd_err *err)
 {
     curve_find x = { xkey, ed, rk };
@@ -383,7 +383,7 @@ int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
     return rc == CURVE_FOUND ? SD_OK : rc ? rc : SD_ENOTFOUND;
 }
 
-int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_state(store *s, store_txn *txn, const uint8_t key[32],
                      char state[STORE_STATE_BYTES], int *flag, sd_err *err)
 {
     roster_key rk = { 0 };
@@ -395,7 +395,7 @@ int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
     return SD_OK;
 }
 
-int roster_chapter(store *s, MDB_txn *txn, const char *state,
+int roster_chapter(store *s, store_txn *txn, const char *state,
                    Sadasya__ChapterView **out, sd_err *err)
 {
     *out = NULL;
@@ -419,7 +419,7 @@ int roster_chapter(store *s, MDB_txn *txn, const char *state,
     return SD_OK;
 }
 
-int roster_each(store *s, MDB_txn *txn,
+int roster_each(store *s, store_txn *txn,
                 int (*fn)(const Sadasya__ChapterView *cv, void *ctx),
                 void *ctx, sd_err *err)
 {
@@ -450,13 +450,13 @@ int roster_each(store *s, MDB_txn *txn,
     return ret;
 }
 
-int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err)
+int roster_national_key(store *s, store_txn *txn, uint8_t key[32], sd_err *err)
 {
     return store_meta_key32(s, txn, STORE_META_NATIONAL_KEY, key, err);
 }
 
 /* Whether meta's key name is key: 1, 0 (also when absent), or an SD code. */
-static int meta_key_is(store *s, MDB_txn *txn, const char *name,
+static int meta_key_is(store *s, store_txn *txn, const char *name,
                        const uint8_t key[32], sd_err *err)
 {
     uint8_t held[32];
@@ -466,7 +466,7 @@ static int meta_key_is(store *s, MDB_txn *txn, const char *name,
     return rc ? rc : !memcmp(held, key, 32);
 }
 
-int roster_whois(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_whois(store *s, store_txn *txn, const uint8_t key[32],
                  roster_who *out, sd_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -497,7 +497,7 @@ int roster_whois(store *s, MDB_txn *txn, const uint8_t key[32],
     return SD_OK;
 }
 
-uint32_t roster_inactive_days(store *s, MDB_txn *txn)
+uint32_t roster_inactive_days(store *s, store_txn *txn)
 {
     MDB_val k = { strlen(ROSTER_INACTIVE_KEY), ROSTER_INACTIVE_KEY }, v;
     if (mdb_get(txn, s->roster, &k, &v) == 0 && v.mv_size == 4)

@@ -125,7 +125,7 @@ int store_map_reserve(store *s, sd_err *err);
 
 /* Commits; SD_EFULL when the map or disk is full (the txn is gone either
  * way and nothing of it was written). */
-int store_commit(store *s, MDB_txn *txn, sd_err *err);
+int store_commit(store *s, store_txn *txn, sd_err *err);
 
 /* Doubles the map size (no transaction may be open in this process).
  * SD_EFULL when it would pass map_max. */
@@ -144,9 +144,9 @@ uint32_t store_be32(const uint8_t *p);
 void store_put_be32(uint8_t *p, uint32_t v);
 
 /* Head of origin; a zero head when none is held. */
-int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_head_get(store *s, store_txn *txn, const uint8_t origin[32],
                    store_head *h, sd_err *err);
-int store_head_put(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_head_put(store *s, store_txn *txn, const uint8_t origin[32],
                    const store_head *h, sd_err *err);
 
 /* Calls fn for each origin whose head this store holds, in key order, with
@@ -177,14 +177,14 @@ int store_personal_get(store *s, store_txn *txn, const uint8_t origin[32],
 
 /* Raw log entry at (origin, seq): points into the txn's map (valid until the
  * txn ends). SD_ENOTFOUND when absent. */
-int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_log_get(store *s, store_txn *txn, const uint8_t origin[32],
                   uint64_t seq, const uint8_t **sig, const uint8_t **entry,
                   size_t *entry_len, sd_err *err);
 
 /* The lowest seq of origin's held as equivocation evidence: 1 with *seq
  * (may be NULL) when any evidence against origin is held, 0 when none, or
  * a negative SD code. */
-int store_evidence_first(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_evidence_first(store *s, store_txn *txn, const uint8_t origin[32],
                          uint64_t *seq, sd_err *err);
 
 /* Calls fn for each entry held as equivocation evidence, in (origin, seq,
@@ -202,9 +202,9 @@ int store_evidence_each(store *s, store_txn *txn,
 int store_evidence_count(store *s, store_txn *txn, uint64_t *n, sd_err *err);
 
 /* Meta values. get: SD_ENOTFOUND when absent; the value points into the map. */
-int store_meta_get(store *s, MDB_txn *txn, const char *name, const void **val,
+int store_meta_get(store *s, store_txn *txn, const char *name, const void **val,
                    size_t *len, sd_err *err);
-int store_meta_put(store *s, MDB_txn *txn, const char *name, const void *val,
+int store_meta_put(store *s, store_txn *txn, const char *name, const void *val,
                    size_t len, sd_err *err);
 
 /* A key held in meta (STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY):

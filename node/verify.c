@@ -25,7 +25,7 @@
 
 typedef struct vctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     const verify_opts *o;
     verify_result *r;
     pthread_mutex_t *lock; /* findings come from two threads */
@@ -370,10 +370,10 @@ static int check_evidence(vctx *v, sd_err *err)
 
 /* --- the view against a fresh fold ------------------------------------- */
 
-static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
+static int copy_meta(store *from, store_txn *ft, store *to, sd_err *err)
 {
     static const char *const names[] = { STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY, STORE_META_STATE };
-    MDB_txn *tt;
+    store_txn *tt;
     int rc = store_begin(to, 1, &tt, err);
     if (rc)
         return rc;
@@ -384,7 +384,7 @@ static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
             rc = store_meta_put(to, tt, names[i], val, n, err);
     }
     if (rc) {
-        mdb_txn_abort(tt);
+        store_end(tt);
         return rc;
     }
     return store_commit(to, tt, err);
@@ -485,8 +485,8 @@ static int fold_next(const uint8_t origin[32], const char *state, void *ctx)
     return SD_OK;
 }
 
-static int compare_table(vctx *v, const char *name, MDB_dbi a, MDB_txn *ta,
-                         MDB_dbi b, MDB_txn *tb, sd_err *err)
+static int compare_table(vctx *v, const char *name, MDB_dbi a, store_txn *ta,
+                         MDB_dbi b, store_txn *tb, sd_err *err)
 {
     MDB_cursor *ca, *cb;
     int rc = mdb_cursor_open(ta, a, &ca);
@@ -588,7 +588,7 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
     fold_order fo = { v, scratch, ois, n, err };
     if (!rc)
         rc = retract_each_origin(v->s, v->txn, fold_next, &fo, err);
-    MDB_txn *st = NULL;
+    store_txn *st = NULL;
     if (!rc)
         rc = store_begin(scratch, 0, &st, err);
     if (!rc) {
@@ -610,7 +610,7 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
         };
         for (size_t i = 0; i < sizeof t / sizeof t[0] && !rc; i++)
             rc = compare_table(v, t[i].name, t[i].a, v->txn, t[i].b, st, err);
-        mdb_txn_abort(st);
+        store_end(st);
     }
     store_destroy(&scratch);
     remove_scratch(dir);
@@ -632,7 +632,7 @@ static void *view_thread(void *arg)
     if (j->rc)
         return NULL;
     j->rc = check_view(&j->v, j->ois, j->n, &j->err);
-    mdb_txn_abort(j->v.txn);
+    store_end(j->v.txn);
     return NULL;
 }
 
@@ -755,6 +755,6 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         }
     }
     free(ois);
-    mdb_txn_abort(v.txn);
+    store_end(v.txn);
     return rc;
 }
