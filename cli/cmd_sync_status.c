@@ -51,10 +51,8 @@ typedef struct status_ctx {
 
 static uint64_t seq_of(Sadasya__Head *const *hs, size_t n, const uint8_t *origin)
 {
-    for (size_t i = 0; i < n; i++)
-        if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
-            return hs[i]->seq;
-    return 0;
+    const Sadasya__Head *h = sync_head_find(hs, n, origin);
+    return h ? h->seq : 0;
 }
 
 static int one_peer(const Sadasya__PeerStatus *ps, void *ctx)

@@ -169,8 +169,8 @@ int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
     return SD_OK;
 }
 
-static Sadasya__Head *find_head(Sadasya__Head *const *hs, size_t n,
-                                const uint8_t origin[32])
+Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
+                              const uint8_t origin[32])
 {
     for (size_t i = 0; i < n; i++)
         if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
@@ -200,11 +200,11 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
     }
     size_t na = 0;
     for (size_t i = 0; i < n; i++) {
-        Sadasya__Head *a = find_head(after, nafter, hs[i]->origin.data);
+        Sadasya__Head *a = sync_head_find(after, nafter, hs[i]->origin.data);
         all[na++] = a && a->seq > hs[i]->seq ? a : hs[i];
     }
     for (size_t i = 0; i < nafter; i++)
-        if (!find_head(hs, n, after[i]->origin.data))
+        if (!sync_head_find(hs, n, after[i]->origin.data))
             all[na++] = after[i];
     Sadasya__Pull p = SADASYA__PULL__INIT;
     p.id = id;
@@ -347,7 +347,7 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
         const Sadasya__Head *ours = hs[i];
         if (only && memcmp(ours->origin.data, only, 32))
             continue;
-        const Sadasya__Head *theirs = find_head(pull->have, pull->n_have,
+        const Sadasya__Head *theirs = sync_head_find(pull->have, pull->n_have,
                                                 ours->origin.data);
         uint64_t from = theirs ? theirs->seq + 1 : 1;
         if (theirs && theirs->seq > 0 && theirs->seq <= ours->seq) {
