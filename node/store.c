@@ -569,6 +569,15 @@ int store_meta_put(store *s, MDB_txn *txn, const char *name, const void *val,
     return rc ? store_mdb_err(rc, name, err) : SD_OK;
 }
 
+int store_meta_del(store *s, store_txn *txn, const char *name, sd_err *err)
+{
+    MDB_val k = { strlen(name), (void *)name };
+    int rc = mdb_del(txn, s->meta, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return SD_ENOTFOUND;
+    return rc ? store_mdb_err(rc, name, err) : SD_OK;
+}
+
 int store_meta_key32(store *s, store_txn *txn, const char *name,
                      uint8_t key[KEYS_PUBLIC_BYTES], sd_err *err)
 {

@@ -207,6 +207,10 @@ int store_meta_get(store *s, store_txn *txn, const char *name, const void **val,
 int store_meta_put(store *s, store_txn *txn, const char *name, const void *val,
                    size_t len, sd_err *err);
 
+/* Deletes a meta record: SD_OK when one was there, SD_ENOTFOUND (err
+ * untouched) when none was. */
+int store_meta_del(store *s, store_txn *txn, const char *name, sd_err *err);
+
 /* A key held in meta (STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY):
  * SD_ENOTFOUND when absent, SD_ECORRUPT when it is not 32 bytes. */
 int store_meta_key32(store *s, store_txn *txn, const char *name,

@@ -796,6 +796,13 @@ static void test_peers_and_meta(void **state)
                      SD_ENOTFOUND);
     store_end(txn);
 
+    /* Deleting: once there, then nothing left to delete. */
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_del(s, txn, "peer", &err), SD_OK);
+    assert_int_equal(store_meta_del(s, txn, "peer", &err), SD_ENOTFOUND);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+    assert_null(get_meta(s, "peer"));
+
     /* The record a node hands to its writer is the one put writes. */
     char *name;
     uint8_t *val;
