@@ -143,24 +143,14 @@ static int member_seen(const Sadasya__MemberView *m, void *ctx)
     return 0;
 }
 
-/* Log records per origin (each one's signature is checked by verify). */
-static int count_entries(store *s, store_txn *txn, origin_acc *oa, sd_err *err)
+/* One log record of an origin (each one's signature is checked by verify). */
+static int count_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
+                       size_t len, void *ctx)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->log, &cur);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", err);
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, oa->key, 0);
-    MDB_val k = { sizeof key, key }, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, oa->key, 32))
-            break;
-        oa->entries++;
-    }
-    mdb_cursor_close(cur);
-    return SD_OK;
+    origin_acc *oa = ctx;
+    (void)seq, (void)sig, (void)entry, (void)len;
+    oa->entries++;
+    return 0;
 }
 
 static void utc_time(uint64_t ms, char out[32])
@@ -171,86 +161,88 @@ static void utc_time(uint64_t ms, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One RosterUpdate of the national log into the roster history. */
+static int roster_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
+                        size_t len, void *ctx)
+{
+    cJSON *arr = ctx;
+    Sadasya__Entry *e = NULL;
+    (void)seq, (void)sig;
+    if (!len || entry_decode(entry, len, &e, NULL))
+        return 0;
+    if (e->body_case == SADASYA__ENTRY__BODY_ROSTER) {
+        const Sadasya__RosterUpdate *ru = e->roster;
+        cJSON *r = cJSON_CreateObject();
+        char when[32], hex[65];
+        utc_time(e->time_ms, when);
+        add_u64(r, "seq", e->seq);
+        cJSON_AddStringToObject(r, "time", when);
+        cJSON *added = cJSON_AddArrayToObject(r, "chapters");
+        for (size_t i = 0; i < ru->n_chapters; i++) {
+            const Sadasya__Chapter *ch = ru->chapters[i];
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "state", ch->state ? ch->state : "");
+            cJSON_AddStringToObject(c, "name", ch->name ? ch->name : "");
+            if (ch->key.len == 32) {
+                cli_hex32(ch->key.data, hex);
+                cJSON_AddStringToObject(c, "key", hex);
+            }
+            cJSON_AddItemToArray(added, c);
+        }
+        cJSON *rev = cJSON_AddArrayToObject(r, "revoked");
+        for (size_t i = 0; i < ru->n_revoke_states; i++)
+            cJSON_AddItemToArray(rev, cJSON_CreateString(ru->revoke_states[i]));
+        if (ru->inactive_after_days)
+            add_u64(r, "inactive_after_days", ru->inactive_after_days);
+        cJSON_AddItemToArray(arr, r);
+    }
+    sadasya__entry__free_unpacked(e, NULL);
+    return 0;
+}
+
 /* Every RosterUpdate in the national log: the key and roster history. */
 static cJSON *roster_history(store *s, store_txn *txn, const uint8_t nat[32])
 {
     cJSON *arr = cJSON_CreateArray();
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, s->log, &cur))
-        return arr;
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, nat, 0);
-    MDB_val k = { sizeof key, key }, v;
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, nat, 32))
-            break;
-        if (v.mv_size <= ENTRY_SIG_BYTES)
-            continue;
-        Sadasya__Entry *e = NULL;
-        if (entry_decode((const uint8_t *)v.mv_data + ENTRY_SIG_BYTES,
-                         v.mv_size - ENTRY_SIG_BYTES, &e, NULL))
-            continue;
-        if (e->body_case == SADASYA__ENTRY__BODY_ROSTER) {
-            const Sadasya__RosterUpdate *ru = e->roster;
-            cJSON *r = cJSON_CreateObject();
-            char when[32], hex[65];
-            utc_time(e->time_ms, when);
-            add_u64(r, "seq", e->seq);
-            cJSON_AddStringToObject(r, "time", when);
-            cJSON *added = cJSON_AddArrayToObject(r, "chapters");
-            for (size_t i = 0; i < ru->n_chapters; i++) {
-                const Sadasya__Chapter *ch = ru->chapters[i];
-                cJSON *c = cJSON_CreateObject();
-                cJSON_AddStringToObject(c, "state", ch->state ? ch->state : "");
-                cJSON_AddStringToObject(c, "name", ch->name ? ch->name : "");
-                if (ch->key.len == 32) {
-                    cli_hex32(ch->key.data, hex);
-                    cJSON_AddStringToObject(c, "key", hex);
-                }
-                cJSON_AddItemToArray(added, c);
-            }
-            cJSON *rev = cJSON_AddArrayToObject(r, "revoked");
-            for (size_t i = 0; i < ru->n_revoke_states; i++)
-                cJSON_AddItemToArray(rev, cJSON_CreateString(ru->revoke_states[i]));
-            if (ru->inactive_after_days)
-                add_u64(r, "inactive_after_days", ru->inactive_after_days);
-            cJSON_AddItemToArray(arr, r);
-        }
-        sadasya__entry__free_unpacked(e, NULL);
-    }
-    mdb_cursor_close(cur);
+    store_log_each(s, txn, nat, 0, roster_entry, arr, NULL);
     return arr;
+}
+
+typedef struct evidence_ctx {
+    store *s;
+    store_txn *txn;
+    cJSON *arr;
+} evidence_ctx;
+
+/* One entry held as equivocation evidence into the report's list. */
+static int evidence_one(const uint8_t origin[32], uint64_t seq,
+                        const uint8_t hash[ENTRY_HASH_BYTES],
+                        const uint8_t *sig, const uint8_t *entry, size_t len,
+                        void *ctx)
+{
+    evidence_ctx *x = ctx;
+    (void)sig, (void)entry, (void)len;
+    store_head h;
+    char hex[65];
+    cJSON *o = cJSON_CreateObject();
+    if (store_head_get(x->s, x->txn, origin, &h, NULL) == SD_OK && h.state[0])
+        cJSON_AddStringToObject(o, "state", h.state);
+    else
+        cJSON_AddStringToObject(o, "state", "?");
+    cli_hex32(origin, hex);
+    cJSON_AddStringToObject(o, "origin", hex);
+    add_u64(o, "seq", seq);
+    cli_hex32(hash, hex);
+    cJSON_AddStringToObject(o, "hash", hex);
+    cJSON_AddItemToArray(x->arr, o);
+    return 0;
 }
 
 static cJSON *evidence_list(store *s, store_txn *txn)
 {
-    cJSON *arr = cJSON_CreateArray();
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, s->evidence, &cur))
-        return arr;
-    MDB_val k, v;
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
-            continue;
-        const uint8_t *p = k.mv_data;
-        store_head h;
-        char hex[65];
-        cJSON *x = cJSON_CreateObject();
-        if (store_head_get(s, txn, p, &h, NULL) == SD_OK && h.state[0])
-            cJSON_AddStringToObject(x, "state", h.state);
-        else
-            cJSON_AddStringToObject(x, "state", "?");
-        cli_hex32(p, hex);
-        cJSON_AddStringToObject(x, "origin", hex);
-        add_u64(x, "seq", store_be64(p + 32));
-        cli_hex32(p + STORE_LOGKEY_BYTES, hex);
-        cJSON_AddStringToObject(x, "hash", hex);
-        cJSON_AddItemToArray(arr, x);
-    }
-    mdb_cursor_close(cur);
-    return arr;
+    evidence_ctx x = { s, txn, cJSON_CreateArray() };
+    store_evidence_each(s, txn, evidence_one, &x, NULL);
+    return x.arr;
 }
 
 /* Whether a verify finding concerns the origins of state: "BR seq 2: …",
@@ -408,6 +400,48 @@ static int void_findings(store *s, store_txn *txn, cJSON *doc, cJSON *failures,
     return retract_each_void(s, txn, void_one, &x, err);
 }
 
+typedef struct gather_ctx {
+    store *s;
+    store_txn *txn;
+    audit_ctx *a;
+    size_t cap;
+    sd_err *err;
+} gather_ctx;
+
+/* One origin held: its figures start here (store_origins_each). */
+static int origin_seen(const uint8_t origin[32], const store_head *h, void *ctx)
+{
+    gather_ctx *g = ctx;
+    audit_ctx *a = g->a;
+    if (a->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        origin_acc *no = realloc(a->o, cap * sizeof *no);
+        if (!no)
+            return sd_errf(g->err, SD_ENOMEM, "out of memory");
+        a->o = no;
+        g->cap = cap;
+    }
+    origin_acc *oa = &a->o[a->n++];
+    memset(oa, 0, sizeof *oa);
+    memcpy(oa->key, origin, 32);
+    oa->gaps = cJSON_CreateArray();
+    oa->exceptions = cJSON_CreateArray();
+    oa->head = *h;
+    roster_who who;
+    int rc = roster_whois(g->s, g->txn, origin, &who, g->err);
+    if (rc)
+        return rc;
+    oa->national = who.kind == ROSTER_WHO_NATIONAL;
+    oa->listed = who.listed;
+    oa->flag = who.rk.flag;
+    oa->first_serial = oa->listed && who.rk.first_serial ? who.rk.first_serial
+                                                         : 1;
+    memcpy(oa->state, oa->national || oa->listed ? who.rk.state : h->state,
+           sizeof oa->state);
+    oa->next = oa->first_serial;
+    return store_log_each(g->s, g->txn, oa->key, 0, count_entry, oa, g->err);
+}
+
 /* Heads, members, roster and evidence, read in one transaction. */
 static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
 {
@@ -427,50 +461,8 @@ static int gather(store *s, cJSON *doc, audit_ctx *a, sd_err *err)
         cJSON_AddStringToObject(node, "role", id.national ? "national" : "state");
         cJSON_AddStringToObject(node, "name", id.name);
     }
-    MDB_cursor *hc;
-    if ((rc = mdb_cursor_open(txn, s->heads, &hc))) {
-        store_end(txn);
-        return store_mdb_err(rc, "reading heads", err);
-    }
-    MDB_val k, v;
-    size_t cap = 0;
-    for (int m = mdb_cursor_get(hc, &k, &v, MDB_FIRST); m == 0 && !rc;
-         m = mdb_cursor_get(hc, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 32)
-            continue;
-        if (a->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            origin_acc *no = realloc(a->o, cap * sizeof *no);
-            if (!no) {
-                rc = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            a->o = no;
-        }
-        origin_acc *oa = &a->o[a->n++];
-        memset(oa, 0, sizeof *oa);
-        memcpy(oa->key, k.mv_data, 32);
-        oa->gaps = cJSON_CreateArray();
-        oa->exceptions = cJSON_CreateArray();
-        rc = store_head_get(s, txn, oa->key, &oa->head, err);
-        oa->national = have_nat && !memcmp(oa->key, nat, 32);
-        oa->first_serial = 1;
-        roster_key rk;
-        if (oa->national) {
-            snprintf(oa->state, sizeof oa->state, "%s", ROSTER_NATIONAL_STATE);
-        } else if (roster_key_get(s, txn, oa->key, &rk, NULL) == SD_OK) {
-            oa->listed = 1;
-            oa->flag = rk.flag;
-            oa->first_serial = rk.first_serial ? rk.first_serial : 1;
-            memcpy(oa->state, rk.state, sizeof oa->state);
-        } else {
-            memcpy(oa->state, oa->head.state, sizeof oa->state);
-        }
-        oa->next = oa->first_serial;
-        if (!rc)
-            rc = count_entries(s, txn, oa, err);
-    }
-    mdb_cursor_close(hc);
+    gather_ctx g = { s, txn, a, 0, err };
+    rc = store_origins_each(s, txn, origin_seen, &g, err);
     if (!rc)
         rc = view_members_each(s, txn, NULL, member_seen, a, err);
     for (size_t i = 0; i < a->n && !rc; i++)

@@ -26,15 +26,16 @@ int cmd_id(cli *c, int argc, char **argv)
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = ident_load_public(s, txn, &id, &err);
-        const char *auth = "national (trust anchor)";
-        if (!rc && !id.national) {
-            char st[STORE_STATE_BYTES];
-            int flag;
-            int r = roster_key_state(s, txn, id.kp.pk, st, &flag, NULL);
-            auth = r ? "awaiting authorisation (not yet in the roster here)"
-                     : flag == ROSTER_ACTIVE ? "authorised"
-                     : flag == ROSTER_REVOKED ? "revoked" : "replaced";
-        }
+        roster_who who;
+        if (!rc)
+            rc = roster_whois(s, txn, id.kp.pk, &who, &err);
+        const char *auth = "";
+        if (!rc)
+            auth = who.kind == ROSTER_WHO_NATIONAL ? "national (trust anchor)"
+                 : who.kind == ROSTER_WHO_CHAPTER ? "authorised"
+                 : who.kind == ROSTER_WHO_ENDED
+                     ? (who.rk.flag == ROSTER_REVOKED ? "revoked" : "replaced")
+                 : "awaiting authorisation (not yet in the roster here)";
         if (!rc) {
             char hex[65], nat[65];
             cli_hex32(id.kp.pk, hex);

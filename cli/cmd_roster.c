@@ -167,29 +167,27 @@ static int past_serials(const uint8_t key[32], const roster_key *rk, void *ctx)
 static int plan_change(store *s, store_txn *txn, Sadasya__RosterUpdate *ru,
                        plan *p, sd_err *err)
 {
-    uint8_t national[32];
     int rc, listed = 0;
-    roster_key rk;
+    roster_who who = { 0 };
     if (p->key) {
-        if (roster_national_key(s, txn, national, NULL) == SD_OK &&
-            !memcmp(national, p->key, 32))
+        if ((rc = roster_whois(s, txn, p->key, &who, err)))
+            return rc;
+        const roster_key *rk = &who.rk;
+        listed = who.listed;
+        if (who.kind == ROSTER_WHO_NATIONAL)
             return sd_errf(err, SD_EINVAL, "that key is the national office's "
                            "own: a chapter needs a key of its own (sadasya init "
                            "--state on the chapter's machine)");
-        rc = roster_key_get(s, txn, p->key, &rk, err);
-        listed = rc == SD_OK;
-        if (rc == SD_OK && strcmp(rk.state, p->state))
+        if (listed && strcmp(rk->state, p->state))
             return sd_errf(err, SD_EINVAL, "that key is already listed for %s: "
-                           "a key writes for one state only", rk.state);
-        if (rc == SD_OK && rk.flag != ROSTER_ACTIVE)
+                           "a key writes for one state only", rk->state);
+        if (who.kind == ROSTER_WHO_ENDED)
             return sd_errf(err, SD_EINVAL, "that key of %s was %s: an ended key "
                            "is never authorised again; make a new one with "
-                           "`sadasya init --state %s --replacing`", rk.state,
-                           rk.flag == ROSTER_REVOKED ? "revoked" : "replaced",
-                           rk.state);
-        if (rc && rc != SD_ENOTFOUND)
-            return rc;
-        if (rc == SD_OK && (p->has_last || p->lost))
+                           "`sadasya init --state %s --replacing`", rk->state,
+                           rk->flag == ROSTER_REVOKED ? "revoked" : "replaced",
+                           rk->state);
+        if (listed && (p->has_last || p->lost))
             return sd_errf(err, SD_EINVAL, "that key is %s's current key: "
                            "--last-seq and --lost belong to a handover to a new "
                            "key", p->state);
@@ -224,7 +222,7 @@ static int plan_change(store *s, store_txn *txn, Sadasya__RosterUpdate *ru,
     if (cv)
         sadasya__chapter_view__free_unpacked(cv, NULL);
     if (p->add && listed) {
-        p->first_serial = rk.first_serial; /* the same key again: name, endpoints */
+        p->first_serial = who.rk.first_serial; /* the same key again: name, endpoints */
     } else if (p->add) {
         serial_ctx x = { s, txn, p, 1, err };
         if ((rc = roster_each_key(s, txn, p->state, past_serials, &x, err)))

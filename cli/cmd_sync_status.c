@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "peers.h"
 #include "retract.h"
 #include "sync.h"
 
@@ -24,31 +25,6 @@ static int node_running(const char *dir)
     int running = flock(fd, LOCK_SH | LOCK_NB) != 0;
     close(fd);
     return running;
-}
-
-/* Calls fn for each stored peer status. */
-static int each_peer(store *s, store_txn *txn,
-                     void (*fn)(const Sadasya__PeerStatus *ps, void *ctx),
-                     void *ctx, sd_err *err)
-{
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->meta, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading peers", err);
-    MDB_val k = { STORE_META_PEER_PREFIX_LEN, STORE_META_PEER_PREFIX }, v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < STORE_META_PEER_PREFIX_LEN ||
-            memcmp(k.mv_data, STORE_META_PEER_PREFIX, STORE_META_PEER_PREFIX_LEN))
-            break;
-        Sadasya__PeerStatus *ps = sadasya__peer_status__unpack(NULL, v.mv_size, v.mv_data);
-        if (!ps)
-            continue;
-        fn(ps, ctx);
-        sadasya__peer_status__free_unpacked(ps, NULL);
-    }
-    mdb_cursor_close(c);
-    return SD_OK;
 }
 
 static void ago(uint64_t ms, char out[48])
@@ -75,13 +51,11 @@ typedef struct status_ctx {
 
 static uint64_t seq_of(Sadasya__Head *const *hs, size_t n, const uint8_t *origin)
 {
-    for (size_t i = 0; i < n; i++)
-        if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
-            return hs[i]->seq;
-    return 0;
+    const Sadasya__Head *h = sync_head_find(hs, n, origin);
+    return h ? h->seq : 0;
 }
 
-static void one_peer(const Sadasya__PeerStatus *ps, void *ctx)
+static int one_peer(const Sadasya__PeerStatus *ps, void *ctx)
 {
     status_ctx *x = ctx;
     /* Lag: entries the peer holds that we lack, and the other way. */
@@ -143,6 +117,7 @@ static void one_peer(const Sadasya__PeerStatus *ps, void *ctx)
                                 last, key };
         cli_table_add(x->t, cells);
     }
+    return 0;
 }
 
 static int run(cli *c, int full)
@@ -155,15 +130,13 @@ static int run(cli *c, int full)
     store_txn *txn;
     status_ctx x = { c, NULL, 0, NULL, NULL, full, node_running(c->data_dir) };
     cJSON *origins = NULL;
-    size_t nevidence = 0;
+    uint64_t nevidence = 0;
     uint64_t nretracted = 0, nheld = 0;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc)
         rc = sync_heads(s, txn, &x.mine, &x.nmine, &err);
     if (!rc) {
-        MDB_stat st;
-        if (mdb_stat(txn, s->evidence, &st) == 0)
-            nevidence = st.ms_entries;
+        store_evidence_count(s, txn, &nevidence, NULL);
         retract_count(s, txn, &nretracted, &nheld, NULL);
         if (full) {
             static const char *const oh[] = { "ORIGIN", "STATE", "SEQ", "HEAD" };
@@ -195,8 +168,8 @@ static int run(cli *c, int full)
                 cli_table_print(ot, stdout);
                 cli_table_destroy(&ot);
                 if (nevidence)
-                    printf("\nequivocation evidence held: %zu entries (see verify)\n",
-                           nevidence);
+                    printf("\nequivocation evidence held: %llu entries (see verify)\n",
+                           (unsigned long long)nevidence);
                 if (nretracted)
                     printf("\nretracted: %llu entries signed past their key's cut "
                            "(void everywhere; kept as evidence)\n",
@@ -215,7 +188,7 @@ static int run(cli *c, int full)
             x.arr = cJSON_CreateArray();
         else
             x.t = full ? cli_table_new(10, fh) : cli_table_new(5, ph);
-        rc = each_peer(s, txn, one_peer, &x, &err);
+        rc = peers_status_each(s, txn, one_peer, &x, &err);
         store_end(txn);
     }
     store_destroy(&s);

@@ -208,35 +208,29 @@ int card_open(const char *payload, card_claim *claim, sd_err *err)
 }
 
 /* Is claim->key allowed to sign cards for claim->state here? */
-static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
+static int check_signer(store *s, store_txn *txn, card_check *r, sd_err *err)
 {
     const card_claim *c = &r->claim;
-    uint8_t national[KEYS_PUBLIC_BYTES];
-    char hex[KEYS_HEX_LEN + 1], state[STORE_STATE_BYTES];
-    int rc = roster_national_key(s, txn, national, err);
+    char hex[KEYS_HEX_LEN + 1];
+    roster_who who;
+    int rc = roster_whois(s, txn, c->key, &who, err);
     if (rc)
         return rc;
-    if (!memcmp(national, c->key, KEYS_PUBLIC_BYTES)) {
+    if (who.kind == ROSTER_WHO_NATIONAL) {
         r->signer = CARD_SIGNER_NATIONAL;
         return SD_OK;
     }
     keys_public_hex(c->key, hex);
-    roster_key rk;
-    rc = roster_key_get(s, txn, c->key, &rk, err);
-    int flag = rc ? 0 : rk.flag;
-    if (!rc)
-        memcpy(state, rk.state, STORE_STATE_BYTES);
-    if (rc == SD_ENOTFOUND)
+    if (!who.listed)
         return sd_errf(err, SD_EAUTH,
                        "signed by an unknown key %s (not in this node's roster)",
                        hex);
-    if (rc)
-        return rc;
-    if (strcmp(state, c->state))
+    const roster_key *rk = &who.rk;
+    if (strcmp(rk->state, c->state))
         return sd_errf(err, SD_EAUTH,
                        "signed by the key of %s, which does not issue cards "
-                       "for %s members", state, c->state);
-    if (flag == ROSTER_REPLACED && rk.last_seq != ROSTER_NO_CUT) {
+                       "for %s members", rk->state, c->state);
+    if (rk->flag == ROSTER_REPLACED && rk->last_seq != ROSTER_NO_CUT) {
         /* Handed over at a cut: still genuine for the members it registered
          * within its valid range (checked against the view below), so no
          * state-wide reprint when a secretary changes. A revoked key's
@@ -245,21 +239,23 @@ static int check_signer(store *s, MDB_txn *txn, card_check *r, sd_err *err)
         r->signer = CARD_SIGNER_CHAPTER;
         return SD_OK;
     }
-    if (flag == ROSTER_REVOKED)
+    if (rk->flag == ROSTER_REVOKED)
         return sd_errf(err, SD_EAUTH,
                        "signed by %s's key %s, which the roster has revoked",
-                       state, hex);
-    if (flag == ROSTER_REPLACED)
+                       rk->state, hex);
+    if (rk->flag == ROSTER_REPLACED)
         return sd_errf(err, SD_EAUTH,
                        "signed by %s's former key %s, which the roster has "
-                       "replaced (the chapter must issue a new card)", state, hex);
-    if (flag != ROSTER_ACTIVE)
-        return sd_errf(err, SD_ECORRUPT, "roster flag %d for key %s", flag, hex);
+                       "replaced (the chapter must issue a new card)",
+                       rk->state, hex);
+    if (who.kind != ROSTER_WHO_CHAPTER)
+        return sd_errf(err, SD_ECORRUPT, "roster flag %d for key %s",
+                       rk->flag, hex);
     r->signer = CARD_SIGNER_CHAPTER;
     return SD_OK;
 }
 
-int card_check_payload(store *s, MDB_txn *txn, const char *payload,
+int card_check_payload(store *s, store_txn *txn, const char *payload,
                        card_check *r, sd_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -323,7 +319,7 @@ void card_check_clear(card_check *r)
 }
 
 /* The chapter's display name, or "" when the roster does not list it. */
-static void chapter_name(store *s, MDB_txn *txn, const char *state, char *out,
+static void chapter_name(store *s, store_txn *txn, const char *state, char *out,
                          size_t cap)
 {
     Sadasya__ChapterView *cv = NULL;
@@ -334,7 +330,7 @@ static void chapter_name(store *s, MDB_txn *txn, const char *state, char *out,
     }
 }
 
-int card_may_issue(store *s, MDB_txn *txn, const ident *id, const char *state,
+int card_may_issue(store *s, store_txn *txn, const ident *id, const char *state,
                    int *unlisted, sd_err *err)
 {
     if (unlisted)
@@ -350,25 +346,24 @@ int card_may_issue(store *s, MDB_txn *txn, const ident *id, const char *state,
                        state, state, name[0] ? " (" : "", name, name[0] ? ")" : "",
                        id->state);
     }
-    char st[STORE_STATE_BYTES];
-    int flag = 0;
-    int rc = roster_key_state(s, txn, id->kp.pk, st, &flag, err);
-    if (rc == SD_ENOTFOUND) {
+    roster_who who;
+    int rc = roster_whois(s, txn, id->kp.pk, &who, err);
+    if (rc)
+        return rc;
+    if (!who.listed) {
         if (unlisted)
             *unlisted = 1;
         return SD_OK;
     }
-    if (rc)
-        return rc;
-    if (strcmp(st, state))
+    if (strcmp(who.rk.state, state))
         return sd_errf(err, SD_EAUTH,
                        "the roster lists this node's key for %s, not for %s",
-                       st, state);
-    if (flag != ROSTER_ACTIVE)
+                       who.rk.state, state);
+    if (who.kind == ROSTER_WHO_ENDED)
         return sd_errf(err, SD_EAUTH,
                        "the roster has %s this node's key: cards it signed "
                        "would be refused",
-                       flag == ROSTER_REVOKED ? "revoked" : "replaced");
+                       who.rk.flag == ROSTER_REVOKED ? "revoked" : "replaced");
     return SD_OK;
 }
 
@@ -384,7 +379,7 @@ void card_claim_for(const Sadasya__MemberView *m, const Sadasya__Personal *p,
 }
 
 /* The national office's name, from the RosterUpdate that opens its log. */
-static void org_name(store *s, MDB_txn *txn, char *out, size_t cap)
+static void org_name(store *s, store_txn *txn, char *out, size_t cap)
 {
     uint8_t nk[KEYS_PUBLIC_BYTES];
     const uint8_t *sig, *bytes;
@@ -400,7 +395,7 @@ static void org_name(store *s, MDB_txn *txn, char *out, size_t cap)
     sadasya__entry__free_unpacked(e, NULL);
 }
 
-void card_names(store *s, MDB_txn *txn, const ident *id, const char *state,
+void card_names(store *s, store_txn *txn, const ident *id, const char *state,
                 char *org, size_t org_cap, char *chapter, size_t chapter_cap)
 {
     if (id->national)

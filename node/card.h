@@ -81,7 +81,7 @@ typedef struct card_check {
  * this node's view, SD_ECONFLICT the card disagrees with the member's record
  * (state or joined day); other codes are store failures. r is filled as far
  * as the checks went; release it with card_check_clear. */
-int card_check_payload(store *s, MDB_txn *txn, const char *payload,
+int card_check_payload(store *s, store_txn *txn, const char *payload,
                        card_check *r, sd_err *err);
 void card_check_clear(card_check *r);
 
@@ -90,7 +90,7 @@ void card_check_clear(card_check *r);
  * when not, or when the roster here lists id's key as revoked or replaced.
  * *unlisted (may be NULL) is set when a chapter's key is not (yet) in the
  * roster this node holds: its cards will be refused until it is. */
-int card_may_issue(store *s, MDB_txn *txn, const ident *id, const char *state,
+int card_may_issue(store *s, store_txn *txn, const ident *id, const char *state,
                    int *unlisted, sd_err *err);
 
 /* The claim for member m (name from p, which must be held), issued today
@@ -102,7 +102,7 @@ void card_claim_for(const Sadasya__MemberView *m, const Sadasya__Personal *p,
  * office's name from the first entry of its log, "" when this node does not
  * hold it) and the chapter (the roster's name for state; this node's own
  * name when it is that chapter; else the state code). */
-void card_names(store *s, MDB_txn *txn, const ident *id, const char *state,
+void card_names(store *s, store_txn *txn, const ident *id, const char *state,
                 char *org, size_t org_cap, char *chapter, size_t chapter_cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "peers.h"
 #include "roster.h"
 
 #define OUT_WAY "pass --override-fence only if you are sure this is the " \
@@ -18,7 +19,7 @@ static void hex8(const uint8_t *k, char out[17])
 }
 
 /* Equivocation evidence against own: SD_OK if none. */
-static int check_evidence(store *s, MDB_txn *txn, const uint8_t own[32],
+static int check_evidence(store *s, store_txn *txn, const uint8_t own[32],
                           sd_err *err)
 {
     uint64_t seq = 0;
@@ -36,74 +37,75 @@ static int check_evidence(store *s, MDB_txn *txn, const uint8_t own[32],
     return SD_OK;
 }
 
-/* The heads peers last reported (sadasyad's "peer:" status records). */
-static int check_peers(store *s, MDB_txn *txn, const uint8_t own[32],
+typedef struct peers_ctx {
+    store *s;
+    store_txn *txn;
+    const uint8_t *own;
+    const store_head *mine;
+    sd_err *err;
+} peers_ctx;
+
+/* One peer's last report: SD_ECONFLICT when it holds this key's log
+ * further, or another entry at a seq held here. */
+static int check_peer(const Sadasya__PeerStatus *ps, void *ctx)
+{
+    peers_ctx *x = ctx;
+    for (size_t i = 0; i < ps->n_heads; i++) {
+        const Sadasya__Head *h = ps->heads[i];
+        if (h->origin.len != 32 || memcmp(h->origin.data, x->own, 32) ||
+            !h->seq)
+            continue;
+        if (h->seq > x->mine->seq)
+            return sd_errf(x->err, SD_ECONFLICT,
+                           "peer %s holds this node's own log up to seq "
+                           "%llu, this copy only to %llu: another copy of "
+                           "this data directory signs; start the node "
+                           "(sadasyad) to take those entries, retire the "
+                           "other copy, or %s", ps->endpoint,
+                           (unsigned long long)h->seq,
+                           (unsigned long long)x->mine->seq, OUT_WAY);
+        const uint8_t *sig, *bytes;
+        size_t len;
+        uint8_t held[ENTRY_HASH_BYTES];
+        if (h->hash.len != ENTRY_HASH_BYTES ||
+            store_log_get(x->s, x->txn, x->own, h->seq, &sig, &bytes, &len,
+                          NULL))
+            continue;
+        entry_hash(bytes, len, sig, held);
+        if (memcmp(held, h->hash.data, ENTRY_HASH_BYTES))
+            return sd_errf(x->err, SD_ECONFLICT,
+                           "peer %s holds another entry of this node's own "
+                           "log at seq %llu: another copy of this data "
+                           "directory signs; stop every copy but one and ask "
+                           "the national office to cut the key, or %s",
+                           ps->endpoint, (unsigned long long)h->seq, OUT_WAY);
+    }
+    return SD_OK;
+}
+
+/* The heads peers last reported (peers.h). */
+static int check_peers(store *s, store_txn *txn, const uint8_t own[32],
                        sd_err *err)
 {
     store_head mine;
     int rc = store_head_get(s, txn, own, &mine, err);
     if (rc)
         return rc;
-    MDB_cursor *c;
-    if ((rc = mdb_cursor_open(txn, s->meta, &c)))
-        return store_mdb_err(rc, "reading peer status", err);
-    MDB_val k = { STORE_META_PEER_PREFIX_LEN, STORE_META_PEER_PREFIX }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < STORE_META_PEER_PREFIX_LEN ||
-            memcmp(k.mv_data, STORE_META_PEER_PREFIX, STORE_META_PEER_PREFIX_LEN))
-            break;
-        Sadasya__PeerStatus *ps =
-            sadasya__peer_status__unpack(NULL, v.mv_size, v.mv_data);
-        if (!ps)
-            continue;
-        for (size_t i = 0; i < ps->n_heads && !ret; i++) {
-            const Sadasya__Head *h = ps->heads[i];
-            if (h->origin.len != 32 || memcmp(h->origin.data, own, 32) ||
-                !h->seq)
-                continue;
-            if (h->seq > mine.seq) {
-                ret = sd_errf(err, SD_ECONFLICT,
-                              "peer %s holds this node's own log up to seq "
-                              "%llu, this copy only to %llu: another copy of "
-                              "this data directory signs; start the node "
-                              "(sadasyad) to take those entries, retire the "
-                              "other copy, or %s", ps->endpoint,
-                              (unsigned long long)h->seq,
-                              (unsigned long long)mine.seq, OUT_WAY);
-                break;
-            }
-            const uint8_t *sig, *bytes;
-            size_t len;
-            uint8_t held[ENTRY_HASH_BYTES];
-            if (h->hash.len != ENTRY_HASH_BYTES ||
-                store_log_get(s, txn, own, h->seq, &sig, &bytes, &len, NULL))
-                continue;
-            entry_hash(bytes, len, sig, held);
-            if (memcmp(held, h->hash.data, ENTRY_HASH_BYTES))
-                ret = sd_errf(err, SD_ECONFLICT,
-                              "peer %s holds another entry of this node's own "
-                              "log at seq %llu: another copy of this data "
-                              "directory signs; stop every copy but one and ask "
-                              "the national office to cut the key, or %s",
-                              ps->endpoint, (unsigned long long)h->seq, OUT_WAY);
-        }
-        sadasya__peer_status__free_unpacked(ps, NULL);
-    }
-    mdb_cursor_close(c);
-    return ret;
+    peers_ctx x = { s, txn, own, &mine, err };
+    return peers_status_each(s, txn, check_peer, &x, err);
 }
 
 /* What the roster says of this key: ended, or (replacing) not yet listed. */
-static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
+static int check_roster(store *s, store_txn *txn, const uint8_t own[32],
                         uint64_t *first_serial, sd_err *err)
 {
-    roster_key rk;
-    int rc = roster_key_get(s, txn, own, &rk, err);
+    roster_who who;
+    int rc = roster_whois(s, txn, own, &who, err);
+    if (rc)
+        return rc;
     const void *v;
     size_t n;
-    if (rc == SD_ENOTFOUND) {
+    if (!who.listed) {
         if (store_meta_get(s, txn, FENCE_META_REPLACING, &v, &n, NULL) == SD_OK)
             return sd_errf(err, SD_EAUTH,
                            "this node takes over from an earlier key of its "
@@ -112,10 +114,9 @@ static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
                            "roster add`; then start the node to sync)");
         return SD_OK;
     }
-    if (rc)
-        return rc;
+    const roster_key rk = who.rk;
     *first_serial = rk.first_serial;
-    if (rk.flag == ROSTER_ACTIVE)
+    if (who.kind == ROSTER_WHO_CHAPTER)
         return SD_OK;
     char successor[17] = "none";
     Sadasya__ChapterView *cv = NULL;
@@ -139,7 +140,7 @@ static int check_roster(store *s, MDB_txn *txn, const uint8_t own[32],
                    "%s): it signs nothing more", rk.state, cut);
 }
 
-int fence_check(store *s, MDB_txn *txn, const uint8_t own[32], int national,
+int fence_check(store *s, store_txn *txn, const uint8_t own[32], int national,
                 uint64_t *first_serial, sd_err *err)
 {
     *first_serial = 1;
@@ -169,7 +170,7 @@ int fence_check(store *s, MDB_txn *txn, const uint8_t own[32], int national,
     return check_peers(s, txn, own, err);
 }
 
-int fence_mark_copy(store *s, MDB_txn *txn, const uint8_t own[32],
+int fence_mark_copy(store *s, store_txn *txn, const uint8_t own[32],
                     sd_err *err)
 {
     const void *v;

@@ -31,12 +31,12 @@
  * serial its first MemberJoined carries. Else one clear line in err and
  * SD_ECONFLICT (fences --override-fence lifts: s->override_fence) or
  * SD_EAUTH (the key ended, or awaits its roster entry). */
-int fence_check(store *s, MDB_txn *txn, const uint8_t own[32], int national,
+int fence_check(store *s, store_txn *txn, const uint8_t own[32], int national,
                 uint64_t *first_serial, sd_err *err);
 
 /* Records that own's entries arrived from outside (another copy signs),
  * unless the store is a restored copy catching up, which expects them. */
-int fence_mark_copy(store *s, MDB_txn *txn, const uint8_t own[32],
+int fence_mark_copy(store *s, store_txn *txn, const uint8_t own[32],
                     sd_err *err);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-static int meta_str(store *s, MDB_txn *txn, const char *name, char *out,
+static int meta_str(store *s, store_txn *txn, const char *name, char *out,
                     size_t cap, sd_err *err)
 {
     const void *v;
@@ -32,12 +32,10 @@ static int meta_str(store *s, MDB_txn *txn, const char *name, char *out,
     return SD_OK;
 }
 
-int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
+int ident_load_public(store *s, store_txn *txn, ident *id, sd_err *err)
 {
     memset(id, 0, sizeof *id);
     char role[16];
-    const void *v;
-    size_t n;
     int rc;
     if ((rc = meta_str(s, txn, STORE_META_ROLE, role, sizeof role, err)) ||
         (rc = meta_str(s, txn, STORE_META_STATE, id->state, sizeof id->state, err)) ||
@@ -45,22 +43,17 @@ int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err)
         (rc = roster_national_key(s, txn, id->national_key, err)))
         return rc;
     id->national = !strcmp(role, "national");
-    if ((rc = store_meta_get(s, txn, STORE_META_OWN_KEY, &v, &n, err)))
-        return rc;
-    if (n != KEYS_PUBLIC_BYTES)
-        return sd_errf(err, SD_ECORRUPT, "own key of %zu bytes", n);
-    memcpy(id->kp.pk, v, KEYS_PUBLIC_BYTES);
-    return SD_OK;
+    return store_meta_key32(s, txn, STORE_META_OWN_KEY, id->kp.pk, err);
 }
 
 int ident_load(store *s, ident *id, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
     rc = ident_load_public(s, txn, id, err);
-    mdb_txn_abort(txn);
+    store_end(txn);
     if (rc)
         return rc;
     unsigned char pk[KEYS_PUBLIC_BYTES];

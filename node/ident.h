@@ -25,6 +25,6 @@ typedef struct ident {
 int ident_load(store *s, ident *id, sd_err *err);
 
 /* The identity without the secret key (for read-only copies). */
-int ident_load_public(store *s, MDB_txn *txn, ident *id, sd_err *err);
+int ident_load_public(store *s, store_txn *txn, ident *id, sd_err *err);
 
 #endif

@@ -60,7 +60,7 @@ int init_dir(const char *dir, const char *state, const char *name,
         return rc;
     }
     const char *code = national ? ROSTER_NATIONAL_STATE : state;
-    MDB_txn *txn;
+    store_txn *txn;
     if (!(rc = store_begin(s, 1, &txn, err))) {
         const unsigned char *anchor = national ? kp.pk : trust;
         if ((rc = store_meta_put(s, txn, STORE_META_NATIONAL_KEY, anchor, 32, err)) ||
@@ -71,7 +71,7 @@ int init_dir(const char *dir, const char *state, const char *name,
                                  national ? 8 : 5, err)) ||
             ((flags & INIT_REPLACING) &&
              (rc = store_meta_put(s, txn, FENCE_META_REPLACING, "1", 1, err))))
-            mdb_txn_abort(txn);
+            store_end(txn);
         else
             rc = store_commit(s, txn, err);
     }

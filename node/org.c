@@ -19,7 +19,7 @@ void org_event_id(char out[ORG_ID_MAX], const char *state, uint64_t seq)
 
 static int nonempty(const char *s) { return s && *s; }
 
-int org_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int org_check(store *s, store_txn *txn, const Sadasya__Entry *e,
               const char *state, sd_err *err)
 {
     switch (e->body_case) {
@@ -72,7 +72,7 @@ int org_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
     }
 }
 
-static int put_packed(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
+static int put_packed(store_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
                       const ProtobufCMessage *m, const uint8_t *prefix,
                       size_t pl, sd_err *err)
 {
@@ -107,7 +107,7 @@ typedef struct attend_ctx {
 } attend_ctx;
 
 /* Attendance makes a member of the writing chapter active. */
-static int attend_member(store *s, MDB_txn *txn, view_batch *b,
+static int attend_member(store *s, store_txn *txn, view_batch *b,
                          Sadasya__MemberView *m, const Sadasya__MemberView *old,
                          void *ctx, void **tofree, sd_err *err)
 {
@@ -131,7 +131,7 @@ static int attend_member(store *s, MDB_txn *txn, view_batch *b,
     return SD_OK;
 }
 
-static int fold_attendance(store *s, MDB_txn *txn, view_batch *b,
+static int fold_attendance(store *s, store_txn *txn, view_batch *b,
                            const Sadasya__Entry *e, sd_err *err)
 {
     const Sadasya__Attendance *a = e->attendance;
@@ -174,7 +174,7 @@ static int fold_attendance(store *s, MDB_txn *txn, view_batch *b,
     return rc;
 }
 
-int org_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+int org_fold(store *s, store_txn *txn, view_batch *b, const Sadasya__Entry *e,
              const char *state, sd_err *err)
 {
     char k[ORG_KEY_MAX];
@@ -255,7 +255,7 @@ int org_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
 /* --- reading ------------------------------------------------------------- */
 
 /* Walks dbi from prefix (all when pl is 0), calling fn(key, value). */
-static int walk(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t pl,
+static int walk(store_txn *txn, MDB_dbi dbi, const void *prefix, size_t pl,
                 int (*fn)(const MDB_val *k, const MDB_val *v, void *ctx),
                 void *ctx, sd_err *err)
 {
@@ -294,7 +294,7 @@ static int officer_row(const MDB_val *k, const MDB_val *v, void *ctx)
     return rc;
 }
 
-int org_officers_each(store *s, MDB_txn *txn, const char *state,
+int org_officers_each(store *s, store_txn *txn, const char *state,
                       int (*fn)(const Sadasya__OfficerView *o, void *ctx),
                       void *ctx, sd_err *err)
 {
@@ -323,7 +323,7 @@ static int event_row(const MDB_val *k, const MDB_val *v, void *ctx)
     return rc;
 }
 
-int org_events_each(store *s, MDB_txn *txn,
+int org_events_each(store *s, store_txn *txn,
                     int (*fn)(const Sadasya__EventView *ev, void *ctx),
                     void *ctx, sd_err *err)
 {
@@ -331,7 +331,7 @@ int org_events_each(store *s, MDB_txn *txn,
     return walk(txn, s->events, NULL, 0, event_row, &w, err);
 }
 
-int org_event_get(store *s, MDB_txn *txn, const char *id,
+int org_event_get(store *s, store_txn *txn, const char *id,
                   Sadasya__EventView **out, sd_err *err)
 {
     *out = NULL;
@@ -368,7 +368,7 @@ static int attend_row(const MDB_val *k, const MDB_val *v, void *ctx)
                                                            store_be32(v->mv_data), w->ctx);
 }
 
-int org_attendance_each(store *s, MDB_txn *txn, const char *event_id,
+int org_attendance_each(store *s, store_txn *txn, const char *event_id,
                         int (*fn)(const char *number, uint32_t day, void *ctx),
                         void *ctx, sd_err *err)
 {
@@ -399,7 +399,7 @@ static int honour_row(const MDB_val *k, const MDB_val *v, void *ctx)
     return rc;
 }
 
-int org_honours_each(store *s, MDB_txn *txn, const char *number,
+int org_honours_each(store *s, store_txn *txn, const char *number,
                      int (*fn)(const char *number, const Sadasya__Honour *h,
                                void *ctx),
                      void *ctx, sd_err *err)
@@ -435,7 +435,7 @@ static int notice_row(const MDB_val *k, const MDB_val *v, void *ctx)
     return rc;
 }
 
-int org_notices_each(store *s, MDB_txn *txn,
+int org_notices_each(store *s, store_txn *txn,
                      int (*fn)(const char *state, const Sadasya__Notice *n,
                                uint64_t time_ms, void *ctx),
                      void *ctx, sd_err *err)
@@ -457,7 +457,7 @@ static int directory_row(const MDB_val *k, const MDB_val *v, void *ctx)
     return rc;
 }
 
-int org_directory_each(store *s, MDB_txn *txn,
+int org_directory_each(store *s, store_txn *txn,
                        int (*fn)(const Sadasya__EnterpriseListed *en, void *ctx),
                        void *ctx, sd_err *err)
 {

@@ -19,37 +19,37 @@
 
 #define ORG_ID_MAX 32 /* event ids: "BR-E17" */
 
-int org_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int org_check(store *s, store_txn *txn, const Sadasya__Entry *e,
               const char *state, sd_err *err);
-int org_fold(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+int org_fold(store *s, store_txn *txn, view_batch *b, const Sadasya__Entry *e,
              const char *state, sd_err *err);
 
 /* The id an EventHeld written by state at seq must carry. */
 void org_event_id(char out[ORG_ID_MAX], const char *state, uint64_t seq);
 
 /* Readers: each calls fn per row; fn's non-zero return stops the walk. */
-int org_officers_each(store *s, MDB_txn *txn, const char *state,
+int org_officers_each(store *s, store_txn *txn, const char *state,
                       int (*fn)(const Sadasya__OfficerView *o, void *ctx),
                       void *ctx, sd_err *err);
-int org_events_each(store *s, MDB_txn *txn,
+int org_events_each(store *s, store_txn *txn,
                     int (*fn)(const Sadasya__EventView *ev, void *ctx),
                     void *ctx, sd_err *err);
-int org_event_get(store *s, MDB_txn *txn, const char *id,
+int org_event_get(store *s, store_txn *txn, const char *id,
                   Sadasya__EventView **out, sd_err *err);
-int org_attendance_each(store *s, MDB_txn *txn, const char *event_id,
+int org_attendance_each(store *s, store_txn *txn, const char *event_id,
                         int (*fn)(const char *number, uint32_t day, void *ctx),
                         void *ctx, sd_err *err);
 /* number NULL: every honour. */
-int org_honours_each(store *s, MDB_txn *txn, const char *number,
+int org_honours_each(store *s, store_txn *txn, const char *number,
                      int (*fn)(const char *number, const Sadasya__Honour *h,
                                void *ctx),
                      void *ctx, sd_err *err);
 /* Newest first. */
-int org_notices_each(store *s, MDB_txn *txn,
+int org_notices_each(store *s, store_txn *txn,
                      int (*fn)(const char *state, const Sadasya__Notice *n,
                                uint64_t time_ms, void *ctx),
                      void *ctx, sd_err *err);
-int org_directory_each(store *s, MDB_txn *txn,
+int org_directory_each(store *s, store_txn *txn,
                        int (*fn)(const Sadasya__EnterpriseListed *en, void *ctx),
                        void *ctx, sd_err *err);
 

@@ -12,7 +12,7 @@
 
 #define VOIDED_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
 
-int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
+int retract_keep(store *s, store_txn *txn, const uint8_t origin[32],
                  uint64_t seq, int reason, const uint8_t sig[ENTRY_SIG_BYTES],
                  const uint8_t *entry, size_t len, sd_err *err)
 {
@@ -30,45 +30,47 @@ int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
     return SD_OK;
 }
 
-int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
+typedef struct joins_walk {
+    uint64_t upto, *joins;
+    uint8_t *hash;
+    sd_err *err;
+} joins_walk;
+
+#define JOINS_DONE 1 /* count_join's word: past upto */
+
+/* One log entry up to upto: a join counted, its hash kept. */
+static int count_join(uint64_t seq, const uint8_t *sig, const uint8_t *bytes,
+                      size_t len, void *ctx)
+{
+    joins_walk *w = ctx;
+    if (seq > w->upto)
+        return JOINS_DONE;
+    if (!len)
+        return sd_errf(w->err, SD_ECORRUPT, "log record of seq %llu is "
+                       "truncated", (unsigned long long)seq);
+    Sadasya__Entry *e = NULL;
+    int rc = entry_decode(bytes, len, &e, w->err);
+    if (rc)
+        return rc;
+    if (e->body_case == SADASYA__ENTRY__BODY_JOINED)
+        (*w->joins)++;
+    sadasya__entry__free_unpacked(e, NULL);
+    entry_hash(bytes, len, sig, w->hash);
+    return 0;
+}
+
+int retract_count_joins(store *s, store_txn *txn, const uint8_t key[32],
                         uint64_t upto, uint64_t *joins,
                         uint8_t hash[ENTRY_HASH_BYTES], sd_err *err)
 {
     *joins = 0;
     memset(hash, 0, ENTRY_HASH_BYTES);
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->log, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", err);
-    uint8_t k0[STORE_LOGKEY_BYTES];
-    store_logkey(k0, key, 1);
-    MDB_val k = { sizeof k0, k0 }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, key, 32) ||
-            store_be64((const uint8_t *)k.mv_data + 32) > upto)
-            break;
-        if (v.mv_size <= ENTRY_SIG_BYTES) {
-            ret = sd_errf(err, SD_ECORRUPT, "log record of %zu bytes",
-                          v.mv_size);
-            break;
-        }
-        const uint8_t *sig = v.mv_data, *bytes = sig + ENTRY_SIG_BYTES;
-        size_t len = v.mv_size - ENTRY_SIG_BYTES;
-        Sadasya__Entry *e = NULL;
-        if ((ret = entry_decode(bytes, len, &e, err)))
-            break;
-        if (e->body_case == SADASYA__ENTRY__BODY_JOINED)
-            (*joins)++;
-        sadasya__entry__free_unpacked(e, NULL);
-        entry_hash(bytes, len, sig, hash);
-    }
-    mdb_cursor_close(c);
-    return ret;
+    joins_walk w = { upto, joins, hash, err };
+    int rc = store_log_each(s, txn, key, 1, count_join, &w, err);
+    return rc == JOINS_DONE ? SD_OK : rc;
 }
 
-int retract_beyond(store *s, MDB_txn *txn, const uint8_t key[32],
+int retract_beyond(store *s, store_txn *txn, const uint8_t key[32],
                    uint64_t last_seq, size_t *n, sd_err *err)
 {
     *n = 0;
@@ -154,7 +156,7 @@ static int list_add(origin_list *l, const uint8_t key[32], const char *state,
 
 typedef struct order_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     origin_list *l;
     sd_err *err;
 } order_ctx;
@@ -172,7 +174,13 @@ static int add_state(const Sadasya__ChapterView *cv, void *ctx)
                            o->err);
 }
 
-int retract_each_origin(store *s, MDB_txn *txn,
+static int add_held(const uint8_t origin[32], const store_head *h, void *ctx)
+{
+    order_ctx *o = ctx;
+    return list_add(o->l, origin, h->state, o->err);
+}
+
+int retract_each_origin(store *s, store_txn *txn,
                         int (*fn)(const uint8_t origin[32], const char *state,
                                   void *ctx),
                         void *ctx, sd_err *err)
@@ -186,21 +194,8 @@ int retract_each_origin(store *s, MDB_txn *txn,
     if (!rc)
         rc = roster_each(s, txn, add_state, &o, err);
     /* Then every other origin held (in key order), as its head names it. */
-    MDB_cursor *c = NULL;
-    if (!rc && (rc = mdb_cursor_open(txn, s->heads, &c)))
-        rc = store_mdb_err(rc, "reading heads", err);
-    if (!rc) {
-        MDB_val k, v;
-        for (int m = mdb_cursor_get(c, &k, &v, MDB_FIRST); m == 0 && !rc;
-             m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != 32)
-                continue;
-            store_head h;
-            if (!(rc = store_head_get(s, txn, k.mv_data, &h, err)))
-                rc = list_add(&l, k.mv_data, h.state, err);
-        }
-        mdb_cursor_close(c);
-    }
+    if (!rc)
+        rc = store_origins_each(s, txn, add_held, &o, err);
     for (size_t i = 0; i < l.n && !rc; i++) {
         store_head h;
         if ((rc = store_head_get(s, txn, l.keys[i], &h, err)))
@@ -217,51 +212,50 @@ int retract_each_origin(store *s, MDB_txn *txn,
 
 typedef struct refold_ctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     view_batch *b;
     sd_err *err;
+    const uint8_t *origin; /* the origin being folded, and its state */
+    const char *state;
 } refold_ctx;
+
+/* One log entry folded again, with its Personal blob where held. */
+static int refold_entry(uint64_t seq, const uint8_t *sig, const uint8_t *bytes,
+                        size_t len, void *ctx)
+{
+    refold_ctx *r = ctx;
+    (void)sig;
+    if (!len)
+        return sd_errf(r->err, SD_ECORRUPT, "log record of seq %llu is "
+                       "truncated", (unsigned long long)seq);
+    Sadasya__Entry *e = NULL;
+    int rc = entry_decode(bytes, len, &e, r->err);
+    if (rc)
+        return rc;
+    Sadasya__Personal *p = NULL;
+    const uint8_t *blob;
+    size_t blen;
+    if (store_personal_get(r->s, r->txn, r->origin, seq, &blob, &blen,
+                           NULL) == SD_OK)
+        entry_personal_decode(blob, blen, &p, NULL);
+    /* The roster is not derived from chapters' logs: it stays. */
+    if (e->body_case != SADASYA__ENTRY__BODY_ROSTER)
+        rc = fold_entry(r->s, r->txn, r->b, e, r->state, p, r->err);
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    sadasya__entry__free_unpacked(e, NULL);
+    return rc;
+}
 
 static int refold_origin(const uint8_t origin[32], const char *state, void *ctx)
 {
     refold_ctx *r = ctx;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(r->txn, r->s->log, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", r->err);
-    uint8_t k0[STORE_LOGKEY_BYTES];
-    store_logkey(k0, origin, 1);
-    MDB_val k = { sizeof k0, k0 }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, origin, 32))
-            break;
-        if (v.mv_size <= ENTRY_SIG_BYTES) {
-            ret = sd_errf(r->err, SD_ECORRUPT, "log record of %zu bytes",
-                          v.mv_size);
-            break;
-        }
-        Sadasya__Entry *e = NULL;
-        if ((ret = entry_decode((const uint8_t *)v.mv_data + ENTRY_SIG_BYTES,
-                                v.mv_size - ENTRY_SIG_BYTES, &e, r->err)))
-            break;
-        Sadasya__Personal *p = NULL;
-        MDB_val pv;
-        if (mdb_get(r->txn, r->s->personal, &k, &pv) == 0)
-            entry_personal_decode(pv.mv_data, pv.mv_size, &p, NULL);
-        /* The roster is not derived from chapters' logs: it stays. */
-        if (e->body_case != SADASYA__ENTRY__BODY_ROSTER)
-            ret = fold_entry(r->s, r->txn, r->b, e, state, p, r->err);
-        if (p)
-            sadasya__personal__free_unpacked(p, NULL);
-        sadasya__entry__free_unpacked(e, NULL);
-    }
-    mdb_cursor_close(c);
-    return ret;
+    r->origin = origin;
+    r->state = state;
+    return store_log_each(r->s, r->txn, origin, 1, refold_entry, r, r->err);
 }
 
-int retract_refold(store *s, MDB_txn *txn, sd_err *err)
+int retract_refold(store *s, store_txn *txn, sd_err *err)
 {
     const MDB_dbi derived[] = {
         s->members, s->idx_phone, s->idx_name, s->idx_dist, s->counters,
@@ -277,7 +271,7 @@ int retract_refold(store *s, MDB_txn *txn, sd_err *err)
     int rc = view_batch_new(&b, err);
     if (rc)
         return rc;
-    refold_ctx r = { s, txn, b, err };
+    refold_ctx r = { s, txn, b, err, NULL, NULL };
     rc = retract_each_origin(s, txn, refold_origin, &r, err);
     if (!rc)
         rc = view_flush(s, txn, b, err);
@@ -285,7 +279,7 @@ int retract_refold(store *s, MDB_txn *txn, sd_err *err)
     return rc;
 }
 
-int retract_each_void(store *s, MDB_txn *txn,
+int retract_each_void(store *s, store_txn *txn,
                       int (*fn)(const uint8_t origin[32], uint64_t seq,
                                 int reason, const uint8_t *entry, size_t len,
                                 void *ctx),
@@ -325,7 +319,7 @@ static int count_void(const uint8_t origin[32], uint64_t seq, int reason,
     return 0;
 }
 
-int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
+int retract_count(store *s, store_txn *txn, uint64_t *retracted,
                   uint64_t *number_held, sd_err *err)
 {
     void_counts n = { 0, 0 };

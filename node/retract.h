@@ -29,7 +29,7 @@ enum {
 };
 
 /* Keeps a signed entry in `voided` with its reason (one of VOIDED_*). */
-int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
+int retract_keep(store *s, store_txn *txn, const uint8_t origin[32],
                  uint64_t seq, int reason, const uint8_t sig[ENTRY_SIG_BYTES],
                  const uint8_t *entry, size_t len, sd_err *err);
 
@@ -37,12 +37,12 @@ int retract_keep(store *s, MDB_txn *txn, const uint8_t origin[32],
  * deletes their Personal blobs, and sets the key's head to last_seq (its
  * joins counted again). *n is how many were taken. Does not touch the
  * view: call retract_refold once all cuts of an update are done. */
-int retract_beyond(store *s, MDB_txn *txn, const uint8_t key[32],
+int retract_beyond(store *s, store_txn *txn, const uint8_t key[32],
                    uint64_t last_seq, size_t *n, sd_err *err);
 
 /* The MemberJoined entries among key's log entries 1..upto held here, and
  * the hash of the last of them (zero when none is held). */
-int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
+int retract_count_joins(store *s, store_txn *txn, const uint8_t key[32],
                         uint64_t upto, uint64_t *joins,
                         uint8_t hash[ENTRY_HASH_BYTES], sd_err *err);
 
@@ -51,12 +51,12 @@ int retract_count_joins(store *s, MDB_txn *txn, const uint8_t key[32],
  * folds the logs into them again: the national office first (its roster
  * is kept as it is), then each state's keys in epoch order, then origins
  * the roster does not list (this node's own, awaiting authorisation). */
-int retract_refold(store *s, MDB_txn *txn, sd_err *err);
+int retract_refold(store *s, store_txn *txn, sd_err *err);
 
 /* Calls fn for every origin whose head this store holds, in fold order
  * (national first, each state's keys in epoch order, then the rest in key
  * order). state is what the origin writes for. Stops on non-zero. */
-int retract_each_origin(store *s, MDB_txn *txn,
+int retract_each_origin(store *s, store_txn *txn,
                         int (*fn)(const uint8_t origin[32], const char *state,
                                   void *ctx),
                         void *ctx, sd_err *err);
@@ -64,14 +64,14 @@ int retract_each_origin(store *s, MDB_txn *txn,
 /* Calls fn for each signed entry `voided` holds, in (origin, seq) order:
  * its origin and seq, its reason (VOIDED_*) and the signed entry's bytes
  * (pointing into the map: valid while txn lives). Stops on non-zero. */
-int retract_each_void(store *s, MDB_txn *txn,
+int retract_each_void(store *s, store_txn *txn,
                       int (*fn)(const uint8_t origin[32], uint64_t seq,
                                 int reason, const uint8_t *entry, size_t len,
                                 void *ctx),
                       void *ctx, sd_err *err);
 
 /* How many signed entries `voided` holds, by reason (either may be NULL). */
-int retract_count(store *s, MDB_txn *txn, uint64_t *retracted,
+int retract_count(store *s, store_txn *txn, uint64_t *retracted,
                   uint64_t *number_held, sd_err *err);
 
 #endif

@@ -62,7 +62,7 @@ int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err)
 
 #define KEY_REC_BYTES (STORE_STATE_BYTES + 1 + 24)
 
-static int put_key(store *s, MDB_txn *txn, const uint8_t key[32],
+static int put_key(store *s, store_txn *txn, const uint8_t key[32],
                    const roster_key *rk, sd_err *err)
 {
     uint8_t k[33], v[KEY_REC_BYTES] = { 0 };
@@ -77,7 +77,7 @@ static int put_key(store *s, MDB_txn *txn, const uint8_t key[32],
     return rc ? store_mdb_err(rc, "writing the roster", err) : SD_OK;
 }
 
-static int put_chapter(store *s, MDB_txn *txn, const Sadasya__ChapterView *cv,
+static int put_chapter(store *s, store_txn *txn, const Sadasya__ChapterView *cv,
                        sd_err *err)
 {
     uint8_t k[ROSTER_KEY_MAX];
@@ -92,7 +92,7 @@ static int put_chapter(store *s, MDB_txn *txn, const Sadasya__ChapterView *cv,
 }
 
 /* Ends key (listed for state) with flag, at last_seq when a cut is given. */
-static int end_key(store *s, MDB_txn *txn, const uint8_t key[32],
+static int end_key(store *s, store_txn *txn, const uint8_t key[32],
                    const char *state, int flag, sd_err *err)
 {
     roster_key rk;
@@ -107,32 +107,27 @@ static int end_key(store *s, MDB_txn *txn, const uint8_t key[32],
     return put_key(s, txn, key, &rk, err);
 }
 
-/* A chapter this update may authorise: not the national key, not a key of
- * another state, not a key once ended. */
-static int chapter_allowed(store *s, MDB_txn *txn, const Sadasya__Chapter *c,
-                           const roster_key *have, int listed)
+/* A chapter this update may authorise (who is its key): not the national
+ * key, not a key of another state, not a key once ended. */
+static int chapter_allowed(const Sadasya__Chapter *c, const roster_who *who)
 {
-    uint8_t national[32];
-    if (roster_national_key(s, txn, national, NULL) == SD_OK &&
-        !memcmp(national, c->key.data, 32))
+    if (who->kind == ROSTER_WHO_NATIONAL)
         return 0;
-    if (!listed)
+    if (!who->listed)
         return 1;
-    return !strcmp(have->state, c->state) && have->flag == ROSTER_ACTIVE;
+    return who->kind == ROSTER_WHO_CHAPTER && !strcmp(who->rk.state, c->state);
 }
 
-int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
+int roster_fold(store *s, store_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err)
 {
     int rc;
     for (size_t i = 0; i < ru->n_chapters; i++) {
         Sadasya__Chapter *c = ru->chapters[i];
-        roster_key have;
-        rc = roster_key_get(s, txn, c->key.data, &have, err);
-        if (rc && rc != SD_ENOTFOUND)
+        roster_who who;
+        if ((rc = roster_whois(s, txn, c->key.data, &who, err)))
             return rc;
-        int listed = rc == SD_OK;
-        if (!chapter_allowed(s, txn, c, &have, listed))
+        if (!chapter_allowed(c, &who))
             continue;
         Sadasya__ChapterView *old = NULL;
         rc = roster_chapter(s, txn, c->state, &old, err);
@@ -149,8 +144,8 @@ int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
             return rc;
         /* A key's first serial and epoch are fixed when it is first listed:
          * later entries for it change only its name and endpoints. */
-        roster_key rk = have;
-        if (!listed) {
+        roster_key rk = who.rk;
+        if (!who.listed) {
             roster_key_unlisted(&rk);
             snprintf(rk.state, sizeof rk.state, "%s", c->state);
             rk.flag = ROSTER_ACTIVE;
@@ -235,7 +230,7 @@ void roster_key_unlisted(roster_key *rk)
     rk->last_seq = ROSTER_NO_CUT;
 }
 
-int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_get(store *s, store_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err)
 {
     roster_key_unlisted(out);
@@ -291,79 +286,104 @@ static int since_cmp(const void *a, const void *b)
     return memcmp(x->key, y->key, 32);
 }
 
-int roster_each_key(store *s, MDB_txn *txn, const char *state,
+/* Calls fn for every key the roster lists (any state, any flag), in key
+ * order, with its record. Stops on non-zero. */
+static int keys_each(store *s, store_txn *txn,
+                     int (*fn)(const uint8_t key[32], const roster_key *rk,
+                               void *ctx),
+                     void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->roster, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading the roster", err);
+    MDB_val k = { 1, "k" }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
+            break;
+        uint8_t key[32];
+        memcpy(key, (const uint8_t *)k.mv_data + 1, 32);
+        roster_key rk;
+        if (!(ret = roster_key_get(s, txn, key, &rk, err)))
+            ret = fn(key, &rk, ctx);
+    }
+    mdb_cursor_close(c);
+    return ret;
+}
+
+typedef struct state_keys {
+    const char *state;
+    key_item *items;
+    size_t n, cap;
+    sd_err *err;
+} state_keys;
+
+static int gather_key(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    state_keys *x = ctx;
+    if (strcmp(rk->state, x->state))
+        return 0;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        key_item *ni = realloc(x->items, cap * sizeof *ni);
+        if (!ni)
+            return sd_errf(x->err, SD_ENOMEM, "out of memory");
+        x->items = ni;
+        x->cap = cap;
+    }
+    memcpy(x->items[x->n].key, key, 32);
+    x->items[x->n++].rk = *rk;
+    return 0;
+}
+
+int roster_each_key(store *s, store_txn *txn, const char *state,
                     int (*fn)(const uint8_t key[32], const roster_key *rk,
                               void *ctx),
                     void *ctx, sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->roster, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the roster", err);
-    key_item *items = NULL;
-    size_t n = 0, cap = 0;
-    MDB_val k = { 1, "k" }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
-            break;
-        roster_key rk;
-        if ((ret = roster_key_get(s, txn, (const uint8_t *)k.mv_data + 1, &rk,
-                                  err)))
-            break;
-        if (strcmp(rk.state, state))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            key_item *ni = realloc(items, cap * sizeof *ni);
-            if (!ni) {
-                ret = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            items = ni;
-        }
-        memcpy(items[n].key, (const uint8_t *)k.mv_data + 1, 32);
-        items[n++].rk = rk;
-    }
-    mdb_cursor_close(c);
+    state_keys x = { state, NULL, 0, 0, err };
+    int ret = keys_each(s, txn, gather_key, &x, err);
     if (!ret) {
-        if (n)
-            qsort(items, n, sizeof *items, since_cmp);
-        for (size_t i = 0; i < n && !ret; i++)
-            ret = fn(items[i].key, &items[i].rk, ctx);
+        if (x.n)
+            qsort(x.items, x.n, sizeof *x.items, since_cmp);
+        for (size_t i = 0; i < x.n && !ret; i++)
+            ret = fn(x.items[i].key, &x.items[i].rk, ctx);
     }
-    free(items);
+    free(x.items);
     return ret;
 }
 
-int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
+typedef struct curve_find {
+    const uint8_t *xkey;
+    uint8_t *ed;
+    roster_key *rk;
+} curve_find;
+
+#define CURVE_FOUND 1 /* match_curve's word */
+
+static int match_curve(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    curve_find *x = ctx;
+    uint8_t xk[32];
+    if (crypto_sign_ed25519_pk_to_curve25519(xk, key) != 0 ||
+        memcmp(xk, x->xkey, 32))
+        return 0;
+    memcpy(x->ed, key, 32);
+    *x->rk = *rk;
+    return CURVE_FOUND;
+}
+
+int roster_key_by_curve(store *s, store_txn *txn, const uint8_t xkey[32],
                         uint8_t ed[32], roster_key *rk, sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->roster, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the roster", err);
-    MDB_val k = { 1, "k" }, v;
-    int ret = SD_ENOTFOUND;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 33 || ((const char *)k.mv_data)[0] != 'k')
-            break;
-        uint8_t x[32];
-        const uint8_t *key = (const uint8_t *)k.mv_data + 1;
-        if (crypto_sign_ed25519_pk_to_curve25519(x, key) == 0 &&
-            !memcmp(x, xkey, 32)) {
-            memcpy(ed, key, 32);
-            ret = roster_key_get(s, txn, key, rk, err);
-            break;
-        }
-    }
-    mdb_cursor_close(c);
-    return ret;
+    curve_find x = { xkey, ed, rk };
+    int rc = keys_each(s, txn, match_curve, &x, err);
+    return rc == CURVE_FOUND ? SD_OK : rc ? rc : SD_ENOTFOUND;
 }
 
-int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_state(store *s, store_txn *txn, const uint8_t key[32],
                      char state[STORE_STATE_BYTES], int *flag, sd_err *err)
 {
     roster_key rk = { 0 };
@@ -375,7 +395,7 @@ int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
     return SD_OK;
 }
 
-int roster_chapter(store *s, MDB_txn *txn, const char *state,
+int roster_chapter(store *s, store_txn *txn, const char *state,
                    Sadasya__ChapterView **out, sd_err *err)
 {
     *out = NULL;
@@ -399,7 +419,7 @@ int roster_chapter(store *s, MDB_txn *txn, const char *state,
     return SD_OK;
 }
 
-int roster_each(store *s, MDB_txn *txn,
+int roster_each(store *s, store_txn *txn,
                 int (*fn)(const Sadasya__ChapterView *cv, void *ctx),
                 void *ctx, sd_err *err)
 {
@@ -430,20 +450,54 @@ int roster_each(store *s, MDB_txn *txn,
     return ret;
 }
 
-int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err)
+int roster_national_key(store *s, store_txn *txn, uint8_t key[32], sd_err *err)
 {
-    const void *v;
-    size_t n;
-    int rc = store_meta_get(s, txn, STORE_META_NATIONAL_KEY, &v, &n, err);
-    if (rc)
+    return store_meta_key32(s, txn, STORE_META_NATIONAL_KEY, key, err);
+}
+
+/* Whether meta's key name is key: 1, 0 (also when absent), or an SD code. */
+static int meta_key_is(store *s, store_txn *txn, const char *name,
+                       const uint8_t key[32], sd_err *err)
+{
+    uint8_t held[32];
+    int rc = store_meta_key32(s, txn, name, held, err);
+    if (rc == SD_ENOTFOUND)
+        return 0;
+    return rc ? rc : !memcmp(held, key, 32);
+}
+
+int roster_whois(store *s, store_txn *txn, const uint8_t key[32],
+                 roster_who *out, sd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    roster_key_unlisted(&out->rk);
+    int national = meta_key_is(s, txn, STORE_META_NATIONAL_KEY, key, err);
+    if (national < 0)
+        return national;
+    int own = meta_key_is(s, txn, STORE_META_OWN_KEY, key, err);
+    if (own < 0)
+        return own;
+    out->own = own;
+    if (national) {
+        out->kind = ROSTER_WHO_NATIONAL;
+        snprintf(out->rk.state, sizeof out->rk.state, "%s",
+                 ROSTER_NATIONAL_STATE);
+        return SD_OK;
+    }
+    int rc = roster_key_get(s, txn, key, &out->rk, err);
+    if (rc == SD_OK) {
+        out->listed = 1;
+        out->kind = out->rk.flag == ROSTER_ACTIVE ? ROSTER_WHO_CHAPTER
+                                                  : ROSTER_WHO_ENDED;
+        return SD_OK;
+    }
+    if (rc != SD_ENOTFOUND)
         return rc;
-    if (n != 32)
-        return sd_errf(err, SD_ECORRUPT, "national key of %zu bytes", n);
-    memcpy(key, v, 32);
+    out->kind = own ? ROSTER_WHO_OWN : ROSTER_WHO_UNKNOWN;
     return SD_OK;
 }
 
-uint32_t roster_inactive_days(store *s, MDB_txn *txn)
+uint32_t roster_inactive_days(store *s, store_txn *txn)
 {
     MDB_val k = { strlen(ROSTER_INACTIVE_KEY), ROSTER_INACTIVE_KEY }, v;
     if (mdb_get(txn, s->roster, &k, &v) == 0 && v.mv_size == 4)

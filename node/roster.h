@@ -55,7 +55,7 @@ typedef struct roster_key {
 int roster_check(const Sadasya__RosterUpdate *ru, sd_err *err);
 
 /* Folds a checked RosterUpdate, written at national seq, into the table. */
-int roster_fold(store *s, MDB_txn *txn, const Sadasya__RosterUpdate *ru,
+int roster_fold(store *s, store_txn *txn, const Sadasya__RosterUpdate *ru,
                 uint64_t seq, sd_err *err);
 
 /* What a key the roster does not list counts as: a state's first key
@@ -64,8 +64,34 @@ void roster_key_unlisted(roster_key *rk);
 
 /* What the roster holds for key. SD_ENOTFOUND if not listed (*out is then
  * what roster_key_unlisted says). */
-int roster_key_get(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_get(store *s, store_txn *txn, const uint8_t key[32],
                    roster_key *out, sd_err *err);
+
+/* What a key is to this node: roster_whois's answer. */
+enum {
+    ROSTER_WHO_UNKNOWN = 0, /* none of the below: trusted for nothing */
+    ROSTER_WHO_NATIONAL,    /* the trust anchor (state IN) */
+    ROSTER_WHO_CHAPTER,     /* listed for a state and active */
+    ROSTER_WHO_ENDED,       /* listed, since revoked or handed over */
+    ROSTER_WHO_OWN          /* this node's own key, not (yet) listed:
+                               awaiting authorisation */
+};
+
+typedef struct roster_who {
+    int kind;      /* ROSTER_WHO_* */
+    int listed;    /* the roster lists it: CHAPTER or ENDED */
+    int own;       /* this node's own key, whatever its kind */
+    roster_key rk; /* listed: the roster's record (state, flag, first
+                    * serial, cut, epoch); national: state IN, no cut;
+                    * else roster_key_unlisted's defaults */
+} roster_who;
+
+/* The one classifier of a key: national, a listed chapter key (active or
+ * ended), this node's own unlisted key, or unknown, in that order of
+ * precedence. SD_OK whatever the key is; an SD code only when the store
+ * cannot be read. */
+int roster_whois(store *s, store_txn *txn, const uint8_t key[32],
+                 roster_who *out, sd_err *err);
 
 /* Whether a listed key may have written its entry seq: SD_OK, or SD_EAUTH
  * with the reason (beyond its cut; replaced or revoked with no cut). */
@@ -73,35 +99,35 @@ int roster_key_allows(const roster_key *rk, uint64_t seq, sd_err *err);
 
 /* Calls fn for every key ever listed for state (any flag), in epoch order
  * (the national seq that authorised it). Stops on non-zero. */
-int roster_each_key(store *s, MDB_txn *txn, const char *state,
+int roster_each_key(store *s, store_txn *txn, const char *state,
                     int (*fn)(const uint8_t key[32], const roster_key *rk,
                               void *ctx),
                     void *ctx, sd_err *err);
 
 /* The listed key whose X25519 form (its CURVE transport key) is xkey:
  * its Ed25519 key in ed and its record in rk. SD_ENOTFOUND if none. */
-int roster_key_by_curve(store *s, MDB_txn *txn, const uint8_t xkey[32],
+int roster_key_by_curve(store *s, store_txn *txn, const uint8_t xkey[32],
                         uint8_t ed[32], roster_key *rk, sd_err *err);
 
 /* The state a key is listed for, and its flag. SD_ENOTFOUND if not listed. */
-int roster_key_state(store *s, MDB_txn *txn, const uint8_t key[32],
+int roster_key_state(store *s, store_txn *txn, const uint8_t key[32],
                      char state[STORE_STATE_BYTES], int *flag, sd_err *err);
 
 /* The chapter of a state; *out is the caller's to free with
  * sadasya__chapter_view__free_unpacked. SD_ENOTFOUND if none. */
-int roster_chapter(store *s, MDB_txn *txn, const char *state,
+int roster_chapter(store *s, store_txn *txn, const char *state,
                    Sadasya__ChapterView **out, sd_err *err);
 
 /* Calls fn for each chapter in state-code order; stops on non-zero. */
-int roster_each(store *s, MDB_txn *txn,
+int roster_each(store *s, store_txn *txn,
                 int (*fn)(const Sadasya__ChapterView *cv, void *ctx),
                 void *ctx, sd_err *err);
 
 /* The federation's rule for "inactive": days without activity (set by a
  * national RosterUpdate; ROSTER_INACTIVE_DEFAULT until then). */
-uint32_t roster_inactive_days(store *s, MDB_txn *txn);
+uint32_t roster_inactive_days(store *s, store_txn *txn);
 
 /* The national key from meta. SD_ENOTFOUND when the store has none. */
-int roster_national_key(store *s, MDB_txn *txn, uint8_t key[32], sd_err *err);
+int roster_national_key(store *s, store_txn *txn, uint8_t key[32], sd_err *err);
 
 #endif

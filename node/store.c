@@ -357,6 +357,21 @@ void store_logkey(uint8_t key[STORE_LOGKEY_BYTES], const uint8_t origin[32],
 
 #define HEAD_BYTES (8 + ENTRY_HASH_BYTES + 8 + STORE_STATE_BYTES)
 
+/* A head record into *h. */
+static int head_decode(const MDB_val *v, store_head *h, sd_err *err)
+{
+    if (v->mv_size != HEAD_BYTES)
+        return sd_errf(err, SD_ECORRUPT, "head record of %zu bytes",
+                       v->mv_size);
+    const uint8_t *p = v->mv_data;
+    h->seq = store_be64(p);
+    memcpy(h->hash, p + 8, ENTRY_HASH_BYTES);
+    h->joins = store_be64(p + 8 + ENTRY_HASH_BYTES);
+    memcpy(h->state, p + 16 + ENTRY_HASH_BYTES, STORE_STATE_BYTES);
+    h->state[STORE_STATE_BYTES - 1] = '\0';
+    return SD_OK;
+}
+
 int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],
                    store_head *h, sd_err *err)
 {
@@ -367,16 +382,35 @@ int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],
         return SD_OK;
     if (rc)
         return store_mdb_err(rc, "reading a head", err);
-    if (v.mv_size != HEAD_BYTES)
-        return sd_errf(err, SD_ECORRUPT, "head record of %zu bytes",
-                       v.mv_size);
-    const uint8_t *p = v.mv_data;
-    h->seq = store_be64(p);
-    memcpy(h->hash, p + 8, ENTRY_HASH_BYTES);
-    h->joins = store_be64(p + 8 + ENTRY_HASH_BYTES);
-    memcpy(h->state, p + 16 + ENTRY_HASH_BYTES, STORE_STATE_BYTES);
-    h->state[STORE_STATE_BYTES - 1] = '\0';
-    return SD_OK;
+    return head_decode(&v, h, err);
+}
+
+int store_origins_each(store *s, store_txn *txn,
+                       int (*fn)(const uint8_t origin[32], const store_head *h,
+                                 void *ctx),
+                       void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->heads, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading heads", err);
+    MDB_val k, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !ret;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != KEYS_PUBLIC_BYTES)
+            continue;
+        store_head h;
+        uint8_t origin[KEYS_PUBLIC_BYTES];
+        /* Copied out: fn may write to the store, which may move pages. */
+        memcpy(origin, k.mv_data, sizeof origin);
+        if (!(ret = head_decode(&v, &h, err)))
+            ret = fn(origin, &h, ctx);
+    }
+    mdb_cursor_close(c);
+    if (!ret && rc != MDB_NOTFOUND)
+        ret = store_mdb_err(rc, "reading heads", err);
+    return ret;
 }
 
 int store_head_put(store *s, MDB_txn *txn, const uint8_t origin[32],
@@ -409,6 +443,91 @@ int store_evidence_first(store *s, MDB_txn *txn, const uint8_t origin[32],
     if (rc && rc != MDB_NOTFOUND)
         return store_mdb_err(rc, "reading evidence", err);
     return found;
+}
+
+int store_evidence_each(store *s, store_txn *txn,
+                        int (*fn)(const uint8_t origin[32], uint64_t seq,
+                                  const uint8_t hash[ENTRY_HASH_BYTES],
+                                  const uint8_t *sig, const uint8_t *entry,
+                                  size_t len, void *ctx),
+                        void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->evidence, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading evidence", err);
+    MDB_val k, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !ret;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
+            continue;
+        const uint8_t *p = k.mv_data, *val = v.mv_data;
+        int whole = v.mv_size > ENTRY_SIG_BYTES;
+        ret = fn(p, store_be64(p + KEYS_PUBLIC_BYTES), p + STORE_LOGKEY_BYTES,
+                 whole ? val : NULL, whole ? val + ENTRY_SIG_BYTES : NULL,
+                 whole ? v.mv_size - ENTRY_SIG_BYTES : 0, ctx);
+    }
+    mdb_cursor_close(c);
+    if (!ret && rc != MDB_NOTFOUND)
+        ret = store_mdb_err(rc, "reading evidence", err);
+    return ret;
+}
+
+int store_evidence_count(store *s, store_txn *txn, uint64_t *n, sd_err *err)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, s->evidence, &st);
+    *n = rc ? 0 : st.ms_entries;
+    return rc ? store_mdb_err(rc, "counting evidence", err) : SD_OK;
+}
+
+int store_log_each(store *s, store_txn *txn, const uint8_t origin[32],
+                   uint64_t from_seq,
+                   int (*fn)(uint64_t seq, const uint8_t *sig,
+                             const uint8_t *entry, size_t len, void *ctx),
+                   void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->log, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading the log", err);
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, origin, from_seq);
+    MDB_val k = { sizeof key, key }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !ret;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != STORE_LOGKEY_BYTES ||
+            memcmp(k.mv_data, origin, KEYS_PUBLIC_BYTES))
+            break;
+        const uint8_t *val = v.mv_data;
+        int whole = v.mv_size > ENTRY_SIG_BYTES;
+        ret = fn(store_be64((const uint8_t *)k.mv_data + KEYS_PUBLIC_BYTES),
+                 whole ? val : NULL, whole ? val + ENTRY_SIG_BYTES : NULL,
+                 whole ? v.mv_size - ENTRY_SIG_BYTES : 0, ctx);
+    }
+    mdb_cursor_close(c);
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = store_mdb_err(rc, "reading the log", err);
+    return ret;
+}
+
+int store_personal_get(store *s, store_txn *txn, const uint8_t origin[32],
+                       uint64_t seq, const uint8_t **blob, size_t *len,
+                       sd_err *err)
+{
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, origin, seq);
+    MDB_val k = { sizeof key, key }, v;
+    int rc = mdb_get(txn, s->personal, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return SD_ENOTFOUND;
+    if (rc)
+        return store_mdb_err(rc, "reading personal data", err);
+    *blob = v.mv_data;
+    *len = v.mv_size;
+    return SD_OK;
 }
 
 int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
@@ -448,4 +567,52 @@ int store_meta_put(store *s, MDB_txn *txn, const char *name, const void *val,
     MDB_val k = { strlen(name), (void *)name }, v = { len, (void *)val };
     int rc = mdb_put(txn, s->meta, &k, &v, 0);
     return rc ? store_mdb_err(rc, name, err) : SD_OK;
+}
+
+int store_meta_del(store *s, store_txn *txn, const char *name, sd_err *err)
+{
+    MDB_val k = { strlen(name), (void *)name };
+    int rc = mdb_del(txn, s->meta, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return SD_ENOTFOUND;
+    return rc ? store_mdb_err(rc, name, err) : SD_OK;
+}
+
+int store_meta_key32(store *s, store_txn *txn, const char *name,
+                     uint8_t key[KEYS_PUBLIC_BYTES], sd_err *err)
+{
+    const void *v = NULL;
+    size_t n = 0;
+    int rc = store_meta_get(s, txn, name, &v, &n, err);
+    if (rc)
+        return rc;
+    if (n != KEYS_PUBLIC_BYTES)
+        return sd_errf(err, SD_ECORRUPT, "meta %s of %zu bytes (a key is %d)",
+                       name, n, KEYS_PUBLIC_BYTES);
+    memcpy(key, v, KEYS_PUBLIC_BYTES);
+    return SD_OK;
+}
+
+int store_meta_each(store *s, store_txn *txn, const char *prefix,
+                    int (*fn)(const char *name, size_t name_len,
+                              const void *val, size_t len, void *ctx),
+                    void *ctx, sd_err *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, s->meta, &c);
+    if (rc)
+        return store_mdb_err(rc, "reading meta", err);
+    size_t plen = strlen(prefix);
+    MDB_val k = { plen, (void *)prefix }, v;
+    int ret = SD_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+         rc == 0 && !ret; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
+            break;
+        ret = fn(k.mv_data, k.mv_size, v.mv_data, v.mv_size, ctx);
+    }
+    mdb_cursor_close(c);
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = store_mdb_err(rc, "reading meta", err);
+    return ret;
 }

@@ -125,7 +125,7 @@ int store_map_reserve(store *s, sd_err *err);
 
 /* Commits; SD_EFULL when the map or disk is full (the txn is gone either
  * way and nothing of it was written). */
-int store_commit(store *s, MDB_txn *txn, sd_err *err);
+int store_commit(store *s, store_txn *txn, sd_err *err);
 
 /* Doubles the map size (no transaction may be open in this process).
  * SD_EFULL when it would pass map_max. */
@@ -144,27 +144,84 @@ uint32_t store_be32(const uint8_t *p);
 void store_put_be32(uint8_t *p, uint32_t v);
 
 /* Head of origin; a zero head when none is held. */
-int store_head_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_head_get(store *s, store_txn *txn, const uint8_t origin[32],
                    store_head *h, sd_err *err);
-int store_head_put(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_head_put(store *s, store_txn *txn, const uint8_t origin[32],
                    const store_head *h, sd_err *err);
+
+/* Calls fn for each origin whose head this store holds, in key order, with
+ * its head. fn must not write the heads table; its non-zero return stops
+ * the walk and is returned. */
+int store_origins_each(store *s, store_txn *txn,
+                       int (*fn)(const uint8_t origin[32], const store_head *h,
+                                 void *ctx),
+                       void *ctx, sd_err *err);
+
+/* Calls fn for each entry of origin's log held here, from seq from_seq on
+ * (0: every record, one filed under seq 0 too), in seq order: its seq, signature and entry
+ * bytes, pointing into the map (valid while txn lives and the log is not
+ * written). A record too short to hold a signature and an entry (a damaged
+ * store) comes with len 0 and sig and entry NULL, for fn to report or
+ * skip. fn's non-zero return stops the walk and is returned. */
+int store_log_each(store *s, store_txn *txn, const uint8_t origin[32],
+                   uint64_t from_seq,
+                   int (*fn)(uint64_t seq, const uint8_t *sig,
+                             const uint8_t *entry, size_t len, void *ctx),
+                   void *ctx, sd_err *err);
+
+/* The Personal blob held for the entry at (origin, seq), as received,
+ * pointing into the map. SD_ENOTFOUND when none is held. */
+int store_personal_get(store *s, store_txn *txn, const uint8_t origin[32],
+                       uint64_t seq, const uint8_t **blob, size_t *len,
+                       sd_err *err);
 
 /* Raw log entry at (origin, seq): points into the txn's map (valid until the
  * txn ends). SD_ENOTFOUND when absent. */
-int store_log_get(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_log_get(store *s, store_txn *txn, const uint8_t origin[32],
                   uint64_t seq, const uint8_t **sig, const uint8_t **entry,
                   size_t *entry_len, sd_err *err);
 
 /* The lowest seq of origin's held as equivocation evidence: 1 with *seq
  * (may be NULL) when any evidence against origin is held, 0 when none, or
  * a negative SD code. */
-int store_evidence_first(store *s, MDB_txn *txn, const uint8_t origin[32],
+int store_evidence_first(store *s, store_txn *txn, const uint8_t origin[32],
                          uint64_t *seq, sd_err *err);
 
+/* Calls fn for each entry held as equivocation evidence, in (origin, seq,
+ * hash) order: origin, seq, the entry's hash, its signature and bytes
+ * (pointing into the map; len 0 and NULLs for a record too short to hold
+ * them). fn's non-zero return stops the walk and is returned. */
+int store_evidence_each(store *s, store_txn *txn,
+                        int (*fn)(const uint8_t origin[32], uint64_t seq,
+                                  const uint8_t hash[ENTRY_HASH_BYTES],
+                                  const uint8_t *sig, const uint8_t *entry,
+                                  size_t len, void *ctx),
+                        void *ctx, sd_err *err);
+
+/* How many entries are held as equivocation evidence. */
+int store_evidence_count(store *s, store_txn *txn, uint64_t *n, sd_err *err);
+
 /* Meta values. get: SD_ENOTFOUND when absent; the value points into the map. */
-int store_meta_get(store *s, MDB_txn *txn, const char *name, const void **val,
+int store_meta_get(store *s, store_txn *txn, const char *name, const void **val,
                    size_t *len, sd_err *err);
-int store_meta_put(store *s, MDB_txn *txn, const char *name, const void *val,
+int store_meta_put(store *s, store_txn *txn, const char *name, const void *val,
                    size_t len, sd_err *err);
+
+/* Deletes a meta record: SD_OK when one was there, SD_ENOTFOUND (err
+ * untouched) when none was. */
+int store_meta_del(store *s, store_txn *txn, const char *name, sd_err *err);
+
+/* A key held in meta (STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY):
+ * SD_ENOTFOUND when absent, SD_ECORRUPT when it is not 32 bytes. */
+int store_meta_key32(store *s, store_txn *txn, const char *name,
+                     uint8_t key[KEYS_PUBLIC_BYTES], sd_err *err);
+
+/* Calls fn for each meta record whose name begins with prefix, in name
+ * order: its name (name_len bytes, not NUL-terminated) and value, pointing
+ * into the map. fn's non-zero return stops the walk and is returned. */
+int store_meta_each(store *s, store_txn *txn, const char *prefix,
+                    int (*fn)(const char *name, size_t name_len,
+                              const void *val, size_t len, void *ctx),
+                    void *ctx, sd_err *err);
 
 #endif

@@ -118,63 +118,59 @@ static Sadasya__Head *head_new(const uint8_t origin[32], uint64_t seq,
     return h;
 }
 
-int sync_heads(store *s, MDB_txn *txn, Sadasya__Head ***heads, size_t *n,
+typedef struct heads_ctx {
+    Sadasya__Head **hs;
+    size_t n, cap;
+    const uint8_t *national; /* NULL when the store holds no national key */
+    sd_err *err;
+} heads_ctx;
+
+/* One origin held into the list (store_origins_each). */
+static int head_add(const uint8_t origin[32], const store_head *h, void *ctx)
+{
+    heads_ctx *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        Sadasya__Head **nh = realloc(x->hs, cap * sizeof *nh);
+        if (!nh)
+            return sd_errf(x->err, SD_ENOMEM, "out of memory");
+        x->hs = nh;
+        x->cap = cap;
+    }
+    Sadasya__Head *head = head_new(origin, h->seq, h->hash);
+    if (!head)
+        return sd_errf(x->err, SD_ENOMEM, "out of memory");
+    /* National first: its roster entries authorise the rest. */
+    if (x->national && !memcmp(origin, x->national, 32) && x->n) {
+        memmove(x->hs + 1, x->hs, x->n * sizeof *x->hs);
+        x->hs[0] = head;
+    } else {
+        x->hs[x->n] = head;
+    }
+    x->n++;
+    return SD_OK;
+}
+
+int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
                sd_err *err)
 {
     *heads = NULL;
     *n = 0;
     uint8_t national[32];
     int have_nat = roster_national_key(s, txn, national, NULL) == SD_OK;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->heads, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading heads", err);
-    size_t cap = 0;
-    Sadasya__Head **hs = NULL;
-    MDB_val k, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 32)
-            continue;
-        store_head h;
-        if ((ret = store_head_get(s, txn, k.mv_data, &h, err)))
-            break;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            Sadasya__Head **nh = realloc(hs, cap * sizeof *nh);
-            if (!nh) {
-                ret = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            hs = nh;
-        }
-        Sadasya__Head *head = head_new(k.mv_data, h.seq, h.hash);
-        if (!head) {
-            ret = sd_errf(err, SD_ENOMEM, "out of memory");
-            break;
-        }
-        /* National first: its roster entries authorise the rest. */
-        if (have_nat && !memcmp(k.mv_data, national, 32) && *n) {
-            memmove(hs + 1, hs, *n * sizeof *hs);
-            hs[0] = head;
-        } else {
-            hs[*n] = head;
-        }
-        (*n)++;
+    heads_ctx x = { NULL, 0, 0, have_nat ? national : NULL, err };
+    int rc = store_origins_each(s, txn, head_add, &x, err);
+    if (rc) {
+        sync_heads_free(x.hs, x.n);
+        return rc;
     }
-    mdb_cursor_close(c);
-    if (ret) {
-        sync_heads_free(hs, *n);
-        *n = 0;
-        return ret;
-    }
-    *heads = hs;
+    *heads = x.hs;
+    *n = x.n;
     return SD_OK;
 }
 
-static Sadasya__Head *find_head(Sadasya__Head *const *hs, size_t n,
-                                const uint8_t origin[32])
+Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
+                              const uint8_t origin[32])
 {
     for (size_t i = 0; i < n; i++)
         if (hs[i]->origin.len == 32 && !memcmp(hs[i]->origin.data, origin, 32))
@@ -186,14 +182,14 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
               Sadasya__Head *const *after, size_t nafter, uint8_t **out,
               size_t *len, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
     Sadasya__Head **hs = NULL;
     size_t n = 0;
     rc = sync_heads(s, txn, &hs, &n, err);
-    mdb_txn_abort(txn);
+    store_end(txn);
     if (rc)
         return rc;
     /* Heads a batch in hand will reach replace ours; new origins join. */
@@ -204,11 +200,11 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
     }
     size_t na = 0;
     for (size_t i = 0; i < n; i++) {
-        Sadasya__Head *a = find_head(after, nafter, hs[i]->origin.data);
+        Sadasya__Head *a = sync_head_find(after, nafter, hs[i]->origin.data);
         all[na++] = a && a->seq > hs[i]->seq ? a : hs[i];
     }
     for (size_t i = 0; i < nafter; i++)
-        if (!find_head(hs, n, after[i]->origin.data))
+        if (!sync_head_find(hs, n, after[i]->origin.data))
             all[na++] = after[i];
     Sadasya__Pull p = SADASYA__PULL__INIT;
     p.id = id;
@@ -233,7 +229,9 @@ typedef struct carried_list {
     size_t n, cap, bytes;
 } carried_list;
 
-static int carried_add(carried_list *l, const MDB_val *v, const MDB_val *pv)
+static int carried_add(carried_list *l, const uint8_t *sig,
+                       const uint8_t *entry, size_t len,
+                       const uint8_t *personal, size_t plen)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
@@ -251,16 +249,71 @@ static int carried_add(carried_list *l, const MDB_val *v, const MDB_val *pv)
     Sadasya__Carried *c = &l->store_[l->n];
     sadasya__signed_entry__init(se);
     sadasya__carried__init(c);
-    se->sig.data = v->mv_data;
+    se->sig.data = (uint8_t *)sig;
     se->sig.len = ENTRY_SIG_BYTES;
-    se->entry.data = (uint8_t *)v->mv_data + ENTRY_SIG_BYTES;
-    se->entry.len = v->mv_size - ENTRY_SIG_BYTES;
-    if (pv) {
-        c->personal.data = pv->mv_data;
-        c->personal.len = pv->mv_size;
+    se->entry.data = (uint8_t *)entry;
+    se->entry.len = len;
+    if (personal) {
+        c->personal.data = (uint8_t *)personal;
+        c->personal.len = plen;
     }
     l->n++;
-    l->bytes += v->mv_size + (pv ? pv->mv_size : 0) + 16;
+    l->bytes += ENTRY_SIG_BYTES + len + plen + 16;
+    return 0;
+}
+
+/* What an answer is being filled with, and up to where. */
+typedef struct answer_ctx {
+    store *s;
+    store_txn *txn;
+    const uint8_t *origin;
+    carried_list *l;
+    size_t max;
+    Sadasya__SignedEntry ev[SYNC_MAX_EVIDENCE], *evp[SYNC_MAX_EVIDENCE];
+    size_t nev;
+    sd_err *err;
+} answer_ctx;
+
+#define ANSWER_FULL 1 /* answer_entry's word: the batch is full */
+
+/* One log entry into the answer (store_log_each), with its Personal blob
+ * where held. */
+static int answer_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
+                        size_t len, void *ctx)
+{
+    answer_ctx *x = ctx;
+    if (x->l->n >= x->max || x->l->bytes >= SYNC_BATCH_BYTES)
+        return ANSWER_FULL;
+    if (!len)
+        return 0;
+    const uint8_t *p = NULL;
+    size_t plen = 0;
+    if (store_personal_get(x->s, x->txn, x->origin, seq, &p, &plen, NULL))
+        p = NULL, plen = 0;
+    if (carried_add(x->l, sig, entry, len, p, plen))
+        return sd_errf(x->err, SD_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* One entry held as evidence into the answer, while there is room. */
+static int answer_evidence(const uint8_t origin[32], uint64_t seq,
+                           const uint8_t hash[ENTRY_HASH_BYTES],
+                           const uint8_t *sig, const uint8_t *entry, size_t len,
+                           void *ctx)
+{
+    answer_ctx *x = ctx;
+    (void)origin, (void)seq, (void)hash;
+    if (x->nev == SYNC_MAX_EVIDENCE)
+        return ANSWER_FULL;
+    if (!len)
+        return 0;
+    Sadasya__SignedEntry *ev = &x->ev[x->nev];
+    sadasya__signed_entry__init(ev);
+    ev->sig.data = (uint8_t *)sig;
+    ev->sig.len = ENTRY_SIG_BYTES;
+    ev->entry.data = (uint8_t *)entry;
+    ev->entry.len = len;
+    x->evp[x->nev++] = ev;
     return 0;
 }
 
@@ -277,7 +330,7 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
     size_t max = pull->max ? pull->max : SYNC_BATCH_ENTRIES;
     if (max > 4 * SYNC_BATCH_ENTRIES)
         max = 4 * SYNC_BATCH_ENTRIES;
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
@@ -285,20 +338,16 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
     size_t n = 0;
     carried_list l;
     memset(&l, 0, sizeof l);
+    answer_ctx ax = { .s = s, .txn = txn, .l = &l, .max = max, .err = err };
+    answer_ctx *x = &ax;
     int more = 0;
-    MDB_cursor *cur = NULL;
     if ((rc = sync_heads(s, txn, &hs, &n, err)))
         goto out;
-    int mrc = mdb_cursor_open(txn, s->log, &cur);
-    if (mrc) {
-        rc = store_mdb_err(mrc, "reading the log", err);
-        goto out;
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < n && !rc && !more; i++) {
         const Sadasya__Head *ours = hs[i];
         if (only && memcmp(ours->origin.data, only, 32))
             continue;
-        const Sadasya__Head *theirs = find_head(pull->have, pull->n_have,
+        const Sadasya__Head *theirs = sync_head_find(pull->have, pull->n_have,
                                                 ours->origin.data);
         uint64_t from = theirs ? theirs->seq + 1 : 1;
         if (theirs && theirs->seq > 0 && theirs->seq <= ours->seq) {
@@ -315,33 +364,13 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
         }
         if (from > ours->seq)
             continue;
-        if (l.n >= max || l.bytes >= SYNC_BATCH_BYTES) {
+        x->origin = ours->origin.data;
+        rc = store_log_each(s, txn, ours->origin.data, from, answer_entry, x,
+                            err);
+        if (rc == ANSWER_FULL) {
             more = 1;
-            break;
+            rc = SD_OK;
         }
-        uint8_t key[STORE_LOGKEY_BYTES];
-        store_logkey(key, ours->origin.data, from);
-        MDB_val k = { sizeof key, key }, v;
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0;
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != STORE_LOGKEY_BYTES ||
-                memcmp(k.mv_data, ours->origin.data, 32))
-                break;
-            if (l.n >= max || l.bytes >= SYNC_BATCH_BYTES) {
-                more = 1;
-                break;
-            }
-            if (v.mv_size <= ENTRY_SIG_BYTES)
-                continue;
-            MDB_val pv;
-            int hp = mdb_get(txn, s->personal, &k, &pv) == 0;
-            if (carried_add(&l, &v, hp ? &pv : NULL)) {
-                rc = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-        }
-        if (more)
-            break;
     }
     if (!rc) {
         for (size_t i = 0; i < l.n; i++)
@@ -355,29 +384,10 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
             items[i] = &l.store_[i];
         /* Evidence of equivocation travels with every answer (it is rare
          * and small), so that every node learns of it. */
-        Sadasya__SignedEntry ev[SYNC_MAX_EVIDENCE], *evp[SYNC_MAX_EVIDENCE];
-        size_t nev = 0;
-        MDB_cursor *ec;
-        if (mdb_cursor_open(txn, s->evidence, &ec) == 0) {
-            MDB_val k, v;
-            for (int r = mdb_cursor_get(ec, &k, &v, MDB_FIRST);
-                 r == 0 && nev < SYNC_MAX_EVIDENCE;
-                 r = mdb_cursor_get(ec, &k, &v, MDB_NEXT)) {
-                if (v.mv_size <= ENTRY_SIG_BYTES)
-                    continue;
-                sadasya__signed_entry__init(&ev[nev]);
-                ev[nev].sig.data = v.mv_data;
-                ev[nev].sig.len = ENTRY_SIG_BYTES;
-                ev[nev].entry.data = (uint8_t *)v.mv_data + ENTRY_SIG_BYTES;
-                ev[nev].entry.len = v.mv_size - ENTRY_SIG_BYTES;
-                evp[nev] = &ev[nev];
-                nev++;
-            }
-            mdb_cursor_close(ec);
-        }
+        store_evidence_each(s, txn, answer_evidence, x, NULL);
         Sadasya__Batch b = SADASYA__BATCH__INIT;
-        b.evidence = evp;
-        b.n_evidence = nev;
+        b.evidence = x->evp;
+        b.n_evidence = x->nev;
         b.id = pull->id;
         b.entries = items;
         b.n_entries = l.n;
@@ -392,9 +402,7 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
         *nentries = l.n;
     }
 out:
-    if (cur)
-        mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    store_end(txn);
     free(l.store_);
     free(l.signed_);
     sync_heads_free(hs, n);

@@ -32,9 +32,12 @@ int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err);
 
 /* Every head this store holds, as Head messages (national first). Free
  * with sync_heads_free. */
-int sync_heads(store *s, MDB_txn *txn, Sadasya__Head ***heads, size_t *n,
+int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
                sd_err *err);
 void sync_heads_free(Sadasya__Head **heads, size_t n);
+/* The head of origin among hs, or NULL. */
+Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
+                              const uint8_t origin[32]);
 
 /* An encoded Pull for what this store lacks beyond its heads, adjusted by
  * `after` (heads a batch still being applied will reach; may be NULL). */

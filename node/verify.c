@@ -25,7 +25,7 @@
 
 typedef struct vctx {
     store *s;
-    MDB_txn *txn;
+    store_txn *txn;
     const verify_opts *o;
     verify_result *r;
     pthread_mutex_t *lock; /* findings come from two threads */
@@ -33,6 +33,9 @@ typedef struct vctx {
      * member's on the national node, else its own state's members'. */
     int holds_all;
     char own_state[STORE_STATE_BYTES];
+    /* The last (origin, seq) reported as equivocation: one line each. */
+    uint8_t evidence_last[KEYS_PUBLIC_BYTES];
+    uint64_t evidence_seq;
 } vctx;
 
 static void finding(vctx *v, int warning, const char *fmt, ...)
@@ -138,14 +141,14 @@ static int should_hold(vctx *v, const Sadasya__Entry *e)
 }
 
 static int check_personal(vctx *v, origin_info *oi, uint64_t seq,
-                          const Sadasya__Entry *e)
+                          const Sadasya__Entry *e, sd_err *err)
 {
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, oi->origin, seq);
-    MDB_val k = { sizeof key, key }, pv;
-    int rc = mdb_get(v->txn, v->s->personal, &k, &pv);
+    const uint8_t *blob;
+    size_t blen;
+    int rc = store_personal_get(v->s, v->txn, oi->origin, seq, &blob, &blen,
+                                err);
     const ProtobufCBinaryData *c = entry_personal_commitment(e);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == SD_ENOTFOUND) {
         if (c) {
             v->r->personal_missing++;
             if (should_hold(v, e) && oi->lacking++ < VERIFY_LACKING_SHOWN)
@@ -154,7 +157,7 @@ static int check_personal(vctx *v, origin_info *oi, uint64_t seq,
         return SD_OK;
     }
     if (rc)
-        return store_mdb_err(rc, "reading personal data", NULL);
+        return rc;
     v->r->personal_checked++;
     if (!c) {
         finding(v, 0, "%s seq %llu: personal data held for an entry that "
@@ -162,7 +165,7 @@ static int check_personal(vctx *v, origin_info *oi, uint64_t seq,
         return SD_OK;
     }
     uint8_t h[ENTRY_HASH_BYTES];
-    entry_personal_hash(pv.mv_data, pv.mv_size, h);
+    entry_personal_hash(blob, blen, h);
     if (c->len != ENTRY_HASH_BYTES || memcmp(h, c->data, ENTRY_HASH_BYTES))
         finding(v, 0, "%s seq %llu: personal data does not match its signed "
                 "hash", oi->state, (unsigned long long)seq);
@@ -196,82 +199,91 @@ static void check_body(vctx *v, const origin_info *oi, const Sadasya__Entry *e,
                 (unsigned long long)expect);
 }
 
+/* Where the walk of one origin's log stands (check_entry). */
+typedef struct origin_walk {
+    vctx *v;
+    origin_info *oi;
+    int threads;
+    sig_job *jobs;
+    size_t nj;
+    uint8_t prev[ENTRY_HASH_BYTES];
+    uint64_t expect, joins;
+    int broken;
+    sd_err *err;
+} origin_walk;
+
+/* One log record: numbering, chain, body, blob; its signature is queued. */
+static int check_entry(uint64_t seq, const uint8_t *sig, const uint8_t *bytes,
+                       size_t len, void *ctx)
+{
+    origin_walk *w = ctx;
+    vctx *v = w->v;
+    origin_info *oi = w->oi;
+    v->r->entries++;
+    if (!len) {
+        finding(v, 0, "%s seq %llu: log record truncated", oi->state,
+                (unsigned long long)seq);
+        w->broken = 1;
+        w->expect = seq + 1;
+        return 0;
+    }
+    if (seq != w->expect)
+        finding(v, 0, "%s: log gap, seq %llu follows %llu", oi->state,
+                (unsigned long long)seq, (unsigned long long)(w->expect - 1));
+    w->expect = seq + 1;
+    Sadasya__Entry *e = NULL;
+    sd_err why;
+    if (entry_decode(bytes, len, &e, &why)) {
+        finding(v, 0, "%s seq %llu: %s", oi->state, (unsigned long long)seq,
+                why.msg);
+        w->broken = 1;
+        return 0;
+    }
+    if (memcmp(e->origin.data, oi->origin, 32) || e->seq != seq)
+        finding(v, 0, "%s seq %llu: entry is filed under another origin "
+                "or seq", oi->state, (unsigned long long)seq);
+    if (memcmp(e->prev.data, w->prev, ENTRY_HASH_BYTES) && !w->broken)
+        finding(v, 0, "%s seq %llu: broken chain (prev is not the hash of "
+                "seq %llu)", oi->state, (unsigned long long)seq,
+                (unsigned long long)(seq - 1));
+    w->broken = 0;
+    entry_hash(bytes, len, sig, w->prev);
+    check_body(v, oi, e, &w->joins);
+    int ret = check_personal(v, oi, seq, e, w->err);
+    sadasya__entry__free_unpacked(e, NULL);
+    if (ret)
+        return ret;
+    sig_job *j = &w->jobs[w->nj++];
+    j->origin = oi->origin;
+    j->entry = bytes;
+    j->sig = sig;
+    j->len = len;
+    j->seq = seq;
+    memcpy(j->state, oi->state, STORE_STATE_BYTES);
+    if (w->nj == VERIFY_CHUNK) {
+        verify_sigs(v, w->jobs, w->nj, w->threads);
+        w->nj = 0;
+    }
+    return 0;
+}
+
 static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(v->txn, v->s->log, &cur);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", err);
-    sig_job *jobs = malloc(VERIFY_CHUNK * sizeof *jobs);
-    if (!jobs) {
-        mdb_cursor_close(cur);
+    origin_walk w = { .v = v, .oi = oi, .threads = threads, .expect = 1,
+                      .err = err };
+    w.jobs = malloc(VERIFY_CHUNK * sizeof *w.jobs);
+    if (!w.jobs)
         return sd_errf(err, SD_ENOMEM, "out of memory");
-    }
-    size_t nj = 0;
-    uint8_t key[STORE_LOGKEY_BYTES], prev[ENTRY_HASH_BYTES] = { 0 };
-    store_logkey(key, oi->origin, 0);
-    MDB_val k = { sizeof key, key }, val;
-    uint64_t expect = 1, joins = 0;
-    int broken = 0, ret = SD_OK;
-    for (rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, oi->origin, 32))
-            break;
-        uint64_t seq = store_be64((const uint8_t *)k.mv_data + 32);
-        v->r->entries++;
-        if (val.mv_size <= ENTRY_SIG_BYTES) {
-            finding(v, 0, "%s seq %llu: log record truncated", oi->state,
-                    (unsigned long long)seq);
-            broken = 1;
-            expect = seq + 1;
-            continue;
-        }
-        const uint8_t *sig = val.mv_data, *bytes = sig + ENTRY_SIG_BYTES;
-        size_t len = val.mv_size - ENTRY_SIG_BYTES;
-        if (seq != expect)
-            finding(v, 0, "%s: log gap, seq %llu follows %llu", oi->state,
-                    (unsigned long long)seq, (unsigned long long)(expect - 1));
-        expect = seq + 1;
-        Sadasya__Entry *e = NULL;
-        sd_err why;
-        if (entry_decode(bytes, len, &e, &why)) {
-            finding(v, 0, "%s seq %llu: %s", oi->state, (unsigned long long)seq,
-                    why.msg);
-            broken = 1;
-            continue;
-        }
-        if (memcmp(e->origin.data, oi->origin, 32) || e->seq != seq)
-            finding(v, 0, "%s seq %llu: entry is filed under another origin "
-                    "or seq", oi->state, (unsigned long long)seq);
-        if (memcmp(e->prev.data, prev, ENTRY_HASH_BYTES) && !broken)
-            finding(v, 0, "%s seq %llu: broken chain (prev is not the hash of "
-                    "seq %llu)", oi->state, (unsigned long long)seq,
-                    (unsigned long long)(seq - 1));
-        broken = 0;
-        entry_hash(bytes, len, sig, prev);
-        check_body(v, oi, e, &joins);
-        ret = check_personal(v, oi, seq, e);
-        sadasya__entry__free_unpacked(e, NULL);
-        if (ret)
-            break;
-        sig_job *j = &jobs[nj++];
-        j->origin = oi->origin;
-        j->entry = bytes;
-        j->sig = sig;
-        j->len = len;
-        j->seq = seq;
-        memcpy(j->state, oi->state, STORE_STATE_BYTES);
-        if (nj == VERIFY_CHUNK) {
-            verify_sigs(v, jobs, nj, threads);
-            nj = 0;
-        }
-    }
-    if (nj)
-        verify_sigs(v, jobs, nj, threads);
-    free(jobs);
-    mdb_cursor_close(cur);
+    /* From 0: a record filed under seq 0 is reported, not passed over. */
+    int ret = store_log_each(v->s, v->txn, oi->origin, 0, check_entry, &w,
+                             err);
+    if (w.nj)
+        verify_sigs(v, w.jobs, w.nj, threads);
+    free(w.jobs);
+    uint64_t expect = w.expect, joins = w.joins;
+    const uint8_t *prev = w.prev;
     if (ret)
-        return sd_errf(err, ret, "reading personal data failed");
+        return ret;
     if (oi->head.seq != expect - 1 ||
         (oi->head.seq && memcmp(oi->head.hash, prev, ENTRY_HASH_BYTES)))
         finding(v, 0, "%s: held head (seq %llu) is not the log's last entry "
@@ -331,37 +343,37 @@ static void check_authorised(vctx *v, origin_info *oi)
                 (unsigned long long)oi->head.seq);
 }
 
+/* One finding per (origin, seq) held as evidence (store_evidence_each). */
+static int evidence_found(const uint8_t origin[32], uint64_t seq,
+                          const uint8_t hash[ENTRY_HASH_BYTES],
+                          const uint8_t *sig, const uint8_t *entry, size_t len,
+                          void *ctx)
+{
+    vctx *v = ctx;
+    (void)hash, (void)sig, (void)entry, (void)len;
+    if (!memcmp(v->evidence_last, origin, 32) && v->evidence_seq == seq)
+        return 0;
+    memcpy(v->evidence_last, origin, 32);
+    v->evidence_seq = seq;
+    store_head h;
+    store_head_get(v->s, v->txn, origin, &h, NULL);
+    finding(v, 0, "%s seq %llu: equivocation: two different entries "
+            "signed for this seq (evidence held)",
+            h.state[0] ? h.state : "?", (unsigned long long)seq);
+    return 0;
+}
+
 static int check_evidence(vctx *v, sd_err *err)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(v->txn, v->s->evidence, &cur);
-    if (rc)
-        return store_mdb_err(rc, "reading evidence", err);
-    MDB_val k, val;
-    uint8_t last[STORE_LOGKEY_BYTES] = { 0 };
-    for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        if (k.mv_size < STORE_LOGKEY_BYTES ||
-            !memcmp(last, k.mv_data, STORE_LOGKEY_BYTES))
-            continue; /* one line per (origin, seq) */
-        memcpy(last, k.mv_data, STORE_LOGKEY_BYTES);
-        store_head h;
-        store_head_get(v->s, v->txn, k.mv_data, &h, NULL);
-        finding(v, 0, "%s seq %llu: equivocation: two different entries "
-                "signed for this seq (evidence held)",
-                h.state[0] ? h.state : "?",
-                (unsigned long long)store_be64((uint8_t *)k.mv_data + 32));
-    }
-    mdb_cursor_close(cur);
-    return SD_OK;
+    return store_evidence_each(v->s, v->txn, evidence_found, v, err);
 }
 
 /* --- the view against a fresh fold ------------------------------------- */
 
-static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
+static int copy_meta(store *from, store_txn *ft, store *to, sd_err *err)
 {
     static const char *const names[] = { STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY, STORE_META_STATE };
-    MDB_txn *tt;
+    store_txn *tt;
     int rc = store_begin(to, 1, &tt, err);
     if (rc)
         return rc;
@@ -372,7 +384,7 @@ static int copy_meta(store *from, MDB_txn *ft, store *to, sd_err *err)
             rc = store_meta_put(to, tt, names[i], val, n, err);
     }
     if (rc) {
-        mdb_txn_abort(tt);
+        store_end(tt);
         return rc;
     }
     return store_commit(to, tt, err);
@@ -392,54 +404,65 @@ static void fold_reject(const entry_signed *es, int kind, const char *why,
     finding(f->v, 0, "%s: the log does not fold: %s", f->state, why);
 }
 
+/* Where the fold of one origin's log into the scratch store stands. */
+typedef struct fold_walk {
+    vctx *v;
+    store *scratch;
+    const uint8_t *origin;
+    entry_signed *items;
+    size_t n;
+    apply_opts *ao;
+    sd_err *err;
+} fold_walk;
+
+/* Folds the entries gathered so far into the scratch store. */
+static int fold_flush(fold_walk *w)
+{
+    apply_result res;
+    int rc = w->n ? apply_batch(w->scratch, w->items, w->n, w->ao, &res,
+                                w->err) : SD_OK;
+    w->n = 0;
+    return rc;
+}
+
+/* One log record into the batch (store_log_each), with its blob. */
+static int fold_entry_add(uint64_t seq, const uint8_t *sig,
+                          const uint8_t *entry, size_t len, void *ctx)
+{
+    fold_walk *w = ctx;
+    if (!len)
+        return 0;
+    /* Point at the map: the read txn outlives the batch. */
+    entry_signed *it = &w->items[w->n++];
+    it->entry = (uint8_t *)entry;
+    it->entry_len = len;
+    memcpy(it->sig, sig, ENTRY_SIG_BYTES);
+    const uint8_t *p;
+    size_t plen;
+    if (store_personal_get(w->v->s, w->v->txn, w->origin, seq, &p, &plen,
+                           NULL) == SD_OK) {
+        it->personal = (uint8_t *)p;
+        it->personal_len = plen;
+    } else {
+        it->personal = NULL;
+        it->personal_len = 0;
+    }
+    return w->n == VERIFY_FOLD_BATCH ? fold_flush(w) : 0;
+}
+
 static int fold_origin(vctx *v, store *scratch, const origin_info *oi,
                        sd_err *err)
 {
     entry_signed *items = calloc(VERIFY_FOLD_BATCH, sizeof *items);
     if (!items)
         return sd_errf(err, SD_ENOMEM, "out of memory");
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(v->txn, v->s->log, &cur);
-    if (rc) {
-        free(items);
-        return store_mdb_err(rc, "reading the log", err);
-    }
     fold_ctx f = { v, oi->state };
     apply_opts ao = { .flags = APPLY_REBUILD, .on_reject = fold_reject, .ctx = &f };
-    apply_result res;
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, oi->origin, 0);
-    MDB_val k = { sizeof key, key }, val;
-    size_t n = 0;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);; 
-         rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        int end = rc || k.mv_size != STORE_LOGKEY_BYTES ||
-                  memcmp(k.mv_data, oi->origin, 32);
-        if (!end && val.mv_size > ENTRY_SIG_BYTES) {
-            /* Point at the map: the read txn outlives the batch. */
-            items[n].entry = (uint8_t *)val.mv_data + ENTRY_SIG_BYTES;
-            items[n].entry_len = val.mv_size - ENTRY_SIG_BYTES;
-            memcpy(items[n].sig, val.mv_data, ENTRY_SIG_BYTES);
-            MDB_val pv;
-            if (mdb_get(v->txn, v->s->personal, &k, &pv) == 0) {
-                items[n].personal = pv.mv_data;
-                items[n].personal_len = pv.mv_size;
-            } else {
-                items[n].personal = NULL;
-                items[n].personal_len = 0;
-            }
-            n++;
-        }
-        if (n && (end || n == VERIFY_FOLD_BATCH)) {
-            if ((ret = apply_batch(scratch, items, n, &ao, &res, err)))
-                break;
-            n = 0;
-        }
-        if (end)
-            break;
-    }
-    mdb_cursor_close(cur);
+    fold_walk w = { v, scratch, oi->origin, items, 0, &ao, err };
+    int ret = store_log_each(v->s, v->txn, oi->origin, 0, fold_entry_add, &w,
+                             err);
+    if (!ret)
+        ret = fold_flush(&w);
     free(items);
     return ret;
 }
@@ -462,8 +485,8 @@ static int fold_next(const uint8_t origin[32], const char *state, void *ctx)
     return SD_OK;
 }
 
-static int compare_table(vctx *v, const char *name, MDB_dbi a, MDB_txn *ta,
-                         MDB_dbi b, MDB_txn *tb, sd_err *err)
+static int compare_table(vctx *v, const char *name, MDB_dbi a, store_txn *ta,
+                         MDB_dbi b, store_txn *tb, sd_err *err)
 {
     MDB_cursor *ca, *cb;
     int rc = mdb_cursor_open(ta, a, &ca);
@@ -565,7 +588,7 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
     fold_order fo = { v, scratch, ois, n, err };
     if (!rc)
         rc = retract_each_origin(v->s, v->txn, fold_next, &fo, err);
-    MDB_txn *st = NULL;
+    store_txn *st = NULL;
     if (!rc)
         rc = store_begin(scratch, 0, &st, err);
     if (!rc) {
@@ -587,7 +610,7 @@ static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
         };
         for (size_t i = 0; i < sizeof t / sizeof t[0] && !rc; i++)
             rc = compare_table(v, t[i].name, t[i].a, v->txn, t[i].b, st, err);
-        mdb_txn_abort(st);
+        store_end(st);
     }
     store_destroy(&scratch);
     remove_scratch(dir);
@@ -609,11 +632,50 @@ static void *view_thread(void *arg)
     if (j->rc)
         return NULL;
     j->rc = check_view(&j->v, j->ois, j->n, &j->err);
-    mdb_txn_abort(j->v.txn);
+    store_end(j->v.txn);
     return NULL;
 }
 
 /* --- the whole run ------------------------------------------------------ */
+
+/* The origins held, as verify_run gathers them. */
+typedef struct heads_walk {
+    vctx *v;
+    origin_info *ois;
+    size_t n, cap;
+    sd_err *err;
+} heads_walk;
+
+/* One origin held: who its key is (store_origins_each). */
+static int origin_found(const uint8_t origin[32], const store_head *h,
+                        void *ctx)
+{
+    heads_walk *hw = ctx;
+    if (hw->n == hw->cap) {
+        size_t cap = hw->cap ? hw->cap * 2 : 16;
+        origin_info *no = realloc(hw->ois, cap * sizeof *no);
+        if (!no)
+            return sd_errf(hw->err, SD_ENOMEM, "out of memory");
+        hw->ois = no;
+        hw->cap = cap;
+    }
+    origin_info *oi = &hw->ois[hw->n++];
+    memset(oi, 0, sizeof *oi);
+    memcpy(oi->origin, origin, 32);
+    oi->head = *h;
+    roster_who who;
+    int rc = roster_whois(hw->v->s, hw->v->txn, origin, &who, hw->err);
+    if (rc)
+        return rc;
+    oi->national = who.kind == ROSTER_WHO_NATIONAL;
+    oi->own = who.own;
+    oi->listed = who.listed;
+    oi->flag = who.rk.flag;
+    oi->rk = who.rk;
+    memcpy(oi->state, oi->national || oi->listed ? who.rk.state : h->state,
+           sizeof oi->state);
+    return SD_OK;
+}
 
 int verify_run(store *s, const verify_opts *opts, verify_result *res,
                sd_err *err)
@@ -633,12 +695,8 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         return rc;
     uint8_t national[32], own[32];
     int have_nat = roster_national_key(s, v.txn, national, NULL) == SD_OK;
-    const void *ov;
-    size_t on;
-    int have_own = store_meta_get(s, v.txn, STORE_META_OWN_KEY, &ov, &on, NULL) == SD_OK &&
-                   on == 32;
-    if (have_own)
-        memcpy(own, ov, 32);
+    int have_own = store_meta_key32(s, v.txn, STORE_META_OWN_KEY, own,
+                                    NULL) == SD_OK;
     const void *sv;
     size_t sn;
     if (store_meta_get(s, v.txn, STORE_META_STATE, &sv, &sn, NULL) == SD_OK &&
@@ -650,44 +708,10 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         finding(&v, 0, "store holds no national key (trust anchor)");
 
     /* Every origin whose head we hold. */
-    origin_info *ois = NULL;
-    size_t n = 0, cap = 0;
-    MDB_cursor *hc;
-    if ((rc = mdb_cursor_open(v.txn, s->heads, &hc))) {
-        mdb_txn_abort(v.txn);
-        return store_mdb_err(rc, "reading heads", err);
-    }
-    MDB_val k, val;
-    for (int m = mdb_cursor_get(hc, &k, &val, MDB_FIRST); m == 0 && !rc;
-         m = mdb_cursor_get(hc, &k, &val, MDB_NEXT)) {
-        if (k.mv_size != 32)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            origin_info *no = realloc(ois, cap * sizeof *no);
-            if (!no) {
-                rc = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            ois = no;
-        }
-        origin_info *oi = &ois[n++];
-        memset(oi, 0, sizeof *oi);
-        memcpy(oi->origin, k.mv_data, 32);
-        rc = store_head_get(s, v.txn, oi->origin, &oi->head, err);
-        oi->national = have_nat && !memcmp(oi->origin, national, 32);
-        oi->own = have_own && !memcmp(oi->origin, own, 32);
-        if (oi->national)
-            snprintf(oi->state, sizeof oi->state, "%s", ROSTER_NATIONAL_STATE);
-        else if (roster_key_get(s, v.txn, oi->origin, &oi->rk, NULL) == SD_OK) {
-            oi->listed = 1;
-            oi->flag = oi->rk.flag;
-            memcpy(oi->state, oi->rk.state, sizeof oi->state);
-        }
-        else
-            memcpy(oi->state, oi->head.state, sizeof oi->state);
-    }
-    mdb_cursor_close(hc);
+    heads_walk hw = { &v, NULL, 0, 0, err };
+    rc = store_origins_each(s, v.txn, origin_found, &hw, err);
+    origin_info *ois = hw.ois;
+    size_t n = hw.n;
 
     /* The fresh fold needs no signatures (they are checked here), so it
      * runs on its own thread, beside the signature checks. */
@@ -731,6 +755,6 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
         }
     }
     free(ois);
-    mdb_txn_abort(v.txn);
+    store_end(v.txn);
     return rc;
 }

@@ -20,24 +20,24 @@
 
 int writer_reload(writer *w, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(w->s, 0, &txn, err);
     if (rc)
         return rc;
     rc = store_head_get(w->s, txn, w->kp.pk, &w->head, err);
-    mdb_txn_abort(txn);
+    store_end(txn);
     return rc;
 }
 
 int writer_check_fence(store *s, const uint8_t own[32], int national,
                        uint64_t *first_serial, sd_err *err)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
     rc = fence_check(s, txn, own, national, first_serial, err);
-    mdb_txn_abort(txn);
+    store_end(txn);
     return rc;
 }
 

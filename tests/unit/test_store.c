@@ -5,13 +5,16 @@
  * (allocated, the size LMDB itself gives it), heads and meta round trips, the
  * big-endian log keys, and map growth up to SADASYA_MAP_MAX_MB: a full
  * map is SD_EFULL with a clear message and nothing of the batch written,
- * and a later open with a larger limit carries on.
+ * and a later open with a larger limit carries on; the walks over heads,
+ * an origin's log, evidence and meta, Personal blobs, peer status records
+ * (peers.h); roster_whois, the one classifier of a key.
  */
 #include "helpers.h"
 
 #include <dirent.h>
 #include <errno.h>
 
+#include "peers.h"
 #include "verify.h"
 #include "view.h"
 
@@ -524,6 +527,379 @@ static void test_map_full_then_larger_limit(void **state)
     th_node_close(&n);
 }
 
+/* --- walks over the raw tables ------------------------------------------ */
+
+typedef struct seen_origins {
+    size_t n, stop_at;
+    uint8_t keys[4][32];
+    store_head heads[4];
+} seen_origins;
+
+static int see_origin(const uint8_t origin[32], const store_head *h, void *ctx)
+{
+    seen_origins *x = ctx;
+    if (x->n < 4) {
+        memcpy(x->keys[x->n], origin, 32);
+        x->heads[x->n] = *h;
+    }
+    x->n++;
+    return x->stop_at && x->n == x->stop_at ? 7 : 0;
+}
+
+typedef struct seen_log {
+    store *s;
+    MDB_txn *txn;
+    const uint8_t *origin;
+    uint64_t first, last, n, truncated, stop_at;
+} seen_log;
+
+static int see_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
+                     size_t len, void *ctx)
+{
+    seen_log *x = ctx;
+    if (!len) {
+        assert_null(sig);
+        assert_null(entry);
+        x->truncated++;
+        return 0;
+    }
+    const uint8_t *gs, *ge;
+    size_t gl;
+    assert_int_equal(store_log_get(x->s, x->txn, x->origin, seq, &gs, &ge, &gl,
+                                   NULL), SD_OK);
+    assert_ptr_equal(gs, sig);
+    assert_ptr_equal(ge, entry);
+    assert_int_equal(gl, len);
+    if (!x->n)
+        x->first = seq;
+    assert_true(seq > x->last);
+    x->last = seq;
+    x->n++;
+    return x->stop_at && seq == x->stop_at ? 9 : 0;
+}
+
+/* Heads in key order, each origin's log from a seq, stopping on the
+ * callback's word, records too short to hold an entry, Personal blobs. */
+static void test_origins_and_log_walks(void **state)
+{
+    (void)state;
+    th_fed *f = th_fed_new("test_walks", 0);
+    assert_non_null(f);
+    th_register(&f->br, 5, NULL);
+    th_replicate(f->br.s, f->nat.s, f->br.pk);
+    store *s = f->nat.s;
+    MDB_txn *txn;
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+
+    seen_origins so = { 0 };
+    assert_int_equal(store_origins_each(s, txn, see_origin, &so, &err), SD_OK);
+    assert_int_equal(so.n, 2);
+    assert_true(memcmp(so.keys[0], so.keys[1], 32) < 0);
+    for (size_t i = 0; i < 2; i++) {
+        store_head h;
+        assert_int_equal(store_head_get(s, txn, so.keys[i], &h, &err), SD_OK);
+        assert_int_equal(so.heads[i].seq, h.seq);
+        assert_memory_equal(so.heads[i].hash, h.hash, ENTRY_HASH_BYTES);
+        assert_string_equal(so.heads[i].state, h.state);
+    }
+    seen_origins one = { .stop_at = 1 };
+    assert_int_equal(store_origins_each(s, txn, see_origin, &one, &err), 7);
+    assert_int_equal(one.n, 1);
+
+    seen_log all = { s, txn, f->br.pk, 0, 0, 0, 0, 0 };
+    assert_int_equal(store_log_each(s, txn, f->br.pk, 0, see_entry, &all, &err),
+                     SD_OK);
+    assert_int_equal(all.first, 1);
+    assert_int_equal(all.last, 5);
+    assert_int_equal(all.n, 5);
+    seen_log from = { s, txn, f->br.pk, 0, 0, 0, 0, 4 };
+    assert_int_equal(store_log_each(s, txn, f->br.pk, 2, see_entry, &from, &err),
+                     9);
+    assert_int_equal(from.first, 2);
+    assert_int_equal(from.n, 3);
+    /* The walk ends with the origin: the national log (its opening entry
+     * and BR's listing) is not BR's. */
+    seen_log nat = { s, txn, f->nat.pk, 0, 0, 0, 0, 0 };
+    assert_int_equal(store_log_each(s, txn, f->nat.pk, 1, see_entry, &nat, &err),
+                     SD_OK);
+    assert_int_equal(nat.n, 2);
+
+    /* A member's entry holds its blob, the roster entry none. */
+    const uint8_t *blob;
+    size_t blen;
+    assert_int_equal(store_personal_get(s, txn, f->br.pk, 1, &blob, &blen,
+                                        &err), SD_OK);
+    assert_true(blen > 0);
+    Sadasya__Personal *p = NULL;
+    assert_int_equal(entry_personal_decode(blob, blen, &p, &err), SD_OK);
+    sadasya__personal__free_unpacked(p, NULL);
+    assert_int_equal(store_personal_get(s, txn, f->nat.pk, 1, &blob, &blen,
+                                        &err), SD_ENOTFOUND);
+
+    /* A damaged record is handed over as such, not skipped silently. */
+    uint8_t key[STORE_LOGKEY_BYTES];
+    store_logkey(key, f->br.pk, 6);
+    MDB_val k = { sizeof key, key }, v = { 10, (void *)"truncated!" };
+    assert_int_equal(mdb_put(txn, s->log, &k, &v, 0), 0);
+    seen_log damaged = { s, txn, f->br.pk, 0, 0, 0, 0, 0 };
+    assert_int_equal(store_log_each(s, txn, f->br.pk, 1, see_entry, &damaged,
+                                    &err), SD_OK);
+    assert_int_equal(damaged.n, 5);
+    assert_int_equal(damaged.truncated, 1);
+    mdb_txn_abort(txn);
+    th_fed_free(f);
+}
+
+typedef struct seen_evidence {
+    size_t n;
+    uint64_t seq;
+    uint8_t origin[32], hash[ENTRY_HASH_BYTES];
+    size_t len;
+} seen_evidence;
+
+static int see_evidence(const uint8_t origin[32], uint64_t seq,
+                        const uint8_t hash[ENTRY_HASH_BYTES],
+                        const uint8_t *sig, const uint8_t *entry, size_t len,
+                        void *ctx)
+{
+    seen_evidence *x = ctx;
+    (void)sig, (void)entry;
+    memcpy(x->origin, origin, 32);
+    memcpy(x->hash, hash, ENTRY_HASH_BYTES);
+    x->seq = seq;
+    x->len = len;
+    x->n++;
+    return 0;
+}
+
+/* Evidence records as apply files them (origin ‖ seq ‖ hash → sig ‖
+ * entry): walked and counted. */
+static void test_evidence_walk(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    uint64_t n = 99;
+    assert_int_equal(store_evidence_count(s, txn, &n, &err), SD_OK);
+    assert_int_equal(n, 0);
+    uint8_t origin[32], key[STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES];
+    uint8_t val[ENTRY_SIG_BYTES + 3] = { 0 };
+    randombytes_buf(origin, sizeof origin);
+    store_logkey(key, origin, 12);
+    randombytes_buf(key + STORE_LOGKEY_BYTES, ENTRY_HASH_BYTES);
+    MDB_val k = { sizeof key, key }, v = { sizeof val, val };
+    assert_int_equal(mdb_put(txn, s->evidence, &k, &v, 0), 0);
+    assert_int_equal(store_evidence_count(s, txn, &n, &err), SD_OK);
+    assert_int_equal(n, 1);
+    seen_evidence se = { 0 };
+    assert_int_equal(store_evidence_each(s, txn, see_evidence, &se, &err),
+                     SD_OK);
+    assert_int_equal(se.n, 1);
+    assert_int_equal(se.seq, 12);
+    assert_int_equal(se.len, 3);
+    assert_memory_equal(se.origin, origin, 32);
+    assert_memory_equal(se.hash, key + STORE_LOGKEY_BYTES, ENTRY_HASH_BYTES);
+    uint64_t first = 0;
+    assert_int_equal(store_evidence_first(s, txn, origin, &first, &err), 1);
+    assert_int_equal(first, 12);
+    mdb_txn_abort(txn);
+    store_destroy(&s);
+}
+
+typedef struct seen_peers {
+    size_t n;
+    char endpoints[4][64];
+    uint64_t received[4], seq[4];
+} seen_peers;
+
+static int see_peer(const Sadasya__PeerStatus *ps, void *ctx)
+{
+    seen_peers *x = ctx;
+    if (x->n < 4) {
+        snprintf(x->endpoints[x->n], sizeof x->endpoints[0], "%s", ps->endpoint);
+        x->received[x->n] = ps->received;
+        x->seq[x->n] = ps->n_heads ? ps->heads[0]->seq : 0;
+    }
+    x->n++;
+    return 0;
+}
+
+static void put_peer(store *s, const char *endpoint, uint64_t received,
+                     uint64_t seq)
+{
+    uint8_t key[32] = { 1 }, origin[32] = { 2 }, hash[32] = { 3 };
+    Sadasya__Head h = SADASYA__HEAD__INIT, *hs[1] = { &h };
+    h.origin.data = origin;
+    h.origin.len = 32;
+    h.hash.data = hash;
+    h.hash.len = 32;
+    h.seq = seq;
+    Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
+    ps.endpoint = (char *)endpoint;
+    ps.key.data = key;
+    ps.key.len = 32;
+    ps.state = (char *)"BR";
+    ps.received = received;
+    ps.heads = hs;
+    ps.n_heads = 1;
+    ps.last_error = (char *)"";
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(peers_status_put(s, txn, &ps, &err), SD_OK);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+}
+
+/* Peer status records: written, replaced, walked in endpoint order; other
+ * meta records and undecodable ones are not peers; a 32-byte meta key. */
+static void test_peers_and_meta(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f->dir, STORE_CREATE);
+    put_peer(s, "tcp://b:7000", 5, 50);
+    put_peer(s, "tcp://a:7000", 1, 10);
+    put_peer(s, "tcp://b:7000", 6, 60); /* replaces b's */
+    put_meta(s, "peer", "no colon: not a peer");
+    put_meta(s, "peer;x", "after the prefix: not a peer");
+    put_meta(s, STORE_META_PEER_PREFIX "zz", "\xff\xff\xff");
+    uint8_t nat[32];
+    randombytes_buf(nat, sizeof nat);
+    MDB_txn *txn;
+    sd_err err;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_put(s, txn, STORE_META_NATIONAL_KEY, nat, 32,
+                                    &err), SD_OK);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    seen_peers sp = { 0 };
+    assert_int_equal(peers_status_each(s, txn, see_peer, &sp, &err), SD_OK);
+    assert_int_equal(sp.n, 2);
+    assert_string_equal(sp.endpoints[0], "tcp://a:7000");
+    assert_int_equal(sp.received[0], 1);
+    assert_int_equal(sp.seq[0], 10);
+    assert_string_equal(sp.endpoints[1], "tcp://b:7000");
+    assert_int_equal(sp.received[1], 6);
+    assert_int_equal(sp.seq[1], 60);
+
+    uint8_t back[32];
+    assert_int_equal(store_meta_key32(s, txn, STORE_META_NATIONAL_KEY, back,
+                                      &err), SD_OK);
+    assert_memory_equal(back, nat, 32);
+    assert_int_equal(store_meta_key32(s, txn, "peer", back, &err),
+                     SD_ECORRUPT);
+    assert_int_equal(store_meta_key32(s, txn, STORE_META_OWN_KEY, back, &err),
+                     SD_ENOTFOUND);
+    store_end(txn);
+
+    /* Deleting: once there, then nothing left to delete. */
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_del(s, txn, "peer", &err), SD_OK);
+    assert_int_equal(store_meta_del(s, txn, "peer", &err), SD_ENOTFOUND);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+    assert_null(get_meta(s, "peer"));
+
+    /* The record a node hands to its writer is the one put writes. */
+    char *name;
+    uint8_t *val;
+    size_t len;
+    Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
+    ps.endpoint = (char *)"inbound:BR:abc";
+    ps.received = 3;
+    assert_int_equal(peers_status_record(&ps, &name, &val, &len, &err), SD_OK);
+    assert_string_equal(name, "peer:inbound:BR:abc");
+    Sadasya__PeerStatus *dec = sadasya__peer_status__unpack(NULL, len, val);
+    assert_non_null(dec);
+    assert_int_equal(dec->received, 3);
+    sadasya__peer_status__free_unpacked(dec, NULL);
+    free(name);
+    free(val);
+    store_destroy(&s);
+}
+
+static roster_who whois(store *s, const uint8_t key[32])
+{
+    MDB_txn *txn;
+    sd_err err;
+    sd_err_clear(&err);
+    roster_who who;
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    memset(&who, 0xaa, sizeof who);
+    int rc = roster_whois(s, txn, key, &who, &err);
+    if (rc)
+        fail_msg("roster_whois: %s", err.msg);
+    store_end(txn);
+    return who;
+}
+
+/* The one key classifier: national, a listed chapter key (its state and
+ * series), an ended one, this node's own unlisted key, unknown. */
+static void test_roster_whois(void **state)
+{
+    (void)state;
+    th_fed *f = th_fed_new("test_whois", 0); /* BR listed, UP not */
+    assert_non_null(f);
+    uint8_t stranger[32];
+    randombytes_buf(stranger, sizeof stranger);
+
+    roster_who w = whois(f->nat.s, f->nat.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_NATIONAL);
+    assert_int_equal(w.own, 1);
+    assert_int_equal(w.listed, 0);
+    assert_string_equal(w.rk.state, ROSTER_NATIONAL_STATE);
+
+    w = whois(f->nat.s, f->br.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_CHAPTER);
+    assert_int_equal(w.own, 0);
+    assert_int_equal(w.listed, 1);
+    assert_string_equal(w.rk.state, "BR");
+    assert_int_equal(w.rk.flag, ROSTER_ACTIVE);
+    assert_int_equal(w.rk.first_serial, 1);
+    assert_int_equal(w.rk.last_seq, ROSTER_NO_CUT);
+    assert_int_equal(w.rk.since, 2); /* the national entry that listed it */
+
+    w = whois(f->nat.s, f->up.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_UNKNOWN);
+    assert_int_equal(w.listed, 0);
+    assert_int_equal(w.rk.first_serial, 1);
+    assert_int_equal(w.rk.last_seq, ROSTER_NO_CUT);
+    assert_int_equal(whois(f->nat.s, stranger).kind, ROSTER_WHO_UNKNOWN);
+
+    /* UP's own node: its key awaits authorisation; the anchor is known. */
+    w = whois(f->up.s, f->up.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_OWN);
+    assert_int_equal(w.own, 1);
+    w = whois(f->up.s, f->nat.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_NATIONAL);
+    assert_int_equal(w.own, 0);
+
+    /* BR handed over at seq 0 to a new key with its series from 50:
+     * the old key has ended, with its cut; the new one is listed. */
+    uint8_t next[32];
+    randombytes_buf(next, sizeof next);
+    th_roster_cut(&f->nat, "BR", f->br.pk, 0, next, 50);
+    w = whois(f->nat.s, f->br.pk);
+    assert_int_equal(w.kind, ROSTER_WHO_ENDED);
+    assert_int_equal(w.listed, 1);
+    assert_int_equal(w.rk.flag, ROSTER_REPLACED);
+    assert_int_equal(w.rk.last_seq, 0);
+    w = whois(f->nat.s, next);
+    assert_int_equal(w.kind, ROSTER_WHO_CHAPTER);
+    assert_string_equal(w.rk.state, "BR");
+    assert_int_equal(w.rk.first_serial, 50);
+
+    /* Revoked: ended too. */
+    th_roster_revoke(&f->nat, "BR");
+    w = whois(f->nat.s, next);
+    assert_int_equal(w.kind, ROSTER_WHO_ENDED);
+    assert_int_equal(w.rk.flag, ROSTER_REVOKED);
+    th_fed_free(f);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -546,6 +922,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grow_until_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full_then_larger_limit, setup,
                                         teardown),
+        cmocka_unit_test(test_origins_and_log_walks),
+        cmocka_unit_test_setup_teardown(test_evidence_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peers_and_meta, setup, teardown),
+        cmocka_unit_test(test_roster_whois),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
