@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <csv.h>
 
 #include "cmds.h"
+#include "csvio.h"
 #include "day.h"
 #include "number.h"
 #include "org.h"
@@ -190,11 +190,10 @@ static int num_cmp(const void *a, const void *b) { return strcmp(a, b); }
 
 #define RECORDED(v) ((v)[NUMBER_MAX_LEN - 1])
 
-/* Reading the `number` column of a CSV file with libcsv. */
+/* Reading the `number` column of a CSV file (csvio.h). */
 typedef struct csv_in {
     const char *path;
     numbers *ns;
-    size_t row, field;
     long col;           /* index of the number column; -1 until the header */
     int header_done;
     size_t bad;
@@ -202,52 +201,55 @@ typedef struct csv_in {
     int failed;         /* out of memory or too many */
 } csv_in;
 
-static void on_field(void *data, size_t len, void *ctx)
+/* A header cell without surrounding spaces. */
+static const char *trimmed(char *p)
 {
-    csv_in *r = ctx;
-    char buf[128];
-    size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
-    memcpy(buf, data, n);
-    buf[n] = '\0';
-    if (!r->header_done) {
-        /* Header names: "number", any case, surrounding spaces allowed. */
-        char *p = buf;
-        while (*p == ' ')
-            p++;
-        size_t l = strlen(p);
-        while (l && (p[l - 1] == ' ' || p[l - 1] == '\r'))
-            p[--l] = '\0';
-        if (r->row == 0 && r->field == 0 && l >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
-            memmove(p, p + 3, (l -= 3) + 1); /* a spreadsheet's BOM */
-        if (!strcasecmp(p, "number") && r->col < 0)
-            r->col = (long)r->field;
-    } else if ((long)r->field == r->col && !r->failed) {
-        sd_err err;
-        sd_err_clear(&err);
-        char canon[NUMBER_MAX_LEN];
-        if (len >= sizeof buf || number_parse(buf, canon, NULL, NULL, &err)) {
-            if (!r->bad++)
-                snprintf(r->first_bad, sizeof r->first_bad, "%.256s row %zu: %s", r->path,
-                         r->row + 1, len >= sizeof buf ? "not a membership number" : err.msg);
-        } else if (numbers_add(r->ns, canon)) {
-            r->failed = 1;
-        }
-    }
-    r->field++;
+    while (*p == ' ')
+        p++;
+    size_t l = strlen(p);
+    while (l && p[l - 1] == ' ')
+        p[--l] = '\0';
+    return p;
 }
 
-static void on_record(int term, void *ctx)
+static void bad_row(csv_in *r, unsigned long line, const char *why)
 {
-    (void)term;
+    if (!r->bad++)
+        snprintf(r->first_bad, sizeof r->first_bad, "%.256s:%lu: %s", r->path,
+                 line, why);
+}
+
+static int on_row(csvio_row *row, void *ctx)
+{
     csv_in *r = ctx;
     if (!r->header_done) {
         r->header_done = 1;
-    } else if (r->col >= 0 && (long)r->field <= r->col && r->field > 0 && !r->bad++) {
-        snprintf(r->first_bad, sizeof r->first_bad, "%.256s row %zu: no number", r->path,
-                 r->row + 1);
+        for (size_t i = 0; i < row->n && i < CSVIO_FIELDS_MAX; i++)
+            if (!strcasecmp(trimmed(row->field[i]), "number")) {
+                r->col = (long)i;
+                break;
+            }
+        return 0;
     }
-    r->row++;
-    r->field = 0;
+    if (row->broken) {
+        bad_row(r, row->line, row->broken);
+        return 0;
+    }
+    if (row->n == 1 && !row->field[0][0])
+        return 0; /* a blank line */
+    if (r->col < 0 || (size_t)r->col >= row->n || r->failed) {
+        if (r->col >= 0 && !r->failed)
+            bad_row(r, row->line, "no number");
+        return 0;
+    }
+    sd_err err;
+    sd_err_clear(&err);
+    char canon[NUMBER_MAX_LEN];
+    if (number_parse(row->field[r->col], canon, NULL, NULL, &err))
+        bad_row(r, row->line, err.msg);
+    else if (numbers_add(r->ns, canon))
+        r->failed = 1;
+    return 0;
 }
 
 static int read_csv(const char *path, numbers *ns)
@@ -255,28 +257,28 @@ static int read_csv(const char *path, numbers *ns)
     FILE *f = fopen(path, "rb");
     if (!f)
         return cli_errorf("cannot open %s: %s", path, strerror(errno));
-    struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+    csv_in r = { path, ns, -1, 0, 0, "", 0 };
+    csvio_reader *rd = NULL;
+    sd_err err;
+    char *chunk = malloc(EVENT_CSV_CHUNK);
+    int rc = chunk ? csvio_reader_new(&rd, 0, on_row, &r, &err) : SD_ENOMEM;
+    if (rc) {
+        free(chunk);
         fclose(f);
         return cli_errorf("out of memory");
     }
-    csv_in r = { path, ns, 0, 0, -1, 0, 0, "", 0 };
-    char *chunk = malloc(EVENT_CSV_CHUNK);
-    int rc = chunk ? SD_OK : cli_errorf("out of memory");
     size_t got;
-    while (!rc && (got = fread(chunk, 1, EVENT_CSV_CHUNK, f)) > 0) {
-        if (csv_parse(&p, chunk, got, on_field, on_record, &r) != got)
-            rc = cli_errorf("%s: not a CSV file (%s)", path, csv_strerror(csv_error(&p)));
-    }
+    while (!rc && (got = fread(chunk, 1, EVENT_CSV_CHUNK, f)) > 0)
+        rc = csvio_feed(rd, chunk, got, &err);
     if (!rc && ferror(f))
-        rc = cli_errorf("cannot read %s: %s", path, strerror(errno));
+        rc = sd_errf(&err, SD_EIO, "cannot read %s: %s", path, strerror(errno));
     if (!rc)
-        csv_fini(&p, on_field, on_record, &r);
-    csv_free(&p);
+        rc = csvio_finish(rd, &err);
+    csvio_reader_destroy(&rd);
     free(chunk);
     fclose(f);
     if (rc)
-        return rc;
+        return cli_errorf("%s: %s", path, err.msg);
     if (r.failed)
         return CLI_EXIT_FAIL;
     if (r.col < 0)

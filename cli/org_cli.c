@@ -194,24 +194,6 @@ void *cli_org_dup(const ProtobufCMessage *m)
     return copy;
 }
 
-void cli_org_csv_field(FILE *f, const char *v, int last)
-{
-    if (!v)
-        v = "";
-    if (strpbrk(v, ",\"\r\n")) {
-        fputc('"', f);
-        for (const char *p = v; *p; p++) {
-            if (*p == '"')
-                fputc('"', f);
-            fputc(*p, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(v, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 void cli_org_u64(uint64_t v, char out[24])
 {
     snprintf(out, 24, "%llu", (unsigned long long)v);

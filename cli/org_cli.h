@@ -95,9 +95,6 @@ void *cli_org_dup(const ProtobufCMessage *m);
  * allocated), doubling. 0, or SD_ENOMEM. */
 int cli_org_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
-/* Writes one CSV field, quoted when it needs to be (RFC 4180). */
-void cli_org_csv_field(FILE *f, const char *v, int last);
-
 /* A counter value as text, for tables. */
 void cli_org_u64(uint64_t v, char out[24]);
 

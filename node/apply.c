@@ -14,7 +14,9 @@
 #include "fold.h"
 #include "retract.h"
 #include "roster.h"
+#include "store_db.h"
 #include "view.h"
+#include "view_int.h" /* the batch's cursors */
 
 struct apply_note {
     const entry_signed *es;
@@ -121,11 +123,7 @@ static void load_identity(apply_ctx *a)
     const void *v;
     size_t n;
     a->have_national = roster_national_key(a->s, a->txn, a->national, NULL) == SD_OK;
-    a->have_own = 0;
-    if (store_meta_get(a->s, a->txn, STORE_META_OWN_KEY, &v, &n, NULL) == SD_OK && n == 32) {
-        memcpy(a->own, v, 32);
-        a->have_own = 1;
-    }
+    a->have_own = store_meta_key32(a->s, a->txn, STORE_META_OWN_KEY, a->own, NULL) == SD_OK;
     memset(a->own_state, 0, sizeof a->own_state);
     if (store_meta_get(a->s, a->txn, STORE_META_STATE, &v, &n, NULL) == SD_OK &&
         n < sizeof a->own_state)
@@ -425,7 +423,7 @@ int apply_txn_begin(store *s, apply_txn **out, sd_err *err)
     return SD_OK;
 }
 
-MDB_txn *apply_txn_mdb(apply_txn *t)
+MDB_txn *apply_txn_handle(apply_txn *t)
 {
     return t->txn;
 }

@@ -139,7 +139,7 @@ int apply_txn_add(apply_txn *t, entry_signed *items, size_t n,
                   const apply_opts *opts, apply_result *res, sd_err *err);
 
 /* The open LMDB transaction, for other records written with the batches. */
-MDB_txn *apply_txn_mdb(apply_txn *t);
+store_txn *apply_txn_handle(apply_txn *t);
 
 /* Entries added so far. */
 size_t apply_txn_added(const apply_txn *t);
@@ -165,7 +165,7 @@ int apply_txn_evidence(apply_txn *t, const entry_signed *es,
  * cut the key (a cut decides which of its entries stand, node/README.md,
  * roster_key_allows). The one place that decides it. 1 held back, 0 not,
  * or a negative SD code. */
-int apply_held_back(store *s, MDB_txn *txn, const uint8_t origin[32],
+int apply_held_back(store *s, store_txn *txn, const uint8_t origin[32],
                     sd_err *err);
 
 /* Keeps a signed entry learnt as evidence from a peer: stored when its

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "roster.h"
+#include "store_db.h"
 
 /* The evidence table's key (store.h): origin ‖ seq ‖ hash. */
 #define EVIDENCE_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "store_db.h"
 
 /* Copies a file byte for byte into dst, which must not exist, with mode;
  * durable (durable.h): dst is whole or absent. */

@@ -355,7 +355,7 @@ static int item_cmp(const void *x, const void *y)
 }
 
 /* The state an origin writes for, as this node now knows it. */
-static void origin_label(applier *a, MDB_txn *txn, const noted *x,
+static void origin_label(applier *a, store_txn *txn, const noted *x,
                          char out[24])
 {
     if (!x->have_origin) {
@@ -366,14 +366,13 @@ static void origin_label(applier *a, MDB_txn *txn, const noted *x,
         snprintf(out, 24, "%s", ROSTER_NATIONAL_STATE);
         return;
     }
-    char state[STORE_STATE_BYTES];
-    int flag;
-    store_head h;
-    if (txn &&
-        roster_key_state(a->s, txn, x->origin, state, &flag, NULL) == SD_OK) {
-        snprintf(out, 24, "%s", state);
+    roster_who who;
+    if (txn && roster_whois(a->s, txn, x->origin, &who, NULL) == SD_OK &&
+        who.listed) {
+        snprintf(out, 24, "%s", who.rk.state);
         return;
     }
+    store_head h;
     if (txn && store_head_get(a->s, txn, x->origin, &h, NULL) == SD_OK &&
         h.seq && h.state[0]) {
         snprintf(out, 24, "%s", h.state);
@@ -387,7 +386,7 @@ static void origin_label(applier *a, MDB_txn *txn, const noted *x,
 static void report_notes(applier *a)
 {
     if (a->nnotes && a->on_reject) {
-        MDB_txn *txn = NULL;
+        store_txn *txn = NULL;
         if (store_begin(a->s, 0, &txn, NULL))
             txn = NULL;
         for (size_t i = 0; i < a->nnotes; i++) {
@@ -400,7 +399,7 @@ static void report_notes(applier *a)
             a->on_reject(&r, a->ctx);
         }
         if (txn)
-            mdb_txn_abort(txn);
+            store_end(txn);
     }
     notes_truncate(a, 0);
 }
@@ -541,12 +540,12 @@ int bundle_read_apply(store *s, FILE *in, bundle_stats *st,
     a.st = st;
     a.on_reject = on_reject;
     a.ctx = ctx;
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
     a.have_national = roster_national_key(s, txn, a.national, NULL) == SD_OK;
-    mdb_txn_abort(txn);
+    store_end(txn);
 
     /* Pass 1: the whole structure, before anything is applied. */
     frame_reader r = { .in = in };

@@ -76,58 +76,51 @@ static int origin_cmp(const void *a, const void *b)
     return c ? c : memcmp(x->key, y->key, 32);
 }
 
+typedef struct origin_list {
+    origin_ref *v;
+    size_t n, cap;
+    int have_national;
+    uint8_t national[32];
+} origin_list;
+
+static int add_origin(const uint8_t origin[32], const store_head *h, void *ctx)
+{
+    origin_list *l = ctx;
+    if (!h->seq)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        origin_ref *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv)
+            return SD_ENOMEM;
+        l->v = nv;
+        l->cap = cap;
+    }
+    origin_ref *o = &l->v[l->n++];
+    memcpy(o->key, origin, 32);
+    memcpy(o->state, h->state, STORE_STATE_BYTES);
+    o->national = l->have_national && !memcmp(o->key, l->national, 32);
+    return 0;
+}
+
 /* Every origin with a head, national first, then by state code. */
-static int list_origins(store *s, MDB_txn *txn, origin_ref **out, size_t *n,
+static int list_origins(store *s, store_txn *txn, origin_ref **out, size_t *n,
                         sd_err *err)
 {
     *out = NULL;
     *n = 0;
-    uint8_t national[32];
-    int have_national = roster_national_key(s, txn, national, NULL) == SD_OK;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->heads, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading heads", err);
-    origin_ref *v = NULL;
-    size_t cnt = 0, cap = 0;
-    MDB_val k, d;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-        if (k.mv_size != 32) {
-            ret = sd_errf(err, SD_ECORRUPT, "head key of %zu bytes",
-                          k.mv_size);
-            break;
-        }
-        store_head h;
-        if ((ret = store_head_get(s, txn, k.mv_data, &h, err)))
-            break;
-        if (!h.seq)
-            continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            origin_ref *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                ret = sd_errf(err, SD_ENOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-        }
-        origin_ref *o = &v[cnt++];
-        memcpy(o->key, k.mv_data, 32);
-        memcpy(o->state, h.state, STORE_STATE_BYTES);
-        o->national = have_national && !memcmp(o->key, national, 32);
+    origin_list l = { 0 };
+    l.have_national = roster_national_key(s, txn, l.national, NULL) == SD_OK;
+    int rc = store_origins_each(s, txn, add_origin, &l, err);
+    if (rc == SD_ENOMEM)
+        rc = sd_errf(err, SD_ENOMEM, "out of memory");
+    if (rc) {
+        free(l.v);
+        return rc;
     }
-    mdb_cursor_close(c);
-    if (!ret && rc != 0 && rc != MDB_NOTFOUND)
-        ret = store_mdb_err(rc, "reading heads", err);
-    if (ret) {
-        free(v);
-        return ret;
-    }
-    qsort(v, cnt, sizeof *v, origin_cmp);
-    *out = v;
-    *n = cnt;
+    qsort(l.v, l.n, sizeof *l.v, origin_cmp);
+    *out = l.v;
+    *n = l.n;
     return SD_OK;
 }
 
@@ -165,54 +158,54 @@ static int filter_origins(origin_ref *v, size_t *n, const char *const *states,
     return SD_OK;
 }
 
-static int write_origin(store *s, MDB_txn *txn, frame_writer *w,
+typedef struct origin_writer {
+    store *s;
+    store_txn *txn;
+    frame_writer *w;
+    const origin_ref *o;
+    bundle_stats *st;
+    sd_err *err;
+} origin_writer;
+
+/* One entry of the origin, with its Personal blob where one is held. */
+static int write_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
+                       size_t len, void *ctx)
+{
+    origin_writer *x = ctx;
+    if (!sig)
+        return sd_errf(x->err, SD_ECORRUPT, "log record %llu is too short "
+                       "to hold a signature", (unsigned long long)seq);
+    Sadasya__SignedEntry se = SADASYA__SIGNED_ENTRY__INIT;
+    se.sig.data = (uint8_t *)sig;
+    se.sig.len = ENTRY_SIG_BYTES;
+    se.entry.data = (uint8_t *)entry;
+    se.entry.len = len;
+    Sadasya__Carried ca = SADASYA__CARRIED__INIT;
+    ca.signed_ = &se;
+    const uint8_t *blob;
+    size_t blen;
+    int rc = store_personal_get(x->s, x->txn, x->o->key, seq, &blob, &blen, x->err);
+    if (rc == SD_OK && blen) {
+        ca.personal.data = (uint8_t *)blob;
+        ca.personal.len = blen;
+        x->st->personal++;
+    } else if (rc != SD_OK && rc != SD_ENOTFOUND) {
+        return rc;
+    }
+    Sadasya__BundleFrame f = SADASYA__BUNDLE_FRAME__INIT;
+    f.frame_case = SADASYA__BUNDLE_FRAME__FRAME_CARRIED;
+    f.carried = &ca;
+    if ((rc = fw_frame(x->w, &f, 1, x->err)))
+        return rc;
+    x->st->entries++;
+    return 0;
+}
+
+static int write_origin(store *s, store_txn *txn, frame_writer *w,
                         const origin_ref *o, bundle_stats *st, sd_err *err)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->log, &c);
-    if (rc)
-        return store_mdb_err(rc, "reading the log", err);
-    uint8_t start[STORE_LOGKEY_BYTES];
-    store_logkey(start, o->key, 0);
-    MDB_val k = { sizeof start, start }, v;
-    int ret = SD_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != STORE_LOGKEY_BYTES || memcmp(k.mv_data, o->key, 32))
-            break;
-        if (v.mv_size <= ENTRY_SIG_BYTES) {
-            ret = sd_errf(err, SD_ECORRUPT, "log record of %zu bytes",
-                          v.mv_size);
-            break;
-        }
-        Sadasya__SignedEntry se = SADASYA__SIGNED_ENTRY__INIT;
-        se.sig.data = v.mv_data;
-        se.sig.len = ENTRY_SIG_BYTES;
-        se.entry.data = (uint8_t *)v.mv_data + ENTRY_SIG_BYTES;
-        se.entry.len = v.mv_size - ENTRY_SIG_BYTES;
-        Sadasya__Carried ca = SADASYA__CARRIED__INIT;
-        ca.signed_ = &se;
-        MDB_val pv;
-        int prc = mdb_get(txn, s->personal, &k, &pv);
-        if (prc == 0 && pv.mv_size) {
-            ca.personal.data = pv.mv_data;
-            ca.personal.len = pv.mv_size;
-            st->personal++;
-        } else if (prc != 0 && prc != MDB_NOTFOUND) {
-            ret = store_mdb_err(prc, "reading personal data", err);
-            break;
-        }
-        Sadasya__BundleFrame f = SADASYA__BUNDLE_FRAME__INIT;
-        f.frame_case = SADASYA__BUNDLE_FRAME__FRAME_CARRIED;
-        f.carried = &ca;
-        if ((ret = fw_frame(w, &f, 1, err)))
-            break;
-        st->entries++;
-    }
-    mdb_cursor_close(c);
-    if (!ret && rc != 0 && rc != MDB_NOTFOUND)
-        ret = store_mdb_err(rc, "reading the log", err);
-    return ret;
+    origin_writer x = { s, txn, w, o, st, err };
+    return store_log_each(s, txn, o->key, 0, write_entry, &x, err);
 }
 
 int bundle_write(store *s, FILE *out, const char *const *states,
@@ -222,7 +215,7 @@ int bundle_write(store *s, FILE *out, const char *const *states,
     if (!st)
         st = &local;
     memset(st, 0, sizeof *st);
-    MDB_txn *txn;
+    store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
     if (rc)
         return rc;
@@ -258,7 +251,7 @@ int bundle_write(store *s, FILE *out, const char *const *states,
     }
     st->bytes = w.bytes;
 out:
-    mdb_txn_abort(txn);
+    store_end(txn);
     free(origins);
     free(w.buf);
     return rc;

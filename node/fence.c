@@ -147,7 +147,7 @@ int fence_check(store *s, store_txn *txn, const uint8_t own[32], int national,
     int rc;
     if (!national && (rc = check_roster(s, txn, own, first_serial, err)))
         return rc;
-    if (s->override_fence)
+    if (store_overrides_fence(s))
         return SD_OK;
     const void *v;
     size_t n;
@@ -158,7 +158,7 @@ int fence_check(store *s, store_txn *txn, const uint8_t own[32], int national,
                        "membership number twice. Start the node (sadasyad) so "
                        "it catches up from its peers first, or pass "
                        "--override-fence if you know no peer holds newer entries",
-                       s->dir);
+                       store_dir(s));
     if (store_meta_get(s, txn, FENCE_META_COPY, &v, &n, NULL) == SD_OK)
         return sd_errf(err, SD_ECONFLICT,
                        "%.*s; this copy stops signing so that no membership "

@@ -6,6 +6,7 @@
 #include "org.h"
 #include "roster.h"
 #include "rules.h"
+#include "store_db.h"
 
 int fold_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
                const char *state, int national, uint64_t first_serial,

@@ -22,14 +22,14 @@
  * first_serial, be folded? SD_OK, or SD_EINVAL / SD_EAUTH / SD_ECONFLICT
  * with the reason (SD_ECONFLICT: a join for a number another member
  * holds), or a store error. */
-int fold_check(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int fold_check(store *s, store_txn *txn, const Sadasya__Entry *e,
                const char *state, int national, uint64_t first_serial,
                const store_head *h, sd_err *err);
 
 /* Folds a checked entry (seq as in e) into the roster, members, indexes,
  * counters and the organisation's tables. personal is its decoded
  * Personal blob, or NULL. */
-int fold_entry(store *s, MDB_txn *txn, view_batch *b, const Sadasya__Entry *e,
+int fold_entry(store *s, store_txn *txn, view_batch *b, const Sadasya__Entry *e,
                const char *state, const Sadasya__Personal *personal,
                sd_err *err);
 

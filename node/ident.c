@@ -23,7 +23,7 @@ static int meta_str(store *s, store_txn *txn, const char *name, char *out,
     if (rc)
         return rc == SD_ENOTFOUND
                    ? sd_errf(err, rc, "%s holds no identity (run `sadasya init`)",
-                             s->dir)
+                             store_dir(s))
                    : rc;
     if (n >= cap)
         return sd_errf(err, SD_ECORRUPT, "meta %s too long", name);
@@ -59,7 +59,7 @@ int ident_load(store *s, ident *id, sd_err *err)
     unsigned char pk[KEYS_PUBLIC_BYTES];
     memcpy(pk, id->kp.pk, sizeof pk);
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", s->dir, STORE_KEY_FILE);
+    snprintf(path, sizeof path, "%s/%s", store_dir(s), STORE_KEY_FILE);
     if ((rc = keys_load(path, &id->kp, err)))
         return rc;
     if (memcmp(pk, id->kp.pk, sizeof pk))

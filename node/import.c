@@ -460,7 +460,7 @@ static int commit_batch(writer *w, const import_plan *plan, batch *b,
     apply_result res;
     int rc = apply_batch(w->s, b->items, b->n, &o, &res, err);
     if (!rc)
-        notify_node(w->s->dir);
+        notify_node(store_dir(w->s));
     return rc;
 }
 

@@ -145,12 +145,12 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
             return rc;
         }
     links_refresh_roster(n);
-    MDB_txn *txn;
+    store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
         const void *v;
         size_t vl;
         n->fenced = store_meta_get(n->s, txn, STORE_META_FENCE, &v, &vl, NULL) == SD_OK;
-        mdb_txn_abort(txn);
+        store_end(txn);
     }
     if (n->fenced)
         node_logf(LOG_WARN, "restored from a backup: no local writes until this node "

@@ -22,22 +22,47 @@
 /* What key_admitted says of a key: not in the roster; admitted; or a key
  * the roster has ended, whose node may fetch only the national log (that
  * is how it learns it must sign nothing more: fence.h). */
+int admit_whois(node *n, const uint8_t key[32], roster_who *who)
+{
+    memset(who, 0, sizeof *who);
+    store_txn *txn;
+    if (store_begin(n->s, 0, &txn, NULL))
+        return ROSTER_WHO_UNKNOWN;
+    if (roster_whois(n->s, txn, key, who, NULL))
+        memset(who, 0, sizeof *who);
+    store_end(txn);
+    return who->kind;
+}
+
+/* The state code a key speaks for, as log lines show it ("IN", "BR"), or
+ * "" for a key the roster does not list. */
+static const char *who_state(const roster_who *who)
+{
+    switch (who->kind) {
+    case ROSTER_WHO_NATIONAL:
+        return ROSTER_NATIONAL_STATE;
+    case ROSTER_WHO_CHAPTER:
+    case ROSTER_WHO_ENDED:
+        return who->rk.state;
+    default:
+        return "";
+    }
+}
+
 int admit_key(node *n, const uint8_t *key)
 {
     if (!key)
-        return 0;
-    if (!memcmp(key, n->id.national_key, 32))
-        return 1;
-    MDB_txn *txn;
-    if (store_begin(n->s, 0, &txn, NULL))
-        return 0;
-    char st[STORE_STATE_BYTES];
-    int flag = -1;
-    int ok = 0;
-    if (roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK)
-        ok = flag == ROSTER_ACTIVE ? NODE_ADMITTED : NODE_ENDED;
-    mdb_txn_abort(txn);
-    return ok;
+        return NODE_REFUSED;
+    roster_who who;
+    switch (admit_whois(n, key, &who)) {
+    case ROSTER_WHO_NATIONAL:
+    case ROSTER_WHO_CHAPTER:
+        return NODE_ADMITTED;
+    case ROSTER_WHO_ENDED:
+        return NODE_ENDED;
+    default:
+        return NODE_REFUSED;
+    }
 }
 
 
@@ -45,20 +70,14 @@ const char *admit_user_label(node *n, const char *user)
 {
     static char label[STORE_STATE_BYTES + 8];
     uint8_t key[32];
-    char st[STORE_STATE_BYTES];
-    int flag;
-    MDB_txn *txn;
     snprintf(label, sizeof label, "?");
     if (!user || strlen(user) != 64 ||
         sodium_hex2bin(key, sizeof key, user, 64, NULL, NULL, NULL))
         return label;
-    if (!memcmp(key, n->id.national_key, 32))
-        snprintf(label, sizeof label, "%s", ROSTER_NATIONAL_STATE);
-    else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
-        if (roster_key_state(n->s, txn, key, st, &flag, NULL) == SD_OK)
-            snprintf(label, sizeof label, "%s", st);
-        mdb_txn_abort(txn);
-    }
+    roster_who who;
+    admit_whois(n, key, &who);
+    if (who_state(&who)[0])
+        snprintf(label, sizeof label, "%s", who_state(&who));
     return label;
 }
 
@@ -72,7 +91,7 @@ const char *admit_user_label(node *n, const char *user)
 static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8],
                                uint8_t ed[32])
 {
-    MDB_txn *txn;
+    store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
         return NULL;
     const char *who = NULL;
@@ -89,7 +108,7 @@ static const char *zap_allowed(node *n, const uint8_t xkey[32], char out[8],
         memcpy(out, rk.state, STORE_STATE_BYTES);
         who = out;
     }
-    mdb_txn_abort(txn);
+    store_end(txn);
     return who;
 }
 
@@ -199,15 +218,9 @@ peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
     p->handshaken = p->connected = 1;
     p->last_heard = clock_mono_ms();
     p->dirty = 1;
-    char st[STORE_STATE_BYTES] = "";
-    int flag;
-    MDB_txn *txn;
-    if (!memcmp(key, n->id.national_key, 32))
-        snprintf(st, sizeof st, "%s", ROSTER_NATIONAL_STATE);
-    else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
-        roster_key_state(n->s, txn, key, st, &flag, NULL);
-        mdb_txn_abort(txn);
-    }
+    roster_who who;
+    admit_whois(n, key, &who);
+    const char *st = who_state(&who);
     snprintf(p->state, sizeof p->state, "%s", st);
     snprintf(p->endpoint, sizeof p->endpoint, "inbound:%s:%.16s",
              st[0] ? st : "?", user);

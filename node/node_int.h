@@ -19,6 +19,7 @@
 #include "ident.h"
 #include "node.h"
 #include "recv.h"
+#include "roster.h"
 #include "store.h"
 #include "sync.h"
 
@@ -138,6 +139,9 @@ void serve_on_router(node *n);
 
 /* node_admit.c: who may connect (ZAP) and be served; inbound links. */
 enum { NODE_REFUSED = 0, NODE_ADMITTED = 1, NODE_ENDED = 2 };
+/* roster_whois for the node's loop (a read transaction of its own); on a
+ * store error the key is unknown. Returns who->kind. */
+int admit_whois(node *n, const uint8_t key[32], roster_who *who);
 int admit_key(node *n, const uint8_t *key);
 const char *admit_user_label(node *n, const char *user);
 void admit_on_zap(node *n);

@@ -102,12 +102,32 @@ static int roster_peer(const Sadasya__ChapterView *cv, void *ctx)
 
 void links_refresh_roster(node *n)
 {
-    MDB_txn *txn;
+    store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
         return;
     roster_walk w = { n };
     roster_each(n->s, txn, roster_peer, &w, NULL);
-    mdb_txn_abort(txn);
+    store_end(txn);
+}
+
+/* The chapter whose roster entry names endpoint ep: its key and state. */
+typedef struct endpoint_owner {
+    const char *ep;
+    uint8_t key[32];
+    char state[STORE_STATE_BYTES];
+    int found;
+} endpoint_owner;
+
+static int find_endpoint(const Sadasya__ChapterView *cv, void *ctx)
+{
+    endpoint_owner *o = ctx;
+    for (size_t i = 0; cv->chapter && i < cv->chapter->n_endpoints; i++)
+        if (!strcmp(cv->chapter->endpoints[i], o->ep) && cv->chapter->key.len == 32) {
+            memcpy(o->key, cv->chapter->key.data, 32);
+            snprintf(o->state, sizeof o->state, "%s", cv->chapter->state);
+            o->found = 1;
+        }
+    return 0;
 }
 
 /* A configured peer: "tcp://…" (its key from the roster's endpoints, else
@@ -128,42 +148,30 @@ int links_config_peer(node *n, const char *spec, sd_err *err)
         hex[64] = '\0';
         if (keys_parse_public(hex, key, err))
             return SD_EINVAL;
-        int flag;
-        MDB_txn *txn;
-        if (!memcmp(key, n->id.national_key, 32))
+        roster_who who;
+        switch (admit_whois(n, key, &who)) {
+        case ROSTER_WHO_NATIONAL:
             snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
-        else if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
-            if (roster_key_state(n->s, txn, key, state, &flag, NULL))
-                snprintf(state, sizeof state, "?");
-            mdb_txn_abort(txn);
+            break;
+        case ROSTER_WHO_CHAPTER:
+        case ROSTER_WHO_ENDED:
+            snprintf(state, sizeof state, "%s", who.rk.state);
+            break;
+        default:
+            snprintf(state, sizeof state, "?");
         }
     } else {
         memcpy(key, n->id.national_key, 32);
         snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
-        MDB_txn *txn;
+        endpoint_owner o = { .ep = ep };
+        store_txn *txn;
         if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
-            MDB_cursor *c;
-            if (mdb_cursor_open(txn, n->s->roster, &c) == 0) {
-                MDB_val k = { 1, "s" }, v;
-                for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-                     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-                    if (!k.mv_size || ((char *)k.mv_data)[0] != 's')
-                        break;
-                    Sadasya__ChapterView *cv =
-                        sadasya__chapter_view__unpack(NULL, v.mv_size, v.mv_data);
-                    if (!cv)
-                        continue;
-                    for (size_t i = 0; cv->chapter && i < cv->chapter->n_endpoints; i++)
-                        if (!strcmp(cv->chapter->endpoints[i], ep) &&
-                            cv->chapter->key.len == 32) {
-                            memcpy(key, cv->chapter->key.data, 32);
-                            snprintf(state, sizeof state, "%s", cv->chapter->state);
-                        }
-                    sadasya__chapter_view__free_unpacked(cv, NULL);
-                }
-                mdb_cursor_close(c);
-            }
-            mdb_txn_abort(txn);
+            roster_each(n->s, txn, find_endpoint, &o, NULL);
+            store_end(txn);
+        }
+        if (o.found) {
+            memcpy(key, o.key, 32);
+            snprintf(state, sizeof state, "%s", o.state);
         }
     }
     return add_peer(n, ep, key, state, 0, err);

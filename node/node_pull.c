@@ -112,22 +112,9 @@ static Sadasya__Head **batch_tips(const sync_incoming *in, size_t *n)
             i + 1 < in->n ? in->prep[i + 1].e : NULL;
         if (!e || (next && !memcmp(next->origin.data, e->origin.data, 32)))
             continue;
-        Sadasya__Head *h = calloc(1, sizeof *h);
+        Sadasya__Head *h = sync_head_new(e->origin.data, e->seq, in->prep[i].hash);
         if (!h)
             break;
-        sadasya__head__init(h);
-        h->origin.data = malloc(32);
-        h->hash.data = malloc(32);
-        if (!h->origin.data || !h->hash.data) {
-            free(h->origin.data);
-            free(h->hash.data);
-            free(h);
-            break;
-        }
-        memcpy(h->origin.data, e->origin.data, 32);
-        memcpy(h->hash.data, in->prep[i].hash, 32);
-        h->origin.len = h->hash.len = 32;
-        h->seq = e->seq;
         t[(*n)++] = h;
     }
     return t;
@@ -144,15 +131,11 @@ static void merge_tips(peer *p, Sadasya__Head **t, size_t nt)
     }
     p->tips = all;
     for (size_t i = 0; i < nt; i++) {
-        size_t j;
-        for (j = 0; j < p->ntips; j++)
-            if (!memcmp(p->tips[j]->origin.data, t[i]->origin.data, 32))
-                break;
-        if (j < p->ntips) {
-            free(p->tips[j]->origin.data);
-            free(p->tips[j]->hash.data);
-            free(p->tips[j]);
-            p->tips[j] = t[i];
+        Sadasya__Head *old = sync_head_find(p->tips, p->ntips, t[i]->origin.data);
+        if (old) { /* the newer tip of that origin replaces it */
+            old->seq = t[i]->seq;
+            memcpy(old->hash.data, t[i]->hash.data, 32);
+            sync_head_free(t[i]);
         } else {
             p->tips[p->ntips++] = t[i];
         }
@@ -216,9 +199,9 @@ void pull_on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     j->own_key = n->id.kp.pk;
     if (n->fenced && !b->more) {
         j->unfence = 1;
-        for (size_t i = 0; i < p->nheads; i++)
-            if (!memcmp(p->heads[i]->origin.data, n->id.kp.pk, 32))
-                j->theirs = p->heads[i]->seq;
+        const Sadasya__Head *mine = sync_head_find(p->heads, p->nheads, n->id.kp.pk);
+        if (mine)
+            j->theirs = mine->seq;
     }
     if (recv_submit(n->recv, j, &err)) {
         node_logf(LOG_ERROR, "from %s: %s", p->endpoint, err.msg);

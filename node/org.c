@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "number.h"
+#include "store_db.h"
 
 #define ORG_KEY_MAX 512
 

@@ -136,16 +136,15 @@ static void on_report(const entry_signed *es, int kind, const char *why,
  * write again once that peer holds nothing newer of its own log. */
 static int check_fence(recv_worker *r, recv_job *j, sd_err *err)
 {
-    MDB_txn *txn = apply_txn_mdb(r->t);
+    store_txn *txn = apply_txn_handle(r->t);
     store_head mine;
     int rc = store_head_get(r->s, txn, j->own_key, &mine, err);
     if (rc || j->theirs > mine.seq)
         return rc;
-    MDB_val k = { strlen(STORE_META_FENCE), STORE_META_FENCE };
-    int mrc = mdb_del(txn, r->s->meta, &k, NULL);
-    if (mrc && mrc != MDB_NOTFOUND)
-        return store_mdb_err(mrc, "lifting the fence", err);
-    j->unfenced = !mrc;
+    rc = store_meta_del(r->s, txn, STORE_META_FENCE, err);
+    if (rc && rc != SD_ENOTFOUND)
+        return rc;
+    j->unfenced = rc == SD_OK;
     j->own_seq = mine.seq;
     return SD_OK;
 }
@@ -159,7 +158,7 @@ static int apply_job(recv_worker *r, recv_job *j)
     }
     if (j->kind == RECV_META) {
         for (size_t i = 0; i < j->nmeta && !j->rc; i++)
-            j->rc = store_meta_put(r->s, apply_txn_mdb(r->t), j->meta_name[i],
+            j->rc = store_meta_put(r->s, apply_txn_handle(r->t), j->meta_name[i],
                                    j->meta_val[i], j->meta_len[i], &j->err);
         return j->rc;
     }

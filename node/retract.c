@@ -9,6 +9,7 @@
 
 #include "fold.h"
 #include "roster.h"
+#include "store_db.h"
 
 #define VOIDED_KEY_BYTES (STORE_LOGKEY_BYTES + ENTRY_HASH_BYTES)
 

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "number.h"
+#include "store_db.h"
 
 #define ROSTER_KEY_MAX 40
 

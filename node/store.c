@@ -3,6 +3,7 @@
  * the few raw tables (log, heads, meta) that everything else sits on.
  */
 #include "store.h"
+#include "store_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +251,16 @@ void store_destroy(store **s)
     mdb_env_close((*s)->env);
     free(*s);
     *s = NULL;
+}
+
+const char *store_dir(const store *s)
+{
+    return s->dir;
+}
+
+int store_overrides_fence(const store *s)
+{
+    return s->override_fence;
 }
 
 int store_begin(store *s, int write, MDB_txn **txn, sd_err *err)

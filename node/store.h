@@ -32,7 +32,6 @@
 #ifndef SADASYA_STORE_H
 #define SADASYA_STORE_H
 
-#include <lmdb.h>
 #include <stdint.h>
 
 #include "entry.h"
@@ -76,17 +75,7 @@
  * it is and derives its reader limit from the size, so this must match. */
 #define STORE_LOCK_BYTES 8192
 
-typedef struct store {
-    MDB_env *env;
-    MDB_dbi log, personal, heads, members, idx_phone, idx_name, idx_dist,
-        counters, roster, evidence, voided, meta,
-        officers, events, attend, honours, notices, directory;
-    int rdonly;
-    int override_fence;
-    uint64_t map_max;      /* growth stops here: SADASYA_MAP_MAX_MB, else 1 TiB */
-    int map_reserved;      /* mapped at map_max for good (store_map_reserve) */
-    char dir[4096];
-} store;
+typedef struct store store; /* opaque outside node/ (store_db.h) */
 
 /* Head of one origin's log as this node holds it. */
 typedef struct store_head {
@@ -104,10 +93,15 @@ typedef struct store_head {
 int store_open(store **out, const char *dir, int flags, sd_err *err);
 void store_destroy(store **s);
 
+/* The data directory the store was opened on. */
+const char *store_dir(const store *s);
+/* Whether it was opened with STORE_OVERRIDE_FENCE (fence.h). */
+int store_overrides_fence(const store *s);
+
 /* A transaction: a consistent snapshot to read (and, when begun to write,
  * the one writer's batch). Callers outside node/store*.c hold it only as
  * this handle and pass it to the node's readers and writers. */
-typedef struct MDB_txn store_txn;
+typedef struct MDB_txn store_txn; /* LMDB's, named here without lmdb.h */
 
 /* Begins a transaction; handles another process having grown the map. */
 int store_begin(store *s, int write, store_txn **txn, sd_err *err);

@@ -84,20 +84,24 @@ int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err)
     return SD_OK;
 }
 
+void sync_head_free(Sadasya__Head *h)
+{
+    if (h) {
+        free(h->origin.data);
+        free(h->hash.data);
+        free(h);
+    }
+}
+
 void sync_heads_free(Sadasya__Head **heads, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (heads[i]) {
-            free(heads[i]->origin.data);
-            free(heads[i]->hash.data);
-            free(heads[i]);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        sync_head_free(heads[i]);
     free(heads);
 }
 
-static Sadasya__Head *head_new(const uint8_t origin[32], uint64_t seq,
-                               const uint8_t hash[32])
+Sadasya__Head *sync_head_new(const uint8_t origin[32], uint64_t seq,
+                             const uint8_t hash[32])
 {
     Sadasya__Head *h = malloc(sizeof *h);
     if (!h)
@@ -137,7 +141,7 @@ static int head_add(const uint8_t origin[32], const store_head *h, void *ctx)
         x->hs = nh;
         x->cap = cap;
     }
-    Sadasya__Head *head = head_new(origin, h->seq, h->hash);
+    Sadasya__Head *head = sync_head_new(origin, h->seq, h->hash);
     if (!head)
         return sd_errf(x->err, SD_ENOMEM, "out of memory");
     /* National first: its roster entries authorise the rest. */

@@ -36,6 +36,13 @@ int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
                sd_err *err);
 void sync_heads_free(Sadasya__Head **heads, size_t n);
 /* The head of origin among hs, or NULL. */
+/* A head (origin, seq, hash) of its own allocation (sync_head_free), or
+ * NULL when out of memory. */
+Sadasya__Head *sync_head_new(const uint8_t origin[32], uint64_t seq,
+                             const uint8_t hash[32]);
+
+void sync_head_free(Sadasya__Head *h);
+
 Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
                               const uint8_t origin[32]);
 

@@ -16,6 +16,7 @@
 #include "retract.h"
 #include "roster.h"
 #include "view.h"
+#include "store_db.h"
 
 #define VERIFY_CHUNK 8192        /* signatures verified per parallel round */
 #define VERIFY_FOLD_BATCH 10000  /* entries per transaction of the fold */

@@ -82,15 +82,13 @@ int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
     *out = NULL;
     if (m->origin.len != 32)
         return SD_ENOTFOUND;
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, view_blob_origin(m, m->n_personal_seqs), m->personal_seq);
-    MDB_val k = { sizeof key, key }, v;
-    int rc = mdb_get(txn, s->personal, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return SD_ENOTFOUND;
+    const uint8_t *blob;
+    size_t len;
+    int rc = store_personal_get(s, txn, view_blob_origin(m, m->n_personal_seqs),
+                                m->personal_seq, &blob, &len, err);
     if (rc)
-        return store_mdb_err(rc, "reading personal data", err);
-    return entry_personal_decode(v.mv_data, v.mv_size, out, err);
+        return rc;
+    return entry_personal_decode(blob, len, out, err);
 }
 
 int view_members_each(store *s, MDB_txn *txn, const char *state,

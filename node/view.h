@@ -44,7 +44,7 @@ void view_batch_destroy(view_batch **b);
 /* A MemberJoined: its number canonical, under the writer's state prefix,
  * the key's next serial (first_serial + joins held in h, the origin's head
  * before e: node/README.md), and held by no member yet (SD_ECONFLICT). */
-int view_check_joined(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int view_check_joined(store *s, store_txn *txn, const Sadasya__Entry *e,
                       const char *state, uint64_t first_serial,
                       const store_head *h, sd_err *err);
 
@@ -52,26 +52,26 @@ int view_check_joined(store *s, MDB_txn *txn, const Sadasya__Entry *e,
  * the writer may change (view_check_member_of; an officer named by the
  * national origin need only have a valid number). A Redaction or an
  * Enterprise needs view_check_member_of alone. */
-int view_check_updated(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int view_check_updated(store *s, store_txn *txn, const Sadasya__Entry *e,
                        const char *state, sd_err *err);
-int view_check_status(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int view_check_status(store *s, store_txn *txn, const Sadasya__Entry *e,
                       const char *state, sd_err *err);
-int view_check_officer(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int view_check_officer(store *s, store_txn *txn, const Sadasya__Entry *e,
                        const char *state, int national, sd_err *err);
 
 /* Folds a checked member body into members, indexes and counters: a join
  * (the member, of `state`, with its Personal blob p, or NULL if not held),
  * an update (p likewise), a status change, an erasure (its Personal blobs
  * and their index entries go; the signed entries and counts stay). */
-int view_fold_joined(store *s, MDB_txn *txn, view_batch *b,
+int view_fold_joined(store *s, store_txn *txn, view_batch *b,
                      const Sadasya__Entry *e, const char *state,
                      const Sadasya__Personal *p, sd_err *err);
-int view_fold_updated(store *s, MDB_txn *txn, view_batch *b,
+int view_fold_updated(store *s, store_txn *txn, view_batch *b,
                       const Sadasya__Entry *e, const Sadasya__Personal *p,
                       sd_err *err);
-int view_fold_status(store *s, MDB_txn *txn, view_batch *b,
+int view_fold_status(store *s, store_txn *txn, view_batch *b,
                      const Sadasya__Entry *e, sd_err *err);
-int view_fold_redaction(store *s, MDB_txn *txn, view_batch *b,
+int view_fold_redaction(store *s, store_txn *txn, view_batch *b,
                         const Sadasya__Entry *e, sd_err *err);
 
 /* The number of the member whose Personal blob e commits to (a join or an
@@ -87,20 +87,14 @@ const char *view_personal_member(const Sadasya__Entry *e);
  * the view still equals the fold. Not taken (*taken = 0) when the member
  * was erased, when e holds none of the member's Personal blobs, or when
  * the blob is held already. */
-int view_personal_healed(store *s, MDB_txn *txn, view_batch *b,
+int view_personal_healed(store *s, store_txn *txn, view_batch *b,
                          const Sadasya__Entry *e, const Sadasya__Personal *p,
                          const uint8_t *bytes, size_t len, int *taken,
                          sd_err *err);
 
 /* Writes the batch's pending counters and index entries. Call before the
  * transaction commits; the batch is empty afterwards. */
-int view_flush(store *s, MDB_txn *txn, view_batch *b, sd_err *err);
-
-/* A write cursor on dbi in txn, kept by the batch for the life of the
- * transaction (one batch, one transaction): puts near each other through
- * it skip LMDB's search from the root. */
-int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
-                sd_err *err);
+int view_flush(store *s, store_txn *txn, view_batch *b, sd_err *err);
 
 /* --- index entries made ahead, on another thread ------------------------
  * A joined member's index entries (district, phone, name tokens) follow
@@ -116,7 +110,7 @@ int view_index_joined(store *s, view_batch *b, uint32_t item,
                       sd_err *err);
 void view_index_sort(view_batch *b);
 int view_index_put(view_batch *b, const uint8_t *keep, size_t nkeep,
-                   MDB_txn *txn, view_batch *into, sd_err *err);
+                   store_txn *txn, view_batch *into, sd_err *err);
 void view_batch_indexed(view_batch *b, int on);
 
 /* Drops the batch's pending work (after an aborted transaction). */
@@ -126,9 +120,9 @@ void view_batch_discard(view_batch *b);
  * fn, keeping its counters and indexes in step. fn gets a shallow copy m
  * of the record (old owns the storage) to change; memory it allocates for
  * m goes in *tofree. */
-int view_member_change(store *s, MDB_txn *txn, view_batch *b,
+int view_member_change(store *s, store_txn *txn, view_batch *b,
                        const char *number,
-                       int (*fn)(store *s, MDB_txn *txn, view_batch *b,
+                       int (*fn)(store *s, store_txn *txn, view_batch *b,
                                  Sadasya__MemberView *m,
                                  const Sadasya__MemberView *old, void *ctx,
                                  void **tofree, sd_err *err),
@@ -136,7 +130,7 @@ int view_member_change(store *s, MDB_txn *txn, view_batch *b,
 
 /* SD_OK when number is canonical and a member e's writer (an origin of
  * state) may change: one of its own, or any member of its state. */
-int view_check_member_of(store *s, MDB_txn *txn, const Sadasya__Entry *e,
+int view_check_member_of(store *s, store_txn *txn, const Sadasya__Entry *e,
                          const char *state, const char *number, sd_err *err);
 
 /* Adds d (members, active, inactive, resigned, deceased, fee) to the
@@ -148,38 +142,38 @@ int view_count(view_batch *b, const char *dim, const char *value,
 
 /* The member with canonical number; caller frees *out with
  * sadasya__member_view__free_unpacked. SD_ENOTFOUND if none. */
-int view_member_get(store *s, MDB_txn *txn, const char *number,
+int view_member_get(store *s, store_txn *txn, const char *number,
                     Sadasya__MemberView **out, sd_err *err);
 
 /* The member's current Personal data; SD_ENOTFOUND when not held here. */
-int view_personal_get(store *s, MDB_txn *txn, const Sadasya__MemberView *m,
+int view_personal_get(store *s, store_txn *txn, const Sadasya__MemberView *m,
                       Sadasya__Personal **out, sd_err *err);
 
 /* Members in number order, those of `state` only when non-NULL; fn's
  * non-zero return stops the walk and is returned. */
-int view_members_each(store *s, MDB_txn *txn, const char *state,
+int view_members_each(store *s, store_txn *txn, const char *state,
                       int (*fn)(const Sadasya__MemberView *m, void *ctx),
                       void *ctx, sd_err *err);
 
 /* Calls fn with the number of each member indexed under the phone, under
  * name tokens starting with every token of text, or in (state, district). */
-int view_find_phone(store *s, MDB_txn *txn, const char *phone,
+int view_find_phone(store *s, store_txn *txn, const char *phone,
                     int (*fn)(const char *number, void *ctx), void *ctx,
                     sd_err *err);
-int view_find_name(store *s, MDB_txn *txn, const char *text,
+int view_find_name(store *s, store_txn *txn, const char *text,
                    int (*fn)(const char *number, void *ctx), void *ctx,
                    sd_err *err);
-int view_find_district(store *s, MDB_txn *txn, const char *state,
+int view_find_district(store *s, store_txn *txn, const char *state,
                        const char *district,
                        int (*fn)(const char *number, void *ctx), void *ctx,
                        sd_err *err);
 
 /* One counter row; a zero row when absent. */
-int view_counter_get(store *s, MDB_txn *txn, const char *dim,
+int view_counter_get(store *s, store_txn *txn, const char *dim,
                      const char *value, counter_row *row, sd_err *err);
 
 /* Every row of a dimension, in value order. */
-int view_counter_each(store *s, MDB_txn *txn, const char *dim,
+int view_counter_each(store *s, store_txn *txn, const char *dim,
                       int (*fn)(const char *value, const counter_row *row,
                                 void *ctx),
                       void *ctx, sd_err *err);

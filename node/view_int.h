@@ -1,7 +1,8 @@
 /*
  * view_int.h — what the view's files share (view.c the readers,
- * view_batch.c the batch engine, view_fold.c the member folds); not for
- * other modules, which use view.h.
+ * view_batch.c the batch engine, view_fold.c the member folds), and the
+ * batch's write cursors, which apply.c also writes the log through; not
+ * for other modules, which use view.h.
  */
 #ifndef SADASYA_VIEW_INT_H
 #define SADASYA_VIEW_INT_H
@@ -9,7 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store_db.h"
 #include "view.h"
+
+/* A write cursor on dbi in txn, kept by the batch for the life of the
+ * transaction (one batch, one transaction): puts near each other through
+ * it skip LMDB's search from the root. */
+int view_cursor(view_batch *b, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c,
+                sd_err *err);
 
 #define VIEW_COUNTER_KEY_MAX 256
 #define VIEW_INDEX_KEY_MAX 300

@@ -49,7 +49,7 @@ int writer_open(writer **out, store *s, sd_err *err)
         return sd_errf(err, SD_ENOMEM, "out of memory");
     w->s = s;
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", s->dir, WRITER_LOCK_FILE);
+    snprintf(path, sizeof path, "%s/%s", store_dir(s), WRITER_LOCK_FILE);
     w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (w->lock_fd < 0) {
         int e = errno;
@@ -163,6 +163,6 @@ int writer_commit(writer *w, entry_signed *items, size_t n,
     if (rc)
         writer_reload(w, NULL);
     else
-        notify_node(w->s->dir);
+        notify_node(store_dir(w->s));
     return rc;
 }

@@ -70,6 +70,7 @@
 #include "number.h"
 #include "roster.h"
 #include "store.h"
+#include "store_db.h"
 #include "sync.h"
 #include "verify.h"
 

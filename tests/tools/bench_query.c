@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "store_db.h"
 #include "view.h"
 
 #define REPS_DEFAULT 200

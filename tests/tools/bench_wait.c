@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_db.h"
 #include "view.h"
 
 #define MAX_DIRS 64

@@ -36,6 +36,7 @@
 #include "notify.h"
 #include "number.h"
 #include "store.h"
+#include "store_db.h"
 #include "writer.h"
 
 static int fail(const char *what, const sd_err *err)

@@ -33,6 +33,7 @@
 #include "keys.h"
 #include "notify.h"
 #include "store.h"
+#include "store_db.h"
 #include "writer.h"
 
 #define MAX_ENDPOINTS 8

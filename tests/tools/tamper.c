@@ -33,6 +33,7 @@
 
 #include "sadasya.pb-c.h"
 #include "store.h"
+#include "store_db.h"
 
 static void usage(void)
 {

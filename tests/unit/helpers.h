@@ -42,6 +42,7 @@
 #include "member.h"
 #include "roster.h"
 #include "store.h"
+#include "store_db.h" /* tests look at the tables themselves */
 #include "writer.h"
 
 #define TH_PATH_MAX 512

@@ -12,6 +12,7 @@
 
 #include "bundle.h"
 #include "view.h"
+#include "store_db.h"
 
 /* --- fixture: a temporary directory holding nodes and files --------------- */
 
