@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "peers.h"
 #include "roster.h"
 
 /* --- peers -------------------------------------------------------------- */
@@ -210,17 +211,11 @@ void links_flush_status(node *n)
         ps.bad_messages = p->bad;
         ps.handshake_failures = p->hs_fail;
         ps.last_error = p->last_error;
-        size_t len = sadasya__peer_status__get_packed_size(&ps);
-        uint8_t *buf = malloc(len ? len : 1);
-        char name[300];
-        snprintf(name, sizeof name, "%s%s", STORE_META_PEER_PREFIX, p->endpoint);
-        char *nm = strdup(name);
-        if (!buf || !nm) {
-            free(buf);
-            free(nm);
+        char *nm;
+        uint8_t *buf;
+        size_t len;
+        if (peers_status_record(&ps, &nm, &buf, &len, NULL))
             continue;
-        }
-        sadasya__peer_status__pack(&ps, buf);
         j->meta_name[j->nmeta] = nm;
         j->meta_val[j->nmeta] = buf;
         j->meta_len[j->nmeta] = len;
