@@ -71,6 +71,7 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
     /* Pull ids from a random point (below 2^62: they never wrap). */
     n->next_id = ((uint64_t)randombytes_random() << 29) + randombytes_random() + 1;
     n->lock_fd = -1;
+    n->started_ms = clock_mono_ms();
     char lp[4200];
     snprintf(lp, sizeof lp, "%s/%s", cfg->data_dir, NODE_LOCK_FILE);
     n->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -89,6 +90,8 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         node_destroy(&n);
         return rc;
     }
+    if (n->cfg.dial == NODE_DIAL_DEFAULT)
+        n->cfg.dial = n->id.national ? NODE_DIAL_NATIONAL : NODE_DIAL_CHAPTER;
     if (crypto_sign_ed25519_pk_to_curve25519(n->xpk, n->id.kp.pk) ||
         crypto_sign_ed25519_sk_to_curve25519(n->xsk, n->id.kp.sk)) {
         node_destroy(&n);
@@ -251,6 +254,10 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
             links_refresh_roster(n);
             n->next_roster = now + NODE_ROSTER_MS;
         }
+        if (now >= n->next_source) { /* a source that stalled is left */
+            source_refresh(n);
+            n->next_source = now + NODE_SOURCE_MS;
+        }
     }
     for (int i = 0; i < n->npeers; i++) {
         n->peers[i].dirty = 1;
@@ -294,6 +301,7 @@ void node_destroy(node **np)
         zmq_ctx_term(n->ctx);
     sodium_memzero(&n->id, sizeof n->id);
     sodium_memzero(n->xsk, sizeof n->xsk);
+    source_free(n);
     store_destroy(&n->s);
     if (n->lock_fd >= 0)
         close(n->lock_fd); /* releases the lock: the node is not running */

@@ -28,7 +28,13 @@ typedef struct node_config {
     int log_level;
     unsigned batch_max;                 /* entries per pull; 0: default */
     unsigned group_max;                 /* entries per group commit; 0: default */
+    int dial;                           /* roster neighbours dialled (node_links.c);
+                                         * -1: every roster endpoint */
 } node_config;
+
+#define NODE_DIAL_CHAPTER 2   /* a chapter's default dial */
+#define NODE_DIAL_NATIONAL 0  /* the national node's: chapters dial it */
+#define NODE_DIAL_DEFAULT (-2) /* node_config.dial: the default for the role */
 
 typedef struct node node;
 

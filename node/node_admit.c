@@ -183,15 +183,21 @@ void admit_drop_inbound(node *n, int i)
 {
     peer *p = &n->peers[i];
     node_logf(LOG_INFO, "%s went quiet; no longer pulling from it", p->endpoint);
-
+    /* Its row in sync-status says it is gone, not connected for ever. */
+    p->handshaken = p->connected = 0;
+    p->dropped = 1;
+    links_flush_peer(n, p);
+    source_drop_link(n, p);
     pull_clear_heads(p);
     pull_clear_tips(p);
     n->peers[i] = n->peers[--n->npeers];
+    source_refresh(n);
 }
 
 /* The inbound link for a node that sent us a message, made on first
- * contact so that we pull from it too; NULL when we already pull from
- * that key over a link we dialled, or when it is not a node's key. */
+ * contact so that we pull from it too (even when we dialled a node of the
+ * same key: it may be another copy); NULL when it is not a node's key or
+ * no slot is left. */
 peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
 {
     peer *p = admit_find_inbound(n, rid);
@@ -201,10 +207,6 @@ peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
     if (!user || strlen(user) != 64 ||
         sodium_hex2bin(key, sizeof key, user, 64, NULL, NULL, NULL))
         return NULL;
-    for (int i = 0; i < n->npeers; i++)
-        if (!n->peers[i].inbound && n->peers[i].handshaken &&
-            !memcmp(n->peers[i].key, key, 32))
-            return NULL;
     size_t len = zmq_msg_size((zmq_msg_t *)rid);
     if (n->npeers == NODE_MAX_LINKS || len > sizeof p->rid)
         return NULL;
@@ -222,8 +224,26 @@ peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
     admit_whois(n, key, &who);
     const char *st = who_state(&who);
     snprintf(p->state, sizeof p->state, "%s", st);
-    snprintf(p->endpoint, sizeof p->endpoint, "inbound:%s:%.16s",
-             st[0] ? st : "?", user);
+    /* Named by the address the roster gives that node, when it gives one
+     * and the key is the chapter's current one, so that sync-status shows
+     * one row per node whichever side dialled. */
+    const char *ep = NULL;
+    Sadasya__ChapterView *cv = NULL;
+    store_txn *txn;
+    if (who.kind == ROSTER_WHO_CHAPTER && store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+        if (roster_chapter(n->s, txn, st, &cv, NULL) == SD_OK && cv->chapter &&
+            cv->chapter->key.len == 32 && !memcmp(cv->chapter->key.data, key, 32) &&
+            cv->chapter->n_endpoints)
+            ep = cv->chapter->endpoints[0];
+        store_end(txn);
+    }
+    if (ep)
+        snprintf(p->endpoint, sizeof p->endpoint, "%s (dialled in)", ep);
+    else
+        snprintf(p->endpoint, sizeof p->endpoint, "inbound:%s:%.16s",
+                 st[0] ? st : "?", user);
+    if (cv)
+        sadasya__chapter_view__free_unpacked(cv, NULL);
     node_logf(LOG_INFO, "%s dialled in: pulling from it over its connection",
          p->endpoint);
     pull_send(n, p, 0);

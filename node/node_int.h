@@ -39,6 +39,13 @@
 #define NODE_QUEUE_MAX 8           /* a link's batches at the receive worker, unapplied */
 #define NODE_REPORTS_LOGGED 16     /* refusals logged per batch */
 #define NODE_INBOUND_IDS 1024      /* pulls over inbound links remembered */
+#define NODE_QUEUE_ALL 16          /* batches at the receive worker, all links */
+#define NODE_MAX_SOURCES (2 * SYNC_MAX_HEADS) /* origins tracked (node_source.c) */
+#define NODE_STALL_MS 3000         /* a source that brings nothing this long is left */
+#define NODE_SOURCE_MS 500         /* sources reconsidered at least this often */
+#define NODE_HEADS_EVERY_MS 1000   /* a parked pull told of others' heads at most this often */
+#define NODE_DIAL_GRACE_MS 5000    /* the national node waits this long for chapters to dial */
+#define NODE_HS_LOG_MS 60000       /* a failing handshake is logged again after this */
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
  * one that dialled us (inbound: its DEALER to our ROUTER, reached through
@@ -56,6 +63,14 @@ typedef struct peer {
     char state[STORE_STATE_BYTES];
     void *dealer, *mon;
     int connected, handshaken, inflight, from_roster;
+    int heads_known;           /* heads came in a batch over this session */
+    uint64_t heads_ms;         /* ... at this wall-clock time */
+    int dropped;               /* inbound, being dropped: its last status */
+    uint64_t want_gen, sent_gen; /* the origins it is the source of changed
+                                  * since the last pull (node_source.c) */
+    int64_t hs_logged_ms;      /* a failing handshake last logged then */
+    uint64_t hs_logged;        /* ... at this many failures */
+    uint64_t hs_logged_at_success; /* failures before the last success */
     uint64_t pull_id;
     int64_t sent_ms, wait_ms;
     Sadasya__Head **heads;     /* the peer's heads at last contact */
@@ -91,6 +106,8 @@ typedef struct parked {
     target to;
     Sadasya__SyncMsg *msg;     /* owns the pull */
     int64_t deadline;
+    int64_t since;             /* parked then (heads news at most once a
+                                * NODE_HEADS_EVERY_MS) */
     uint8_t key[32];           /* who asked */
 } parked;
 
@@ -117,8 +134,10 @@ struct node {
     } inbound_ids[NODE_INBOUND_IDS];
     int inbound_ids_next;
     recv_worker *recv;                /* applies what peers send (recv.h) */
-    int64_t next_status, next_roster;
+    int64_t next_status, next_roster, next_source, started_ms;
     uint64_t bad_in, served;
+    struct source *src;               /* one source per origin (node_source.c) */
+    size_t nsrc, capsrc;
     int fenced; /* restored from a backup, not yet caught up (backup.h) */
 };
 
@@ -162,10 +181,19 @@ void pull_on_dealer(node *n, peer *p);
 void pull_retry_connect(peer *p, int64_t now);
 void pull_on_monitor(node *n, peer *p);
 
+/* node_source.c: which link each origin is pulled from. */
+void source_refresh(node *n);
+void source_drop_link(node *n, const peer *p);
+/* The origins p is the source of (malloc'd; NULL and 0 when none). */
+size_t source_wants(node *n, const peer *p, uint8_t (**out)[32]);
+void source_free(node *n);
+
 /* node_links.c: the peers this node dials (configured and from the
  * roster) and their status, written for `sync-status`. */
 int links_config_peer(node *n, const char *spec, sd_err *err);
 void links_refresh_roster(node *n);
 void links_flush_status(node *n);
+/* Writes p's status now (a link about to be dropped: shown as such). */
+void links_flush_peer(node *n, peer *p);
 
 #endif

@@ -60,8 +60,10 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
     zmq_setsockopt(p->dealer, ZMQ_CURVE_SERVERKEY, p->xkey, 32);
     zmq_setsockopt(p->dealer, ZMQ_CURVE_PUBLICKEY, n->xpk, 32);
     zmq_setsockopt(p->dealer, ZMQ_CURVE_SECRETKEY, n->xsk, 32);
+    /* Named by the link's id, never reused: slots in n->peers move when an
+     * inbound link is dropped, and a reused name fails to bind. */
     char mon[64];
-    snprintf(mon, sizeof mon, "inproc://monitor-%d", n->npeers);
+    snprintf(mon, sizeof mon, "inproc://monitor-%llu", (unsigned long long)p->id);
     if (zmq_socket_monitor(p->dealer, mon,
                            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
@@ -83,32 +85,101 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
     return SD_OK;
 }
 
-typedef struct roster_walk {
-    node *n;
-} roster_walk;
+/* The roster's chapters that have endpoints, in the roster's order (by
+ * state code). */
+typedef struct dialable {
+    const Sadasya__ChapterView **cv;
+    size_t n, cap;
+    Sadasya__ChapterView **owned;
+} dialable;
 
-static int roster_peer(const Sadasya__ChapterView *cv, void *ctx)
+static int collect(const Sadasya__ChapterView *cv, void *ctx)
 {
-    roster_walk *w = ctx;
-    if (cv->revoked || cv->chapter->key.len != 32)
+    dialable *d = ctx;
+    if (cv->revoked || !cv->chapter || cv->chapter->key.len != 32 ||
+        !cv->chapter->n_endpoints)
         return 0;
-    for (size_t i = 0; i < cv->chapter->n_endpoints; i++) {
-        sd_err err;
-        if (add_peer(w->n, cv->chapter->endpoints[i], cv->chapter->key.data,
-                     cv->chapter->state, 1, &err))
-            node_logf(LOG_WARN, "roster peer %s: %s", cv->chapter->endpoints[i], err.msg);
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        Sadasya__ChapterView **nv = realloc(d->owned, cap * sizeof *nv);
+        if (!nv)
+            return SD_ENOMEM;
+        d->owned = nv;
+        d->cap = cap;
     }
+    /* roster_each lends cv for the call only: keep a copy. */
+    size_t len = sadasya__chapter_view__get_packed_size(cv);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return SD_ENOMEM;
+    sadasya__chapter_view__pack(cv, buf);
+    Sadasya__ChapterView *copy = sadasya__chapter_view__unpack(NULL, len, buf);
+    free(buf);
+    if (!copy)
+        return SD_ENOMEM;
+    d->owned[d->n++] = copy;
     return 0;
 }
 
+static void dial_chapter(node *n, const Sadasya__ChapterView *cv)
+{
+    for (size_t i = 0; i < cv->chapter->n_endpoints; i++) {
+        sd_err err;
+        if (add_peer(n, cv->chapter->endpoints[i], cv->chapter->key.data,
+                     cv->chapter->state, 1, &err))
+            node_logf(LOG_WARN, "roster peer %s: %s", cv->chapter->endpoints[i], err.msg);
+    }
+}
+
+/* Whether some link to key is up (dialled, or dialled by it). */
+static int linked(const node *n, const uint8_t key[32])
+{
+    for (int i = 0; i < n->npeers; i++)
+        if (!memcmp(n->peers[i].key, key, 32) &&
+            (n->peers[i].handshaken || !n->peers[i].inbound))
+            return 1;
+    return 0;
+}
+
+/* Which roster endpoints this node dials (node/README.md, which links
+ * exist): with dial = K, a chapter dials the K chapters after its own in
+ * the roster's order (a ring: the federation stays connected through any
+ * one node's failure, national included), besides its configured peers
+ * (the national node, usually); the national node dials K too (0 by
+ * default) and, after NODE_DIAL_GRACE_MS, every chapter that has not
+ * connected to it. dial < 0 dials every endpoint. Dialled links stay. */
 void links_refresh_roster(node *n)
 {
     store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
         return;
-    roster_walk w = { n };
-    roster_each(n->s, txn, roster_peer, &w, NULL);
+    dialable d = { 0 };
+    roster_each(n->s, txn, collect, &d, NULL);
     store_end(txn);
+    int k = n->cfg.dial;
+    size_t self = 0; /* where this node's state falls in the order */
+    while (self < d.n && strcmp(d.owned[self]->chapter->state, n->id.state) < 0)
+        self++;
+    size_t start = self < d.n && !strcmp(d.owned[self]->chapter->state, n->id.state)
+                       ? self + 1 : self;
+    size_t others = 0;
+    for (size_t i = 0; i < d.n; i++)
+        others += !!memcmp(d.owned[i]->chapter->key.data, n->id.kp.pk, 32);
+    size_t want = k < 0 || (size_t)k > others ? others : (size_t)k;
+    for (size_t i = 0, got = 0; i < d.n && got < want; i++) {
+        const Sadasya__ChapterView *cv = d.owned[(start + i) % d.n];
+        if (!memcmp(cv->chapter->key.data, n->id.kp.pk, 32))
+            continue;
+        dial_chapter(n, cv);
+        got++;
+    }
+    if (n->id.national && clock_mono_ms() - n->started_ms >= NODE_DIAL_GRACE_MS)
+        for (size_t i = 0; i < d.n; i++)
+            if (!linked(n, d.owned[i]->chapter->key.data))
+                dial_chapter(n, d.owned[i]);
+    for (size_t i = 0; i < d.n; i++)
+        sadasya__chapter_view__free_unpacked(d.owned[i], NULL);
+    free(d.owned);
 }
 
 /* The chapter whose roster entry names endpoint ep: its key and state. */
@@ -175,6 +246,13 @@ int links_config_peer(node *n, const char *spec, sd_err *err)
             snprintf(state, sizeof state, "%s", o.state);
         }
     }
+    if (!memcmp(key, n->id.kp.pk, 32))
+        return sd_errf(err, SD_EINVAL, at
+                       ? "peer %s is this node's own key"
+                       : "peer %s has no key, and the roster names no chapter "
+                         "at that address (without a key a peer is taken for "
+                         "the national node, which this node is): give it as "
+                         "KEYHEX@%s with the key of the node there", spec, ep);
     return add_peer(n, ep, key, state, 0, err);
 }
 
@@ -183,6 +261,39 @@ int links_config_peer(node *n, const char *spec, sd_err *err)
 
 /* Peer status goes to the store through the receive worker, the node's
  * one writer. */
+/* Adds p's status record to a RECV_META job; 0 when added. */
+static int status_record(recv_job *j, peer *p)
+{
+    Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
+    ps.endpoint = p->endpoint;
+    ps.key.data = p->key;
+    ps.key.len = 32;
+    ps.state = p->state;
+    ps.connected = p->handshaken;
+    ps.last_contact_ms = p->last_contact;
+    ps.heads = p->heads;
+    ps.n_heads = p->nheads;
+    ps.heads_known = p->heads_known;
+    ps.heads_ms = p->heads_ms;
+    ps.dropped = p->dropped;
+    ps.received = p->received;
+    ps.rejected = p->rejected;
+    ps.bad_messages = p->bad;
+    ps.handshake_failures = p->hs_fail;
+    ps.last_error = p->last_error;
+    ps.inbound = p->inbound;
+    char *nm;
+    uint8_t *buf;
+    size_t len;
+    if (peers_status_record(&ps, &nm, &buf, &len, NULL))
+        return -1;
+    j->meta_name[j->nmeta] = nm;
+    j->meta_val[j->nmeta] = buf;
+    j->meta_len[j->nmeta] = len;
+    j->nmeta++;
+    return 0;
+}
+
 void links_flush_status(node *n)
 {
     int dirty = 0;
@@ -195,32 +306,8 @@ void links_flush_status(node *n)
         return;
     for (int i = 0; i < n->npeers && j->nmeta < RECV_MAX_META; i++) {
         peer *p = &n->peers[i];
-        if (!p->dirty)
-            continue;
-        Sadasya__PeerStatus ps = SADASYA__PEER_STATUS__INIT;
-        ps.endpoint = p->endpoint;
-        ps.key.data = p->key;
-        ps.key.len = 32;
-        ps.state = p->state;
-        ps.connected = p->handshaken;
-        ps.last_contact_ms = p->last_contact;
-        ps.heads = p->heads;
-        ps.n_heads = p->nheads;
-        ps.received = p->received;
-        ps.rejected = p->rejected;
-        ps.bad_messages = p->bad;
-        ps.handshake_failures = p->hs_fail;
-        ps.last_error = p->last_error;
-        char *nm;
-        uint8_t *buf;
-        size_t len;
-        if (peers_status_record(&ps, &nm, &buf, &len, NULL))
-            continue;
-        j->meta_name[j->nmeta] = nm;
-        j->meta_val[j->nmeta] = buf;
-        j->meta_len[j->nmeta] = len;
-        j->nmeta++;
-        p->dirty = 0; /* set again if the write fails (on_done) */
+        if (p->dirty && status_record(j, p) == 0)
+            p->dirty = 0; /* set again if the write fails (on_done) */
     }
     sd_err err;
     if (recv_submit(n->recv, j, &err)) {
@@ -228,4 +315,12 @@ void links_flush_status(node *n)
         for (int i = 0; i < n->npeers; i++)
             n->peers[i].dirty = 1;
     }
+}
+
+void links_flush_peer(node *n, peer *p)
+{
+    recv_job *j = n->recv ? recv_job_new(RECV_META) : NULL;
+    sd_err err;
+    if (j && (status_record(j, p) || recv_submit(n->recv, j, &err)))
+        recv_job_free(&j);
 }

@@ -31,8 +31,35 @@ void pull_clear_tips(peer *p)
     p->ntips = 0;
 }
 
-/* Pulls from p: what lies beyond our heads and the tips of the batches
- * still at the receive worker. */
+/* The tips of every link's batches at the receive worker, the furthest
+ * per origin (pointers into the links' own; free the array only). */
+static Sadasya__Head **all_tips(node *n, size_t *nt)
+{
+    size_t cap = 0;
+    for (int i = 0; i < n->npeers; i++)
+        cap += n->peers[i].ntips;
+    *nt = 0;
+    Sadasya__Head **t = cap ? malloc(cap * sizeof *t) : NULL;
+    if (!t)
+        return NULL;
+    for (int i = 0; i < n->npeers; i++)
+        for (size_t k = 0; k < n->peers[i].ntips; k++) {
+            Sadasya__Head *h = n->peers[i].tips[k];
+            size_t j;
+            for (j = 0; j < *nt; j++)
+                if (!memcmp(t[j]->origin.data, h->origin.data, 32))
+                    break;
+            if (j == *nt)
+                t[(*nt)++] = h;
+            else if (h->seq > t[j]->seq)
+                t[j] = h;
+        }
+    return t;
+}
+
+/* Pulls from p what lies beyond our heads and the tips of the batches
+ * still at the receive worker, of the origins p is the source of
+ * (node_source.c); none, and the pull asks for heads only. */
 void pull_send(node *n, peer *p, uint32_t wait_ms)
 {
     if (!p->handshaken)
@@ -42,7 +69,16 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
     sd_err err;
     uint64_t id = ++n->next_id;
     unsigned max = n->cfg.batch_max ? n->cfg.batch_max : SYNC_BATCH_ENTRIES;
-    if (sync_pull(n->s, id, max, wait_ms, p->tips, p->ntips, &buf, &len, &err)) {
+    uint8_t (*want)[32];
+    sync_want w = { 1, NULL, 0 };
+    w.n = source_wants(n, p, &want);
+    w.origins = (const uint8_t (*)[32])want;
+    size_t nt;
+    Sadasya__Head **tips = all_tips(n, &nt);
+    int rc = sync_pull(n->s, id, max, wait_ms, tips, nt, &w, &buf, &len, &err);
+    free(tips);
+    free(want);
+    if (rc) {
         node_logf(LOG_ERROR, "building a pull: %s", err.msg);
         return;
     }
@@ -53,7 +89,7 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
         zmq_msg_init_size(&t.who, p->rid_len);
         memcpy(zmq_msg_data(&t.who), p->rid, p->rid_len);
     }
-    int rc = serve_target_send(&t, buf, len);
+    rc = serve_target_send(&t, buf, len);
     zmq_msg_close(&t.who);
     if (rc) {
         node_logf(LOG_DEBUG, "pull to %s not sent (not connected)", p->endpoint);
@@ -61,6 +97,10 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
     }
     p->inflight = 1;
     p->pull_id = id;
+    p->sent_gen = p->want_gen;
+    /* An answer to an earlier pull (a long-poll for other origins) is
+     * dropped unread: its origins now come from elsewhere. */
+    p->valid_from = id;
     if (p->inbound) {
         struct inbound_pull *ip = &n->inbound_ids[n->inbound_ids_next];
         ip->id = id;
@@ -72,11 +112,22 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
     p->wait_ms = wait_ms;
 }
 
+/* Batches at the receive worker, every link's. */
+static int queued_all(const node *n)
+{
+    int q = 0;
+    for (int i = 0; i < n->npeers; i++)
+        q += n->peers[i].queued;
+    return q;
+}
+
 /* Pulls again if nothing is in flight, no back-off holds, and the worker
- * has room for another of this link's batches. */
+ * has room for another of this link's batches (and of all links': memory
+ * is bounded by the work in flight, not by the number of peers). */
 static void maybe_pull(node *n, peer *p)
 {
-    if (!p->inflight && !p->next_pull_at && p->queued < NODE_QUEUE_MAX)
+    if (!p->inflight && !p->next_pull_at && p->queued < NODE_QUEUE_MAX &&
+        (!p->queued || queued_all(n) < NODE_QUEUE_ALL))
         pull_send(n, p, p->more || p->queued ? 0 : NODE_LONGPOLL_MS);
 }
 
@@ -177,6 +228,9 @@ void pull_on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
     b->heads = NULL;
     b->n_heads = 0;
     p->more = b->more;
+    p->heads_known = 1;
+    p->heads_ms = clock_wall_ms();
+    source_refresh(n); /* its heads may make it the source of an origin */
 
     sd_err err;
     recv_job *j = recv_job_new(RECV_BATCH);
@@ -372,6 +426,25 @@ void pull_on_dealer(node *n, peer *p)
     zmq_msg_close(&body);
 }
 
+/* A handshake that keeps failing is logged the first time, with its likely
+ * cause, and then once a minute with the count (not once per attempt). */
+static void log_handshake(peer *p)
+{
+    int64_t now = clock_mono_ms();
+    if (p->hs_logged > p->hs_logged_at_success &&
+        now - p->hs_logged_ms < NODE_HS_LOG_MS)
+        return;
+    if (p->hs_logged > p->hs_logged_at_success)
+        node_logf(LOG_WARN, "%s: %llu more failed handshakes in the last "
+                  "%lld s: %s", p->endpoint,
+                  (unsigned long long)(p->hs_fail - p->hs_logged),
+                  (long long)((now - p->hs_logged_ms) / 1000), p->last_error);
+    else
+        node_logf(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+    p->hs_logged = p->hs_fail;
+    p->hs_logged_ms = now;
+}
+
 static void schedule_retry(peer *p)
 {
     if (p->retry_at)
@@ -411,7 +484,13 @@ void pull_on_monitor(node *n, peer *p)
         node_logf(LOG_DEBUG, "connected to %s", p->endpoint);
         break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        if (p->hs_fail > p->hs_logged_at_success)
+            node_logf(LOG_INFO, "%s: handshake succeeded after %llu failures",
+                      p->endpoint, (unsigned long long)(p->hs_fail - p->hs_logged_at_success));
+        p->hs_logged_at_success = p->hs_fail;
+        p->hs_logged = p->hs_fail;
         p->handshaken = 1;
+        p->heads_known = 0;
         p->backoff_ms = 0;
         p->retry_at = 0;
         p->dirty = 1;
@@ -419,11 +498,9 @@ void pull_on_monitor(node *n, peer *p)
              p->state[0] ? p->state : "national");
         n->next_status = 0; /* sync-status shows it at once */
         p->inflight = 0;
-        /* One link per node is enough: if it had dialled us, stop pulling
-         * over that one. */
-        for (int i = 0; i < n->npeers; i++)
-            if (n->peers[i].inbound && !memcmp(n->peers[i].key, p->key, 32))
-                n->peers[i].drop = 1; /* dropped by the loop, not here */
+        /* A link it dialled to us stays: with one source per origin two
+         * links to a node carry nothing twice, and two nodes may hold one
+         * key (a copy: equivocation), each to be heard. */
         if (p->queued < NODE_QUEUE_MAX)
             pull_send(n, p, 0);
         break;
@@ -434,10 +511,14 @@ void pull_on_monitor(node *n, peer *p)
         p->connected = 0; /* the disconnect that follows is the same failure */
         p->dirty = 1;
         snprintf(p->last_error, sizeof p->last_error,
-                 "CURVE handshake failed%s",
+                 "CURVE handshake failed: %s",
                  event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                     ? ": the peer does not admit this node's key" : "");
-        node_logf(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+                     ? "the peer does not admit this node's key (not yet in "
+                       "its roster?)"
+                     : "the peer's key is not the one given for it (use "
+                       "KEYHEX@tcp://… with the key of the node at that "
+                       "address)");
+        log_handshake(p);
         schedule_retry(p);
         break;
     case ZMQ_EVENT_DISCONNECTED:
@@ -446,9 +527,16 @@ void pull_on_monitor(node *n, peer *p)
              * like this from the client's side. */
             p->hs_fail++;
             snprintf(p->last_error, sizeof p->last_error,
-                     "disconnected during the CURVE handshake (wrong key?)");
-            node_logf(LOG_WARN, "%s: %s", p->endpoint, p->last_error);
+                     "disconnected during the CURVE handshake: the peer's key "
+                     "is not the one given for it, or it does not admit this "
+                     "node (KEYHEX@tcp://… names the key)");
+            log_handshake(p);
             schedule_retry(p);
+        }
+        if (p->handshaken) {
+            p->heads_known = 0;
+            source_drop_link(n, p);
+            source_refresh(n);
         }
         p->connected = p->handshaken = 0;
         p->inflight = 0;

@@ -141,10 +141,43 @@ void serve_wake_parked(node *n)
     }
 }
 
+/* Whether we hold more of some origin than the puller, which it did not
+ * ask us for: it may want to pull it from us instead (node_source.c). */
+static int heads_news(const Sadasya__Pull *pull, Sadasya__Head *const *hs,
+                      size_t nh)
+{
+    for (size_t i = 0; i < nh; i++) {
+        if (sync_pull_wants(pull, hs[i]->origin.data))
+            continue;
+        const Sadasya__Head *t = sync_head_find(pull->have, pull->n_have,
+                                                hs[i]->origin.data);
+        if (hs[i]->seq > (t ? t->seq : 0))
+            return 1;
+    }
+    return 0;
+}
+
 void serve_expire_parked(node *n, int64_t now)
 {
+    Sadasya__Head **hs = NULL;
+    size_t nh = 0;
+    int have_heads = 0;
     for (int i = 0; i < n->nparked;) {
-        if (now >= n->park[i].deadline) {
+        const Sadasya__Pull *pull = n->park[i].msg->pull;
+        int news = 0;
+        if (pull->select && now - n->park[i].since >= NODE_HEADS_EVERY_MS) {
+            if (!have_heads) {
+                store_txn *txn;
+                if (store_begin(n->s, 0, &txn, NULL) == SD_OK) {
+                    if (sync_heads(n->s, txn, &hs, &nh, NULL))
+                        hs = NULL, nh = 0;
+                    store_end(txn);
+                }
+                have_heads = 1;
+            }
+            news = heads_news(pull, hs, nh);
+        }
+        if (now >= n->park[i].deadline || news) {
             if (admit_key(n, n->park[i].key) == NODE_ADMITTED)
                 serve_answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
             else
@@ -154,6 +187,32 @@ void serve_expire_parked(node *n, int64_t now)
         } else {
             i++;
         }
+    }
+    sync_heads_free(hs, nh);
+}
+
+/* Whether two targets reach the same link: the same DEALER, or the ROUTER
+ * and the same routing id. */
+static int same_target(const target *a, const target *b)
+{
+    if (a->routed != b->routed || a->sock != b->sock)
+        return 0;
+    if (!a->routed)
+        return 1;
+    size_t la = zmq_msg_size((zmq_msg_t *)&a->who), lb = zmq_msg_size((zmq_msg_t *)&b->who);
+    return la == lb && !memcmp(zmq_msg_data((zmq_msg_t *)&a->who),
+                               zmq_msg_data((zmq_msg_t *)&b->who), la);
+}
+
+/* A new pull over a link replaces the one it left parked here (the puller
+ * asks for other origins now, and drops answers to the old one). */
+static void drop_parked_from(node *n, const target *t)
+{
+    for (int i = 0; i < n->nparked;) {
+        if (same_target(&n->park[i].to, t))
+            serve_park_drop(n, i);
+        else
+            i++;
     }
 }
 
@@ -219,6 +278,7 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
             reply_error(t, m->pull->id, NODE_NOT_ADMITTED);
             break;
         }
+        drop_parked_from(n, t);
         long sent = serve_answer(n, t, m->pull, m->pull->wait_ms == 0);
         if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
             parked *pk = &n->park[n->nparked++];
@@ -226,7 +286,8 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
             pk->msg = m;
             memcpy(pk->key, key, 32);
             uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
-            pk->deadline = clock_mono_ms() + w;
+            pk->since = clock_mono_ms();
+            pk->deadline = pk->since + w;
             return;
         }
         if (sent == 0)

@@ -11,6 +11,7 @@
  *   data = /var/lib/sadasya/bihar
  *   listen = tcp://0.0.0.0:7400
  *   peer = tcp://national.example:7400
+ *   dial = 2
  *   log-level = info
  */
 #include <getopt.h>
@@ -35,13 +36,18 @@ static void on_signal(int sig)
 static const char usage[] =
     "usage: sadasyad --data DIR --listen tcp://HOST:PORT [--peer tcp://HOST:PORT]...\n"
     "                [--log-level error|warn|info|debug] [--config FILE]\n"
-    "                [--batch N] [--group N]\n"
+    "                [--batch N] [--group N] [--dial K|all]\n"
     "\n"
     "Replicates signed entries with peers over ZeroMQ (CURVE). A peer may be\n"
     "given as KEYHEX@tcp://HOST:PORT; without a key, the roster's key for that\n"
-    "endpoint is used, else the national key. Chapters' roster endpoints are\n"
-    "peers too.\n"
+    "endpoint is used, else the national key (an error on the national node).\n"
+    "Each origin is pulled from one peer at a time; the others tell it their\n"
+    "heads.\n"
     "\n"
+    "--dial K   roster endpoints dialled besides --peer: the K chapters after\n"
+    "           this one in the roster's order (default 2 for a chapter, 0\n"
+    "           for the national node, which also dials any chapter that has\n"
+    "           not connected to it within 5 s); all: every endpoint\n"
     "--batch N  entries asked for per pull (default 4096, at most 16384)\n"
     "--group N  entries received from peers committed together, at most\n"
     "           (default 32768): fewer commits make a catch-up faster, more\n"
@@ -59,6 +65,21 @@ static const char *keep(conf *c, const char *v)
     if (c->nstrings >= (int)(sizeof c->strings / sizeof c->strings[0]))
         return NULL;
     return c->strings[c->nstrings++] = strdup(v);
+}
+
+/* "all", or a count of roster neighbours to dial (0..NODE_MAX_PEERS). */
+static int parse_dial(const char *v, int *out)
+{
+    if (!strcmp(v, "all")) {
+        *out = -1;
+        return 0;
+    }
+    char *end;
+    long k = strtol(v, &end, 10);
+    if (!*v || *end || k < 0 || k > NODE_MAX_PEERS)
+        return -1;
+    *out = (int)k;
+    return 0;
 }
 
 static int on_ini(void *user, const char *section, const char *name,
@@ -90,6 +111,11 @@ static int on_ini(void *user, const char *section, const char *name,
             c->cfg->batch_max = (unsigned)v;
         else
             c->cfg->group_max = (unsigned)v;
+    } else if (!strcmp(name, "dial")) {
+        if (parse_dial(value, &c->cfg->dial)) {
+            c->error = "dial is a number of roster neighbours (0..64) or all";
+            return 0;
+        }
     } else if (!strcmp(name, "log-level")) {
         if ((c->cfg->log_level = node_log_level(value)) < 0) {
             c->error = "log-level is not error, warn, info or debug";
@@ -111,12 +137,13 @@ int main(int argc, char **argv)
     node_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.log_level = LOG_INFO;
+    cfg.dial = NODE_DIAL_DEFAULT;
     conf c = { &cfg, { 0 }, 0, NULL };
     static const struct option opts[] = {
         { "data", required_argument, 0, 'd' }, { "listen", required_argument, 0, 'l' },
         { "peer", required_argument, 0, 'p' }, { "log-level", required_argument, 0, 'L' },
         { "config", required_argument, 0, 'c' }, { "batch", required_argument, 0, 'b' },
-        { "group", required_argument, 0, 'g' },
+        { "group", required_argument, 0, 'g' }, { "dial", required_argument, 0, 'D' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int o;
@@ -168,6 +195,14 @@ int main(int argc, char **argv)
                 cfg.group_max = (unsigned)v;
             break;
         }
+        case 'D':
+            if (parse_dial(optarg, &cfg.dial)) {
+                fprintf(stderr, "sadasyad: error: --dial takes a number of roster "
+                        "neighbours (0..%d) or all, not \"%s\"\n", NODE_MAX_PEERS,
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default:
             fprintf(stderr, "sadasyad: error: unknown or incomplete option %s "

@@ -33,11 +33,18 @@ int sync_decode(const uint8_t *buf, size_t len, Sadasya__SyncMsg **out,
     else if (m->msg_case == SADASYA__SYNC_MSG__MSG_PULL) {
         if (m->pull->n_have > SYNC_MAX_HEADS)
             why = "pull lists too many heads";
+        else if (m->pull->n_want > SYNC_MAX_HEADS)
+            why = "pull wants too many origins";
+        for (size_t i = 0; !why && i < m->pull->n_want; i++)
+            if (m->pull->want[i].len != 32)
+                why = "pull wants a malformed origin";
         for (size_t i = 0; !why && i < m->pull->n_have; i++)
             if (!head_ok(m->pull->have[i]))
                 why = "pull with a malformed head";
     } else if (m->msg_case == SADASYA__SYNC_MSG__MSG_BATCH) {
         const Sadasya__Batch *b = m->batch;
+        if (b->n_heads > SYNC_MAX_HEADS)
+            why = "batch lists too many heads";
         for (size_t i = 0; !why && i < b->n_heads; i++)
             if (!head_ok(b->heads[i]))
                 why = "batch with a malformed head";
@@ -182,9 +189,19 @@ Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
     return NULL;
 }
 
+int sync_pull_wants(const Sadasya__Pull *pull, const uint8_t origin[32])
+{
+    if (!pull->select)
+        return 1;
+    for (size_t i = 0; i < pull->n_want; i++)
+        if (pull->want[i].len == 32 && !memcmp(pull->want[i].data, origin, 32))
+            return 1;
+    return 0;
+}
+
 int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
-              Sadasya__Head *const *after, size_t nafter, uint8_t **out,
-              size_t *len, sd_err *err)
+              Sadasya__Head *const *after, size_t nafter,
+              const sync_want *want, uint8_t **out, size_t *len, sd_err *err)
 {
     store_txn *txn;
     int rc = store_begin(s, 0, &txn, err);
@@ -216,10 +233,27 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
     p.wait_ms = wait_ms;
     p.have = all;
     p.n_have = na;
+    ProtobufCBinaryData *w = NULL;
+    if (want && want->select) {
+        p.select = 1;
+        w = malloc((want->n ? want->n : 1) * sizeof *w);
+        if (!w) {
+            free(all);
+            sync_heads_free(hs, n);
+            return sd_errf(err, SD_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < want->n; i++) {
+            w[i].data = (uint8_t *)want->origins[i];
+            w[i].len = 32;
+        }
+        p.want = w;
+        p.n_want = want->n;
+    }
     Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
     m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
     m.pull = &p;
     rc = sync_encode(&m, out, len, err);
+    free(w);
     free(all);
     sync_heads_free(hs, n);
     return rc;
@@ -349,7 +383,8 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
         goto out;
     for (size_t i = 0; i < n && !rc && !more; i++) {
         const Sadasya__Head *ours = hs[i];
-        if (only && memcmp(ours->origin.data, only, 32))
+        if ((only && memcmp(ours->origin.data, only, 32)) ||
+            !sync_pull_wants(pull, ours->origin.data))
             continue;
         const Sadasya__Head *theirs = sync_head_find(pull->have, pull->n_have,
                                                 ours->origin.data);

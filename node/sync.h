@@ -35,7 +35,6 @@ int sync_encode(Sadasya__SyncMsg *m, uint8_t **out, size_t *len, sd_err *err);
 int sync_heads(store *s, store_txn *txn, Sadasya__Head ***heads, size_t *n,
                sd_err *err);
 void sync_heads_free(Sadasya__Head **heads, size_t n);
-/* The head of origin among hs, or NULL. */
 /* A head (origin, seq, hash) of its own allocation (sync_head_free), or
  * NULL when out of memory. */
 Sadasya__Head *sync_head_new(const uint8_t origin[32], uint64_t seq,
@@ -43,13 +42,27 @@ Sadasya__Head *sync_head_new(const uint8_t origin[32], uint64_t seq,
 
 void sync_head_free(Sadasya__Head *h);
 
+/* The head of origin among hs, or NULL. */
 Sadasya__Head *sync_head_find(Sadasya__Head *const *hs, size_t n,
                               const uint8_t origin[32]);
 
+/* Which origins a pull asks for (Pull.select/want): NULL or select 0 for
+ * every origin; else the n origins listed (none: heads only). */
+typedef struct sync_want {
+    int select;
+    const uint8_t (*origins)[32];
+    size_t n;
+} sync_want;
+
+/* Whether pull asks for origin's entries (every origin without select). */
+int sync_pull_wants(const Sadasya__Pull *pull, const uint8_t origin[32]);
+
 /* An encoded Pull for what this store lacks beyond its heads, adjusted by
- * `after` (heads a batch still being applied will reach; may be NULL). */
+ * `after` (heads a batch still being applied will reach; may be NULL),
+ * asking for the origins of want (NULL: all). */
 int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
-              Sadasya__Head *const *after, size_t nafter, uint8_t **out,
+              Sadasya__Head *const *after, size_t nafter,
+              const sync_want *want, uint8_t **out,
               size_t *len, sd_err *err);
 
 /* The encoded Batch answering pull from this store: entries beyond the

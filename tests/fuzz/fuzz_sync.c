@@ -212,7 +212,7 @@ static void receive(Sadasya__Batch *b)
 
     uint8_t *out = NULL;
     size_t len = 0;
-    if (sync_pull(fz.s, b->id, 0, 0, b->heads, b->n_heads, &out, &len, &err) ==
+    if (sync_pull(fz.s, b->id, 0, 0, b->heads, b->n_heads, NULL, &out, &len, &err) ==
         SD_OK) {
         Sadasya__SyncMsg *m = must_decode(out, len, "our pull");
         sadasya__sync_msg__free_unpacked(m, NULL);

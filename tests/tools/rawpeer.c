@@ -228,7 +228,7 @@ int main(int argc, char **argv)
     /* A valid Pull from this store's heads, for the truncated and final steps. */
     uint8_t *pull = NULL;
     size_t pull_len = 0;
-    if (sync_pull(s, 424242, 0, 0, NULL, 0, &pull, &pull_len, &err)) {
+    if (sync_pull(s, 424242, 0, 0, NULL, 0, NULL, &pull, &pull_len, &err)) {
         fprintf(stderr, "rawpeer: building a pull: %s\n", err.msg);
         return 2;
     }
