@@ -37,6 +37,15 @@ typedef struct cli_org_tx {
  * log and keeps it for the commit. SD code, message in err. */
 int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err);
 
+/* The same, attaching the sealed Personal blob personal (plen bytes,
+ * copied; NULL and 0 for none) that e's body commits to. */
+int cli_org_sign_personal(cli_org_tx *t, Sadasya__Entry *e,
+                          const uint8_t *personal, size_t plen, sd_err *err);
+
+/* Keeps an entry signed by t->w elsewhere (member_build) for the commit:
+ * t takes what *es owns and zeroes it. On SD_ENOMEM *es is cleared. */
+int cli_org_keep(cli_org_tx *t, entry_signed *es, sd_err *err);
+
 /* Opens the store and the writer, calls fn (which checks what it needs in
  * t->txn and signs entries with cli_org_sign), then commits what fn signed
  * through the one write path. fn returns an SD code with err set; nothing
