@@ -516,11 +516,11 @@ int cmd_audit(cli *c, int argc, char **argv)
         case 'S': ao.scratch_dir = optarg; break;
         case 't': ao.threads = atoi(optarg); break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("audit", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("audit", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("audit", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("audit", argc, argv))
+        return CLI_EXIT_USAGE;
     if (!out)
         return cli_usagef("audit", "--out DIR is required");
     if (mkdir(out, 0755) && errno != EEXIST)

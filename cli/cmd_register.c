@@ -81,11 +81,11 @@ int cmd_register(cli *c, int argc, char **argv)
         case 'R': in.referred_by = optarg; break;
         case 'j': in.joined = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("register", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("register", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("register", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("register", argc, argv))
+        return CLI_EXIT_USAGE;
     sd_err err;
     sd_err_clear(&err);
     /* Check before touching the store: bad input writes nothing. */

@@ -39,7 +39,7 @@ int cmd_status(cli *c, int argc, char **argv)
         switch (o) {
         case 'r': reason = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("status", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("status", argv);
         }
     }
     if (optind + 2 != argc)

@@ -156,7 +156,7 @@ int cmd_update(cli *c, int argc, char **argv)
             interests = 1;
             break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("update", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("update", argv);
         }
     }
     if (optind + 1 != argc)

@@ -81,17 +81,17 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
     return rc ? cli_error(&err) : CLI_EXIT_OK;
 }
 
-int cli_org_read(cli *c, store **s, store_txn **txn)
+int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err)
 {
     *txn = NULL;
+    sd_err_clear(err);
     if (cli_open(c, STORE_RDONLY, s))
         return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
-    if (store_begin(*s, 0, txn, &err)) {
+    if (store_begin(*s, 0, txn, err)) {
         store_destroy(s);
-        return cli_error(&err);
+        return cli_error(err);
     }
+    sd_err_clear(err);
     return SD_OK;
 }
 
@@ -235,5 +235,16 @@ int cli_org_grow(void **arr, size_t *cap, size_t n, size_t elem)
         return SD_ENOMEM;
     *arr = nv;
     *cap = nc;
+    return 0;
+}
+
+int cli_org_collect(void *arr, size_t *cap, size_t *n, const ProtobufCMessage *m)
+{
+    void ***v = arr;
+    if (cli_org_grow((void **)v, cap, *n, sizeof **v))
+        return SD_ENOMEM;
+    if (!((*v)[*n] = cli_org_dup(m)))
+        return SD_ENOMEM;
+    (*n)++;
     return 0;
 }

@@ -54,9 +54,9 @@ int cli_org_keep(cli_org_tx *t, entry_signed *es, sd_err *err);
 int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
                   void *ctx);
 
-/* Opens the store read-only with a read transaction; cli_org_read_end
- * closes both. */
-int cli_org_read(cli *c, store **s, store_txn **txn);
+/* Opens the store read-only with a read transaction and clears err for
+ * what the caller reads next; cli_org_read_end closes both. */
+int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err);
 void cli_org_read_end(store **s, store_txn **txn);
 
 /* The member with the canonical number, or SD_ENOTFOUND with a message
@@ -99,6 +99,11 @@ Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
  * callback); NULL when out of memory. Free it with
  * protobuf_c_message_free_unpacked(copy, NULL). */
 void *cli_org_dup(const ProtobufCMessage *m);
+
+/* Keeps a deep copy of m (cli_org_dup) as element *n of the pointer
+ * array *arr (*cap allocated), for readers' callbacks that gather rows to
+ * sort. 0, or SD_ENOMEM. */
+int cli_org_collect(void *arr, size_t *cap, size_t *n, const ProtobufCMessage *m);
 
 /* Makes room for one more element of size elem in *arr (n held, *cap
  * allocated), doubling. 0, or SD_ENOMEM. */
