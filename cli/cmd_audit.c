@@ -283,6 +283,54 @@ static void list_lines(FILE *f, const cJSON *arr, const char *cls)
     fputs("</ul>\n", f);
 }
 
+/* A column of html_grid: the row's key and how its value is shown. */
+enum { COL_TEXT, COL_NUM, COL_CODE, COL_RUPEES };
+typedef struct grid_col {
+    const char *key;
+    int kind;
+} grid_col;
+
+/* A table of arr's objects, one column each of cols (NULL-ended, with its
+ * heading in heads), each row opened by tr; "None held." when arr is
+ * empty. */
+static void html_grid(FILE *f, const cJSON *arr, const char *tr,
+                      const char *const *heads, const grid_col *cols)
+{
+    if (!cJSON_GetArraySize(arr)) {
+        fputs("<p class=\"good\">None held.</p>\n", f);
+        return;
+    }
+    fputs("<table class=\"grid\"><tr>", f);
+    for (size_t i = 0; heads[i]; i++)
+        fprintf(f, "<th>%s</th>", heads[i]);
+    fputs("</tr>\n", f);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, arr) {
+        fputs(tr, f);
+        for (const grid_col *c = cols; c->key; c++) {
+            switch (c->kind) {
+            case COL_NUM: fprintf(f, "<td class=\"n\">%llu</td>", jnum(r, c->key)); break;
+            case COL_RUPEES:
+                fputs("<td class=\"n\">", f);
+                rupees(f, jnum(r, c->key));
+                fputs("</td>", f);
+                break;
+            case COL_CODE:
+                fputs("<td><code>", f);
+                esc(f, jstr(r, c->key));
+                fputs("</code></td>", f);
+                break;
+            default:
+                fputs("<td>", f);
+                esc(f, jstr(r, c->key));
+                fputs("</td>", f);
+            }
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void html_origin(FILE *f, const cJSON *o)
 {
     const cJSON *num = cJSON_GetObjectItem(o, "numbering");
@@ -329,19 +377,12 @@ static void html_origin(FILE *f, const cJSON *o)
     fputs("</table>\n", f);
     const cJSON *ex = cJSON_GetObjectItem(fees, "exceptions");
     if (cJSON_GetArraySize(ex)) {
-        fputs("<h4>Fees other than &#8377;11</h4>\n<table class=\"grid\">"
-              "<tr><th>Number</th><th>Fee</th><th>Payment ref</th></tr>\n", f);
-        const cJSON *x;
-        cJSON_ArrayForEach(x, ex) {
-            fputs("<tr><td>", f);
-            esc(f, jstr(x, "number"));
-            fputs("</td><td class=\"n\">", f);
-            rupees(f, jnum(x, "fee_paise"));
-            fputs("</td><td>", f);
-            esc(f, jstr(x, "payment_ref"));
-            fputs("</td></tr>\n", f);
-        }
-        fputs("</table>\n", f);
+        static const char *const heads[] = { "Number", "Fee", "Payment ref", NULL };
+        static const grid_col cols[] = { { "number", COL_TEXT },
+                                         { "fee_paise", COL_RUPEES },
+                                         { "payment_ref", COL_TEXT }, { NULL, 0 } };
+        fputs("<h4>Fees other than &#8377;11</h4>\n", f);
+        html_grid(f, ex, "<tr>", heads, cols);
     }
     if (cJSON_GetArraySize(fails)) {
         fputs("<h4>Failures</h4>\n", f);
@@ -441,43 +482,20 @@ static int write_html(const char *path, const cJSON *doc)
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n<h2>Equivocation evidence</h2>\n", f);
-    const cJSON *ev = cJSON_GetObjectItem(doc, "evidence");
-    if (!cJSON_GetArraySize(ev)) {
-        fputs("<p class=\"good\">None held.</p>\n", f);
-    } else {
-        fputs("<table class=\"grid\"><tr><th>State</th><th>Seq</th><th>Origin</th>"
-              "<th>Conflicting entry hash</th></tr>\n", f);
-        cJSON_ArrayForEach(r, ev) {
-            fputs("<tr><td>", f);
-            esc(f, jstr(r, "state"));
-            fprintf(f, "</td><td class=\"n\">%llu</td><td><code>", jnum(r, "seq"));
-            esc(f, jstr(r, "origin"));
-            fputs("</code></td><td><code>", f);
-            esc(f, jstr(r, "hash"));
-            fputs("</code></td></tr>\n", f);
-        }
-        fputs("</table>\n", f);
-    }
+    static const char *const ev_heads[] = { "State", "Seq", "Origin",
+                                            "Conflicting entry hash", NULL };
+    static const grid_col ev_cols[] = { { "state", COL_TEXT }, { "seq", COL_NUM },
+                                        { "origin", COL_CODE }, { "hash", COL_CODE },
+                                        { NULL, 0 } };
+    html_grid(f, cJSON_GetObjectItem(doc, "evidence"), "<tr>", ev_heads, ev_cols);
     fputs("<h2>Void entries</h2>\n", f);
-    const cJSON *vo = cJSON_GetObjectItem(doc, "voided");
-    if (!cJSON_GetArraySize(vo)) {
-        fputs("<p class=\"good\">None held.</p>\n", f);
-    } else {
-        fputs("<table class=\"grid\"><tr><th>State</th><th>Seq</th><th>Number</th>"
-              "<th>Why void</th><th>Origin</th></tr>\n", f);
-        cJSON_ArrayForEach(r, vo) {
-            fputs("<tr class=\"bad\"><td>", f);
-            esc(f, jstr(r, "state"));
-            fprintf(f, "</td><td class=\"n\">%llu</td><td>", jnum(r, "seq"));
-            esc(f, jstr(r, "number"));
-            fputs("</td><td>", f);
-            esc(f, jstr(r, "reason"));
-            fputs("</td><td><code>", f);
-            esc(f, jstr(r, "origin"));
-            fputs("</code></td></tr>\n", f);
-        }
-        fputs("</table>\n", f);
-    }
+    static const char *const vo_heads[] = { "State", "Seq", "Number", "Why void",
+                                            "Origin", NULL };
+    static const grid_col vo_cols[] = { { "state", COL_TEXT }, { "seq", COL_NUM },
+                                        { "number", COL_TEXT }, { "reason", COL_TEXT },
+                                        { "origin", COL_CODE }, { NULL, 0 } };
+    html_grid(f, cJSON_GetObjectItem(doc, "voided"), "<tr class=\"bad\">", vo_heads,
+              vo_cols);
     fputs("</body></html>\n", f);
     return fclose(f) ? -1 : 0;
 }
