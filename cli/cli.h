@@ -99,6 +99,23 @@ int cli_lister_add_number(const char *number, void *ctx);
 int cli_lister_add_view(const Sadasya__MemberView *m, void *ctx);
 void cli_lister_finish(cli_lister *l);
 
+/* The usage errors every command's getopt loop ends with: an option
+ * getopt_long refused (argv[optind - 1]), and (cli_opt_rest) any argument
+ * left after the options when the command takes none. Each prints and
+ * returns CLI_EXIT_USAGE; cli_opt_rest returns 0 when nothing is left. */
+int cli_opt_bad(const char *cmd, char **argv);
+int cli_opt_rest(const char *cmd, int argc, char **argv);
+
+/* A state code given by the user: 0 when NULL or 2-3 capital letters,
+ * else prints the error and returns CLI_EXIT_FAIL. */
+int cli_state_arg(const char *state);
+
+/* Prints a listing: with arr (--json), {"<key>": arr} as one line (arr is
+ * taken); else *t when n rows were added, or the line none when there were
+ * none. Destroys *t either way. */
+void cli_list_print(const char *key, cJSON *arr, cli_table **t, size_t n,
+                    const char *none);
+
 /* Parses a membership number given by the user; prints the error. */
 int cli_number(const char *in, char canon[16]);
 

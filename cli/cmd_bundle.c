@@ -105,6 +105,18 @@ static int parse(const char *sub, const char *help, int argc, char **argv,
     return CLI_EXIT_OK;
 }
 
+/* A bundle's figures as one JSON line (create, check). */
+static void print_stats_json(const char *file, const bundle_stats *st)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "file", file);
+    cJSON_AddNumberToObject(j, "entries", (double)st->entries);
+    cJSON_AddNumberToObject(j, "personal", (double)st->personal);
+    cJSON_AddNumberToObject(j, "origins", (double)st->origins);
+    cJSON_AddNumberToObject(j, "bytes", (double)st->bytes);
+    cli_json_print(j);
+}
+
 static int run_create(cli *c, int argc, char **argv)
 {
     const char *file;
@@ -130,13 +142,7 @@ static int run_create(cli *c, int argc, char **argv)
     if (rc)
         return cli_error(&err);
     if (c->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "file", file);
-        cJSON_AddNumberToObject(j, "entries", (double)st.entries);
-        cJSON_AddNumberToObject(j, "personal", (double)st.personal);
-        cJSON_AddNumberToObject(j, "origins", (double)st.origins);
-        cJSON_AddNumberToObject(j, "bytes", (double)st.bytes);
-        cli_json_print(j);
+        print_stats_json(file, &st);
     } else {
         printf("wrote %zu entries (%zu with personal data) from %zu origins "
                "to %s\n", st.entries, st.personal, st.origins, file);
@@ -164,19 +170,28 @@ static FILE *open_bundle(const char *file)
     return in;
 }
 
+/* bundle apply and check: parses the FILE argument and opens it into *in.
+ * CLI_EXIT_OK, -1 after --help, or the printed error's exit code. */
+static int parse_open(const char *sub, const char *help, int argc,
+                      char **argv, const char **file, FILE **in)
+{
+    const char **states;
+    size_t nstates;
+    int rc = parse(sub, help, argc, argv, 0, file, &states, &nstates);
+    free(states);
+    if (rc)
+        return rc;
+    *in = open_bundle(*file);
+    return *in ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 static int run_apply(cli *c, int argc, char **argv)
 {
     const char *file;
-    const char **states;
-    size_t nstates;
-    int rc = parse("apply", apply_usage, argc, argv, 0, &file, &states,
-                   &nstates);
-    free(states);
+    FILE *in;
+    int rc = parse_open("apply", apply_usage, argc, argv, &file, &in);
     if (rc)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    FILE *in = open_bundle(file);
-    if (!in)
-        return CLI_EXIT_FAIL;
     store *s;
     if (cli_open(c, 0, &s)) {
         fclose(in);
@@ -222,16 +237,10 @@ static int run_apply(cli *c, int argc, char **argv)
 static int run_check(cli *c, int argc, char **argv)
 {
     const char *file;
-    const char **states;
-    size_t nstates;
-    int rc = parse("check", check_usage, argc, argv, 0, &file, &states,
-                   &nstates);
-    free(states);
+    FILE *in;
+    int rc = parse_open("check", check_usage, argc, argv, &file, &in);
     if (rc)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    FILE *in = open_bundle(file);
-    if (!in)
-        return CLI_EXIT_FAIL;
     sd_err err;
     sd_err_clear(&err);
     bundle_stats st;
@@ -240,13 +249,7 @@ static int run_check(cli *c, int argc, char **argv)
     if (rc)
         return cli_errorf("%s: %s", file, err.msg);
     if (c->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "file", file);
-        cJSON_AddNumberToObject(j, "entries", (double)st.entries);
-        cJSON_AddNumberToObject(j, "personal", (double)st.personal);
-        cJSON_AddNumberToObject(j, "origins", (double)st.origins);
-        cJSON_AddNumberToObject(j, "bytes", (double)st.bytes);
-        cli_json_print(j);
+        print_stats_json(file, &st);
     } else {
         printf("%s is whole: %zu entries (%zu with personal data) from %zu "
                "origins\n", file, st.entries, st.personal, st.origins);

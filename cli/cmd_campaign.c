@@ -213,16 +213,16 @@ int cmd_campaign(cli *c, int argc, char **argv)
             fest_in[nf++] = optarg;
             break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("campaign", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("campaign", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("campaign", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("campaign", argc, argv))
+        return CLI_EXIT_USAGE;
     int weekly = !strcmp(by, "week");
     if (!weekly && strcmp(by, "day"))
         return cli_usagef("campaign", "--by %s: not day or week", by);
-    if (x.state && !number_state_valid(x.state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", x.state);
+    if (cli_state_arg(x.state))
+        return CLI_EXIT_FAIL;
     unsigned long top = CAMPAIGN_TOP_DEFAULT;
     if (top_s) {
         char *end;
@@ -243,11 +243,14 @@ int cmd_campaign(cli *c, int argc, char **argv)
     }
 
     store *s;
+
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
+
     sd_err err;
-    sd_err_clear(&err);
+
+    if (cli_org_read(c, &s, &txn, &err))
+
+        return CLI_EXIT_FAIL;
     int rc = view_counter_each(s, txn, "day", day_counter, &x, &err);
     if (!rc)
         rc = view_counter_each(s, txn, "referrer", ref_counter, &x, &err);

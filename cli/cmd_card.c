@@ -139,8 +139,7 @@ int cmd_card(cli *c, int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': fputs(card_usage, stdout); return CLI_EXIT_OK;
         default:
-            return cli_usagef("card", "unknown or incomplete option %s",
-                              argv[optind - 1]);
+            return cli_opt_bad("card", argv);
         }
     }
     if (optind + 1 != argc)
@@ -375,8 +374,7 @@ int cmd_cards(cli *c, int argc, char **argv)
         }
         case 'h': fputs(cards_usage, stdout); return CLI_EXIT_OK;
         default:
-            return cli_usagef("cards", "unknown or incomplete option %s",
-                              argv[optind - 1]);
+            return cli_opt_bad("cards", argv);
         }
     }
     if (optind != argc)

@@ -139,7 +139,7 @@ int cmd_enterprise(cli *c, int argc, char **argv)
         case 'N': x.consent = 0; break;
         case 'w': x.withdraw = 1; break;
         case 'h': fputs(enterprise_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("enterprise", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("enterprise", argv);
         }
     }
     if (optind + 1 != argc)
@@ -201,12 +201,7 @@ static int collect(const Sadasya__EnterpriseListed *en, void *ctx)
     if (number_parse(en->number, NULL, st, NULL, NULL) || (l->state && strcmp(l->state, st)) ||
         (l->craft && strcasecmp(l->craft, en->craft)) || (!l->all && !en->contact_consent))
         return 0;
-    if (cli_org_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v))
-        return SD_ENOMEM;
-    if (!(l->v[l->n] = cli_org_dup(&en->base)))
-        return SD_ENOMEM;
-    l->n++;
-    return 0;
+    return cli_org_collect(&l->v, &l->cap, &l->n, &en->base);
 }
 
 static int en_cmp(const void *p, const void *q)
@@ -234,19 +229,18 @@ int cmd_directory(cli *c, int argc, char **argv)
         case 'c': l.craft = optarg; break;
         case 'a': l.all = 1; break;
         case 'h': fputs(directory_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("directory", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("directory", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("directory", "unexpected argument %s", argv[optind]);
-    if (l.state && !number_state_valid(l.state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", l.state);
+    if (cli_opt_rest("directory", argc, argv))
+        return CLI_EXIT_USAGE;
+    if (cli_state_arg(l.state))
+        return CLI_EXIT_FAIL;
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     int rc = org_directory_each(s, txn, collect, &l, &err);
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
@@ -304,16 +298,6 @@ int cmd_directory(cli *c, int argc, char **argv)
         cli_table_destroy(&t);
         return cli_error(&err);
     }
-    if (arr) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddItemToObject(j, "enterprises", arr);
-        cli_json_print(j);
-    } else {
-        if (shown)
-            cli_table_print(t, stdout);
-        else
-            puts("no enterprises listed");
-        cli_table_destroy(&t);
-    }
+    cli_list_print("enterprises", arr, &t, shown, "no enterprises listed");
     return CLI_EXIT_OK;
 }

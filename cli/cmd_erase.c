@@ -72,7 +72,7 @@ int cmd_erase(cli *c, int argc, char **argv)
         switch (o) {
         case 'r': reason = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("erase", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("erase", argv);
         }
     }
     if (optind + 1 != argc)

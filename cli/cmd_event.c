@@ -122,11 +122,11 @@ static int event_create(cli *c, int argc, char **argv)
         case 'd': date = optarg; break;
         case 'p': place = optarg; break;
         case 'h': fputs(event_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("event", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("event", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("event", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("event", argc, argv))
+        return CLI_EXIT_USAGE;
     if (!kind || !mode || !title || !date)
         return cli_usagef("event", "event create needs --kind, --mode, --title and --date");
     create_ctx x;
@@ -385,7 +385,7 @@ static int event_attend(cli *c, int argc, char **argv)
         switch (o) {
         case 'c': csv = optarg; break;
         case 'h': fputs(event_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("event", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("event", argv);
         }
     }
     if (optind >= argc)
@@ -499,10 +499,9 @@ static int event_show(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     Sadasya__EventView *ev = NULL;
     int rc = org_event_get(s, txn, id, &ev, &err);
     static const char *const heads[] = { "NUMBER", "NAME", "STATUS" };
@@ -572,12 +571,7 @@ static int collect(const Sadasya__EventView *ev, void *ctx)
     if ((l->state && strcmp(l->state, ev->state)) || ev->event->day < l->from ||
         ev->event->day > l->to)
         return 0;
-    if (cli_org_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v))
-        return SD_ENOMEM;
-    if (!(l->v[l->n] = cli_org_dup(&ev->base)))
-        return SD_ENOMEM;
-    l->n++;
-    return 0;
+    return cli_org_collect(&l->v, &l->cap, &l->n, &ev->base);
 }
 
 /* Oldest first; within a day by state, then in the order they were made. */
@@ -616,13 +610,13 @@ int cmd_events(cli *c, int argc, char **argv)
         case 'f': from = optarg; break;
         case 't': to = optarg; break;
         case 'h': fputs(events_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("events", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("events", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("events", "unexpected argument %s", argv[optind]);
-    if (l.state && !number_state_valid(l.state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", l.state);
+    if (cli_opt_rest("events", argc, argv))
+        return CLI_EXIT_USAGE;
+    if (cli_state_arg(l.state))
+        return CLI_EXIT_FAIL;
     if ((from && cli_org_day("--from", from, &l.from)) ||
         (to && cli_org_day("--to", to, &l.to)))
         return CLI_EXIT_FAIL;
@@ -630,10 +624,9 @@ int cmd_events(cli *c, int argc, char **argv)
         return cli_errorf("--from is after --to");
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     int rc = org_events_each(s, txn, collect, &l, &err);
     cli_org_read_end(&s, &txn);
     if (rc == SD_ENOMEM && !err.msg[0])

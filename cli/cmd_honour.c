@@ -58,7 +58,7 @@ int cmd_honour(cli *c, int argc, char **argv)
         case 't': title = optarg; break;
         case 'd': date = optarg; break;
         case 'h': fputs(honour_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("honour", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("honour", argv);
         }
     }
     if (optind + 1 != argc)
@@ -138,10 +138,9 @@ int cmd_honours(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     list_ctx l = { NULL, 0, 0 };
     int rc = SD_OK;
     if (argc == 2) {
@@ -191,16 +190,6 @@ int cmd_honours(cli *c, int argc, char **argv)
     free(l.rows);
     if (rc)
         return cli_error(&err);
-    if (arr) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddItemToObject(j, "honours", arr);
-        cli_json_print(j);
-    } else {
-        if (l.n)
-            cli_table_print(t, stdout);
-        else
-            puts("no honours");
-        cli_table_destroy(&t);
-    }
+    cli_list_print("honours", arr, &t, l.n, "no honours");
     return CLI_EXIT_OK;
 }

@@ -132,26 +132,29 @@ int cmd_inactive(cli *c, int argc, char **argv)
         case 'd': x.district = optarg; break;
         case 'f': format = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("inactive", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("inactive", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("inactive", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("inactive", argc, argv))
+        return CLI_EXIT_USAGE;
     int csv = !strcmp(format, "csv");
     if (!csv && strcmp(format, "table"))
         return cli_usagef("inactive", "--format %s: not table or csv", format);
-    if (state && !number_state_valid(state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", state);
+    if (cli_state_arg(state))
+        return CLI_EXIT_FAIL;
     uint32_t today = day_today(), days = 0;
     if (since && parse_since(since, today, &x.cutoff, &days))
         return CLI_EXIT_FAIL;
 
     store *s;
+
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
+
     sd_err err;
-    sd_err_clear(&err);
+
+    if (cli_org_read(c, &s, &txn, &err))
+
+        return CLI_EXIT_FAIL;
     uint32_t rule = roster_inactive_days(s, txn);
     if (!since) {
         days = rule;

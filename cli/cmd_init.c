@@ -42,11 +42,11 @@ int cmd_init(cli *c, int argc, char **argv)
         case 't': trust = optarg; break;
         case 'r': replacing = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("init", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("init", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("init", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("init", argc, argv))
+        return CLI_EXIT_USAGE;
     if (national == !!state)
         return cli_usagef("init", "give either --national or --state CODE");
     sd_err err;

@@ -33,8 +33,8 @@ int cmd_list(cli *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's':
-            if (!number_state_valid(optarg))
-                return cli_errorf("state code \"%s\" is not 2-3 capital letters", optarg);
+            if (cli_state_arg(optarg))
+                return CLI_EXIT_FAIL;
             state = optarg;
             break;
         case 'd': district = optarg; break;
@@ -55,11 +55,11 @@ int cmd_list(cli *c, int argc, char **argv)
             break;
         }
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("list", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("list", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("list", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("list", argc, argv))
+        return CLI_EXIT_USAGE;
     store *s;
     if (cli_open(c, STORE_RDONLY, &s))
         return CLI_EXIT_FAIL;

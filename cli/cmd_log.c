@@ -125,8 +125,8 @@ int cmd_log(cli *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's':
-            if (!number_state_valid(optarg))
-                return cli_errorf("state code \"%s\" is not 2-3 capital letters", optarg);
+            if (cli_state_arg(optarg))
+                return CLI_EXIT_FAIL;
             x.state = optarg;
             break;
         case 'f': {
@@ -138,11 +138,11 @@ int cmd_log(cli *c, int argc, char **argv)
             break;
         }
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("log", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("log", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("log", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("log", argc, argv))
+        return CLI_EXIT_USAGE;
     if (cli_open(c, STORE_RDONLY, &x.s))
         return CLI_EXIT_FAIL;
     int rc = store_begin(x.s, 0, &x.txn, &err);

@@ -85,11 +85,11 @@ static int notice_post(cli *c, int argc, char **argv)
         case 'b': body = optarg; break;
         case 'f': file = optarg; break;
         case 'h': fputs(notice_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("notice", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("notice", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("notice", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("notice", argc, argv))
+        return CLI_EXIT_USAGE;
     if (!title)
         return cli_usagef("notice", "--title is required");
     if (!body && !file)
@@ -205,19 +205,18 @@ int cmd_notices(cli *c, int argc, char **argv)
             break;
         }
         case 'h': fputs(notices_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("notices", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("notices", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("notices", "unexpected argument %s", argv[optind]);
-    if (l.state && !number_state_valid(l.state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", l.state);
+    if (cli_opt_rest("notices", argc, argv))
+        return CLI_EXIT_USAGE;
+    if (cli_state_arg(l.state))
+        return CLI_EXIT_FAIL;
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     if (c->json)
         l.arr = cJSON_CreateArray();
     int rc = org_notices_each(s, txn, show_notice, &l, &err);

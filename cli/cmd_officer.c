@@ -289,20 +289,19 @@ int cmd_officers(cli *c, int argc, char **argv)
         case 's': state = optarg; break;
         case 'a': l.all = 1; break;
         case 'h': fputs(officers_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("officers", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("officers", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("officers", "unexpected argument %s", argv[optind]);
-    if (state && !number_state_valid(state))
-        return cli_errorf("state code \"%s\" is not 2-3 capital letters", state);
+    if (cli_opt_rest("officers", argc, argv))
+        return CLI_EXIT_USAGE;
+    if (cli_state_arg(state))
+        return CLI_EXIT_FAIL;
     l.today = day_today();
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
-        return CLI_EXIT_FAIL;
     sd_err err;
-    sd_err_clear(&err);
+    if (cli_org_read(c, &s, &txn, &err))
+        return CLI_EXIT_FAIL;
     int rc = org_officers_each(s, txn, state, collect, &l, &err);
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
@@ -364,16 +363,6 @@ int cmd_officers(cli *c, int argc, char **argv)
         cli_table_destroy(&t);
         return cli_error(&err);
     }
-    if (arr) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddItemToObject(j, "officers", arr);
-        cli_json_print(j);
-    } else {
-        if (l.n)
-            cli_table_print(t, stdout);
-        else
-            printf("no %sofficers\n", l.all ? "" : "current ");
-        cli_table_destroy(&t);
-    }
+    cli_list_print("officers", arr, &t, l.n, l.all ? "no officers" : "no current officers");
     return CLI_EXIT_OK;
 }

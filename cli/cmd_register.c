@@ -7,6 +7,7 @@
 
 #include "cmds.h"
 #include "member.h"
+#include "org_cli.h"
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] register --name NAME\n"
@@ -19,6 +20,25 @@ static const char usage[] =
     "Registers a member of this node's state and prints the new membership\n"
     "number. The fee defaults to 1100 paise (Rs 11). Works with or without\n"
     "the node running.\n";
+
+typedef struct reg_ctx {
+    const member_input *in;
+    char number[NUMBER_MAX_LEN];
+} reg_ctx;
+
+/* Signs the MemberJoined (cli_org_write's fn). */
+static int reg_sign(cli_org_tx *t, void *ctx, sd_err *err)
+{
+    reg_ctx *x = ctx;
+    entry_signed es;
+    memset(&es, 0, sizeof es);
+    int rc = member_build(t->w, x->in, &es, x->number, err);
+    if (rc) {
+        entry_signed_clear(&es);
+        return rc;
+    }
+    return cli_org_keep(t, &es, err);
+}
 
 int cmd_register(cli *c, int argc, char **argv)
 {
@@ -61,39 +81,26 @@ int cmd_register(cli *c, int argc, char **argv)
         case 'R': in.referred_by = optarg; break;
         case 'j': in.joined = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("register", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("register", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("register", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("register", argc, argv))
+        return CLI_EXIT_USAGE;
     sd_err err;
     sd_err_clear(&err);
     /* Check before touching the store: bad input writes nothing. */
     if (member_check(&in, &err))
         return cli_error(&err);
-    store *s;
-    if (cli_open(c, 0, &s))
-        return CLI_EXIT_FAIL;
-    writer *w = NULL;
-    entry_signed es;
-    memset(&es, 0, sizeof es);
-    char number[NUMBER_MAX_LEN];
-    int rc = writer_open(&w, s, &err);
-    if (!rc)
-        rc = member_build(w, &in, &es, number, &err);
-    if (!rc)
-        rc = writer_commit(w, &es, 1, NULL, NULL, &err);
-    entry_signed_clear(&es);
-    writer_destroy(&w);
-    store_destroy(&s);
+    reg_ctx x = { &in, "" };
+    int rc = cli_org_write(c, reg_sign, &x);
     if (rc)
-        return cli_error(&err);
+        return rc;
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "number", number);
+        cJSON_AddStringToObject(j, "number", x.number);
         cli_json_print(j);
     } else {
-        puts(number);
+        puts(x.number);
     }
     return CLI_EXIT_OK;
 }

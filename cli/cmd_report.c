@@ -452,11 +452,11 @@ int cmd_report(cli *c, int argc, char **argv)
         switch (o) {
         case 'H': path = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("report", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("report", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("report", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("report", argc, argv))
+        return CLI_EXIT_USAGE;
     if (!path)
         return cli_usagef("report", "--html FILE is required");
     store *s;

@@ -10,9 +10,9 @@
 #include "cmds.h"
 #include "keys.h"
 #include "number.h"
+#include "org_cli.h"
 #include "retract.h"
 #include "roster.h"
-#include "writer.h"
 
 #define ROSTER_MAX_ENDPOINTS 16
 
@@ -239,50 +239,40 @@ static int plan_change(store *s, store_txn *txn, Sadasya__RosterUpdate *ru,
     return SD_OK;
 }
 
-/* Signs one RosterUpdate as the national node and applies it. */
-static int roster_write(cli *c, Sadasya__RosterUpdate *ru, plan *p)
+typedef struct change_ctx {
+    Sadasya__RosterUpdate *ru;
+    plan *p;
+} change_ctx;
+
+/* Plans and signs one RosterUpdate as the national node (cli_org_write's
+ * fn). */
+static int roster_sign(cli_org_tx *t, void *ctx, sd_err *err)
 {
-    store *s;
-    if (cli_open(c, 0, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
-    writer *w = NULL;
+    change_ctx *x = ctx;
+    Sadasya__RosterUpdate *ru = x->ru;
+    plan *p = x->p;
+    if (!t->w->national)
+        return sd_errf(err, SD_EAUTH,
+                       "only the national office's node changes the roster "
+                       "(this node writes for %s)", t->w->state);
     Sadasya__KeyCut *cuts[1] = { &p->cut };
     sadasya__key_cut__init(&p->cut);
-    int rc = writer_open(&w, s, &err);
-    if (!rc && !w->national)
-        rc = sd_errf(&err, SD_EAUTH,
-                     "only the national office's node changes the roster "
-                     "(this node writes for %s)", w->state);
-    if (!rc) {
-        store_txn *txn;
-        if (!(rc = store_begin(s, 0, &txn, &err))) {
-            rc = plan_change(s, txn, ru, p, &err);
-            store_end(txn);
-        }
-    }
+    int rc = plan_change(t->s, t->txn, ru, p, err);
     if (!rc && p->ended) {
         ru->n_cuts = 1;
         ru->cuts = cuts;
     }
     if (!rc)
-        rc = roster_check(ru, &err);
+        rc = roster_check(ru, err);
     if (!rc) {
         Sadasya__Entry e = SADASYA__ENTRY__INIT;
         e.body_case = SADASYA__ENTRY__BODY_ROSTER;
         e.roster = ru;
-        entry_signed es;
-        if (!(rc = writer_sign(w, &e, NULL, 0, &es, &err))) {
-            rc = writer_commit(w, &es, 1, NULL, NULL, &err);
-            entry_signed_clear(&es);
-        }
+        rc = cli_org_sign(t, &e, err);
     }
     ru->n_cuts = 0;
     ru->cuts = NULL;
-    writer_destroy(&w);
-    store_destroy(&s);
-    return rc ? cli_error(&err) : CLI_EXIT_OK;
+    return rc;
 }
 
 int cmd_roster(cli *c, int argc, char **argv)
@@ -372,7 +362,8 @@ int cmd_roster(cli *c, int argc, char **argv)
     }
     plan p = { .add = add, .lost = lost, .has_last = has_last,
                .last_seq = last_seq, .state = state, .key = add ? pk : NULL };
-    int rc = roster_write(c, &ru, &p);
+    change_ctx x = { &ru, &p };
+    int rc = cli_org_write(c, roster_sign, &x);
     if (rc)
         return rc;
     char first[NUMBER_MAX_LEN] = "";

@@ -62,7 +62,8 @@ int cmd_rules(cli *c, int argc, char **argv)
     }
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn))
+    sd_err err;
+    if (cli_org_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     uint32_t days = roster_inactive_days(s, txn);
     cli_org_read_end(&s, &txn);

@@ -31,11 +31,11 @@ int cmd_search(cli *c, int argc, char **argv)
         case 'p': phone = optarg; break;
         case 'n': name = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("search", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("search", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("search", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("search", argc, argv))
+        return CLI_EXIT_USAGE;
     if (!phone == !name)
         return cli_usagef("search", "give --phone PHONE or --name TEXT");
     store *s;

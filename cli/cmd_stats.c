@@ -87,11 +87,11 @@ int cmd_stats(cli *c, int argc, char **argv)
         switch (o) {
         case 'b': dim = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("stats", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("stats", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("stats", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("stats", argc, argv))
+        return CLI_EXIT_USAGE;
     int known = 0;
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
         known |= !strcmp(dim, dims[i]);

@@ -7,14 +7,23 @@
 
 #include "cmds.h"
 #include "number.h"
+#include "org_cli.h"
 #include "rules.h"
-#include "writer.h"
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] status NUMBER\n"
     "         active|inactive|resigned|deceased [--reason TEXT]\n"
     "\n"
     "Records a member's new status (members of this node's state only).\n";
+
+/* Signs the MemberStatus ctx (cli_org_write's fn). */
+static int status_sign(cli_org_tx *t, void *ctx, sd_err *err)
+{
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    e.body_case = SADASYA__ENTRY__BODY_STATUS;
+    e.status = ctx;
+    return cli_org_sign(t, &e, err);
+}
 
 int cmd_status(cli *c, int argc, char **argv)
 {
@@ -30,7 +39,7 @@ int cmd_status(cli *c, int argc, char **argv)
         switch (o) {
         case 'r': reason = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("status", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("status", argv);
         }
     }
     if (optind + 2 != argc)
@@ -47,30 +56,13 @@ int cmd_status(cli *c, int argc, char **argv)
     if (rules_text("--reason", reason, RULES_TEXT_MAX, 0, &err))
         return cli_error(&err);
 
-    store *s;
-    if (cli_open(c, 0, &s))
-        return CLI_EXIT_FAIL;
-    writer *w = NULL;
-    entry_signed es;
-    memset(&es, 0, sizeof es);
-    int rc = writer_open(&w, s, &err);
-    if (!rc) {
-        Sadasya__MemberStatus ms = SADASYA__MEMBER_STATUS__INIT;
-        ms.number = number;
-        ms.status = st;
-        ms.reason = (char *)reason;
-        Sadasya__Entry e = SADASYA__ENTRY__INIT;
-        e.body_case = SADASYA__ENTRY__BODY_STATUS;
-        e.status = &ms;
-        rc = writer_sign(w, &e, NULL, 0, &es, &err);
-        if (!rc)
-            rc = writer_commit(w, &es, 1, NULL, NULL, &err);
-    }
-    entry_signed_clear(&es);
-    writer_destroy(&w);
-    store_destroy(&s);
+    Sadasya__MemberStatus ms = SADASYA__MEMBER_STATUS__INIT;
+    ms.number = number;
+    ms.status = st;
+    ms.reason = (char *)reason;
+    int rc = cli_org_write(c, status_sign, &ms);
     if (rc)
-        return cli_error(&err);
+        return rc;
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "number", number);

@@ -28,6 +28,99 @@ static const char *pick(const char *new_value, const char *old)
     return new_value ? new_value : old;
 }
 
+typedef struct upd_ctx {
+    const member_input *nw; /* only what the user gave */
+    const char *number;
+    int personal, interests;
+} upd_ctx;
+
+/* Checks the member as it will be and signs the MemberUpdated, with the
+ * Personal data sealed anew when a personal field changes (cli_org_write's
+ * fn). */
+static int update_sign(cli_org_tx *t, void *ctx, sd_err *err)
+{
+    upd_ctx *x = ctx;
+    const member_input nw = *x->nw;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *p = NULL;
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    int rc = view_member_get(t->s, t->txn, x->number, &m, err);
+    if (!rc)
+        rc = cli_org_own(t->w, m, "update it", err);
+    if (!rc && x->personal) {
+        int prc = view_personal_get(t->s, t->txn, m, &p, err);
+        if (prc == SD_ENOTFOUND)
+            rc = sd_errf(err, SD_ENOTFOUND,
+                         "personal data of %s is not held here: cannot update it",
+                         x->number);
+        else
+            rc = prc;
+    }
+    if (!rc) {
+        /* Check the member as it will be, with the same rules as register. */
+        char by[16] = "", day[DAY_STR_LEN];
+        if (p && p->birth_year)
+            snprintf(by, sizeof by, "%u", p->birth_year);
+        day_format(m->joined_day, day);
+        member_input all;
+        memset(&all, 0, sizeof all);
+        all.name = pick(nw.name, p ? p->name : "-");
+        all.name_en = pick(nw.name_en, p ? p->name_en : NULL);
+        all.guardian = pick(nw.guardian, p ? p->guardian : NULL);
+        all.birth_year = pick(nw.birth_year, by);
+        all.phone = pick(nw.phone, p ? p->phone : "000000");
+        all.email = pick(nw.email, p ? p->email : NULL);
+        all.address = pick(nw.address, p ? p->address : NULL);
+        all.gender = view_gender_name(m->gender);
+        all.district = pick(nw.district, m->district);
+        all.area = nw.area;
+        all.occupation = nw.occupation;
+        all.n_interests = nw.n_interests;
+        memcpy(all.interests, nw.interests, sizeof all.interests);
+        rc = member_check(&all, err);
+
+        Sadasya__MemberUpdated u = SADASYA__MEMBER_UPDATED__INIT;
+        u.number = (char *)x->number;
+        uint8_t phash[ENTRY_HASH_BYTES];
+        if (!rc && x->personal) {
+            Sadasya__Personal np = *p;
+            np.name = (char *)all.name;
+            np.name_en = (char *)(all.name_en ? all.name_en : "");
+            np.guardian = (char *)(all.guardian ? all.guardian : "");
+            np.phone = (char *)all.phone;
+            np.email = (char *)(all.email ? all.email : "");
+            np.address = (char *)(all.address ? all.address : "");
+            np.birth_year = all.birth_year && *all.birth_year
+                                ? (uint32_t)strtoul(all.birth_year, NULL, 10) : 0;
+            rc = entry_personal_seal(&np, &blob, &blen, phash, err);
+            u.personal_hash.data = phash;
+            u.personal_hash.len = sizeof phash;
+        }
+        char district[MEMBER_FIELD_MAX + 1] = "";
+        if (nw.district)
+            text_place(nw.district, district, sizeof district);
+        u.district = district;
+        u.area = nw.area ? view_area_parse(nw.area) : 0;
+        u.occupation = (char *)(nw.occupation ? nw.occupation : "");
+        u.interests_set = x->interests;
+        u.n_interests = nw.n_interests;
+        u.interests = (char **)nw.interests;
+        if (!rc) {
+            Sadasya__Entry e = SADASYA__ENTRY__INIT;
+            e.body_case = SADASYA__ENTRY__BODY_UPDATED;
+            e.updated = &u;
+            rc = cli_org_sign_personal(t, &e, blob, blen, err);
+        }
+    }
+    free(blob);
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    if (m)
+        sadasya__member_view__free_unpacked(m, NULL);
+    return rc;
+}
+
 int cmd_update(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -63,7 +156,7 @@ int cmd_update(cli *c, int argc, char **argv)
             interests = 1;
             break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("update", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("update", argv);
         }
     }
     if (optind + 1 != argc)
@@ -74,107 +167,10 @@ int cmd_update(cli *c, int argc, char **argv)
     if (cli_number(argv[optind], number))
         return CLI_EXIT_FAIL;
 
-    store *s;
-    if (cli_open(c, 0, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
-    writer *w = NULL;
-    store_txn *txn = NULL;
-    Sadasya__MemberView *m = NULL;
-    Sadasya__Personal *p = NULL;
-    uint8_t *blob = NULL;
-    size_t blen = 0;
-    entry_signed es;
-    memset(&es, 0, sizeof es);
-    int rc = writer_open(&w, s, &err);
-    if (!rc)
-        rc = store_begin(s, 0, &txn, &err);
-    if (!rc)
-        rc = view_member_get(s, txn, number, &m, &err);
-    if (!rc)
-        rc = cli_org_own(w, m, "update it", &err);
-    if (!rc && personal) {
-        int prc = view_personal_get(s, txn, m, &p, &err);
-        if (prc == SD_ENOTFOUND)
-            rc = sd_errf(&err, SD_ENOTFOUND,
-                         "personal data of %s is not held here: cannot update it",
-                         number);
-        else
-            rc = prc;
-    }
-    if (!rc) {
-        /* Check the member as it will be, with the same rules as register. */
-        char by[16] = "", day[DAY_STR_LEN];
-        if (p && p->birth_year)
-            snprintf(by, sizeof by, "%u", p->birth_year);
-        day_format(m->joined_day, day);
-        member_input all;
-        memset(&all, 0, sizeof all);
-        all.name = pick(nw.name, p ? p->name : "-");
-        all.name_en = pick(nw.name_en, p ? p->name_en : NULL);
-        all.guardian = pick(nw.guardian, p ? p->guardian : NULL);
-        all.birth_year = pick(nw.birth_year, by);
-        all.phone = pick(nw.phone, p ? p->phone : "000000");
-        all.email = pick(nw.email, p ? p->email : NULL);
-        all.address = pick(nw.address, p ? p->address : NULL);
-        all.gender = view_gender_name(m->gender);
-        all.district = pick(nw.district, m->district);
-        all.area = nw.area;
-        all.occupation = nw.occupation;
-        all.n_interests = nw.n_interests;
-        memcpy(all.interests, nw.interests, sizeof all.interests);
-        rc = member_check(&all, &err);
-
-        Sadasya__MemberUpdated u = SADASYA__MEMBER_UPDATED__INIT;
-        u.number = number;
-        uint8_t phash[ENTRY_HASH_BYTES];
-        if (!rc && personal) {
-            Sadasya__Personal np = *p;
-            np.name = (char *)all.name;
-            np.name_en = (char *)(all.name_en ? all.name_en : "");
-            np.guardian = (char *)(all.guardian ? all.guardian : "");
-            np.phone = (char *)all.phone;
-            np.email = (char *)(all.email ? all.email : "");
-            np.address = (char *)(all.address ? all.address : "");
-            np.birth_year = all.birth_year && *all.birth_year
-                                ? (uint32_t)strtoul(all.birth_year, NULL, 10) : 0;
-            rc = entry_personal_seal(&np, &blob, &blen, phash, &err);
-            u.personal_hash.data = phash;
-            u.personal_hash.len = sizeof phash;
-        }
-        char district[MEMBER_FIELD_MAX + 1] = "";
-        if (nw.district)
-            text_place(nw.district, district, sizeof district);
-        u.district = district;
-        u.area = nw.area ? view_area_parse(nw.area) : 0;
-        u.occupation = (char *)(nw.occupation ? nw.occupation : "");
-        u.interests_set = interests;
-        u.n_interests = nw.n_interests;
-        u.interests = (char **)nw.interests;
-        store_end(txn);
-        txn = NULL;
-        if (!rc) {
-            Sadasya__Entry e = SADASYA__ENTRY__INIT;
-            e.body_case = SADASYA__ENTRY__BODY_UPDATED;
-            e.updated = &u;
-            rc = writer_sign(w, &e, blob, blen, &es, &err);
-        }
-        if (!rc)
-            rc = writer_commit(w, &es, 1, NULL, NULL, &err);
-    }
-    if (txn)
-        store_end(txn);
-    free(blob);
-    entry_signed_clear(&es);
-    if (p)
-        sadasya__personal__free_unpacked(p, NULL);
-    if (m)
-        sadasya__member_view__free_unpacked(m, NULL);
-    writer_destroy(&w);
-    store_destroy(&s);
+    upd_ctx x = { &nw, number, personal, interests };
+    int rc = cli_org_write(c, update_sign, &x);
     if (rc)
-        return cli_error(&err);
+        return rc;
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "updated", number);

@@ -50,18 +50,18 @@ int cmd_verify(cli *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's':
-            if (!number_state_valid(optarg))
-                return cli_errorf("state code \"%s\" is not 2-3 capital letters", optarg);
+            if (cli_state_arg(optarg))
+                return CLI_EXIT_FAIL;
             vo.state = optarg;
             break;
         case 'S': vo.scratch_dir = optarg; break;
         case 't': vo.threads = atoi(optarg); break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usagef("verify", "unknown or incomplete option %s", argv[optind - 1]);
+        default: return cli_opt_bad("verify", argv);
         }
     }
-    if (optind < argc)
-        return cli_usagef("verify", "unexpected argument %s", argv[optind]);
+    if (cli_opt_rest("verify", argc, argv))
+        return CLI_EXIT_USAGE;
     store *s;
     if (cli_open(c, STORE_RDONLY, &s))
         return CLI_EXIT_FAIL;

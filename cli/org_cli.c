@@ -11,20 +11,46 @@
 #include "day.h"
 #include "text.h"
 
-int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err)
+/* Room for one more signed entry in t. */
+static int org_room(cli_org_tx *t, sd_err *err)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4;
-        entry_signed *ni = realloc(t->items, cap * sizeof *ni);
-        if (!ni)
-            return sd_errf(err, SD_ENOMEM, "out of memory");
-        t->items = ni;
-        t->cap = cap;
-    }
-    int rc = writer_sign(t->w, e, NULL, 0, &t->items[t->n], err);
+    if (t->n < t->cap)
+        return SD_OK;
+    size_t cap = t->cap ? t->cap * 2 : 4;
+    entry_signed *ni = realloc(t->items, cap * sizeof *ni);
+    if (!ni)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    t->items = ni;
+    t->cap = cap;
+    return SD_OK;
+}
+
+int cli_org_sign_personal(cli_org_tx *t, Sadasya__Entry *e,
+                          const uint8_t *personal, size_t plen, sd_err *err)
+{
+    int rc = org_room(t, err);
+    if (!rc)
+        rc = writer_sign(t->w, e, personal, plen, &t->items[t->n], err);
     if (!rc)
         t->n++;
     return rc;
+}
+
+int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err)
+{
+    return cli_org_sign_personal(t, e, NULL, 0, err);
+}
+
+int cli_org_keep(cli_org_tx *t, entry_signed *es, sd_err *err)
+{
+    int rc = org_room(t, err);
+    if (rc) {
+        entry_signed_clear(es);
+        return rc;
+    }
+    t->items[t->n++] = *es;
+    memset(es, 0, sizeof *es);
+    return SD_OK;
 }
 
 int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
@@ -55,17 +81,17 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
     return rc ? cli_error(&err) : CLI_EXIT_OK;
 }
 
-int cli_org_read(cli *c, store **s, store_txn **txn)
+int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err)
 {
     *txn = NULL;
+    sd_err_clear(err);
     if (cli_open(c, STORE_RDONLY, s))
         return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
-    if (store_begin(*s, 0, txn, &err)) {
+    if (store_begin(*s, 0, txn, err)) {
         store_destroy(s);
-        return cli_error(&err);
+        return cli_error(err);
     }
+    sd_err_clear(err);
     return SD_OK;
 }
 
@@ -209,5 +235,16 @@ int cli_org_grow(void **arr, size_t *cap, size_t n, size_t elem)
         return SD_ENOMEM;
     *arr = nv;
     *cap = nc;
+    return 0;
+}
+
+int cli_org_collect(void *arr, size_t *cap, size_t *n, const ProtobufCMessage *m)
+{
+    void ***v = arr;
+    if (cli_org_grow((void **)v, cap, *n, sizeof **v))
+        return SD_ENOMEM;
+    if (!((*v)[*n] = cli_org_dup(m)))
+        return SD_ENOMEM;
+    (*n)++;
     return 0;
 }

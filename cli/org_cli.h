@@ -37,6 +37,15 @@ typedef struct cli_org_tx {
  * log and keeps it for the commit. SD code, message in err. */
 int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err);
 
+/* The same, attaching the sealed Personal blob personal (plen bytes,
+ * copied; NULL and 0 for none) that e's body commits to. */
+int cli_org_sign_personal(cli_org_tx *t, Sadasya__Entry *e,
+                          const uint8_t *personal, size_t plen, sd_err *err);
+
+/* Keeps an entry signed by t->w elsewhere (member_build) for the commit:
+ * t takes what *es owns and zeroes it. On SD_ENOMEM *es is cleared. */
+int cli_org_keep(cli_org_tx *t, entry_signed *es, sd_err *err);
+
 /* Opens the store and the writer, calls fn (which checks what it needs in
  * t->txn and signs entries with cli_org_sign), then commits what fn signed
  * through the one write path. fn returns an SD code with err set; nothing
@@ -45,9 +54,9 @@ int cli_org_sign(cli_org_tx *t, Sadasya__Entry *e, sd_err *err);
 int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
                   void *ctx);
 
-/* Opens the store read-only with a read transaction; cli_org_read_end
- * closes both. */
-int cli_org_read(cli *c, store **s, store_txn **txn);
+/* Opens the store read-only with a read transaction and clears err for
+ * what the caller reads next; cli_org_read_end closes both. */
+int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err);
 void cli_org_read_end(store **s, store_txn **txn);
 
 /* The member with the canonical number, or SD_ENOTFOUND with a message
@@ -90,6 +99,11 @@ Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
  * callback); NULL when out of memory. Free it with
  * protobuf_c_message_free_unpacked(copy, NULL). */
 void *cli_org_dup(const ProtobufCMessage *m);
+
+/* Keeps a deep copy of m (cli_org_dup) as element *n of the pointer
+ * array *arr (*cap allocated), for readers' callbacks that gather rows to
+ * sort. 0, or SD_ENOMEM. */
+int cli_org_collect(void *arr, size_t *cap, size_t *n, const ProtobufCMessage *m);
 
 /* Makes room for one more element of size elem in *arr (n held, *cap
  * allocated), doubling. 0, or SD_ENOMEM. */

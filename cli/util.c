@@ -1,6 +1,7 @@
 /*
  * util.c — the shared pieces of the CLI declared in cli.h.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <stdlib.h>
@@ -114,6 +115,40 @@ int cli_number(const char *in, char canon[16])
     if (number_parse(in, canon, NULL, NULL, &err))
         return cli_error(&err);
     return SD_OK;
+}
+
+int cli_opt_bad(const char *cmd, char **argv)
+{
+    return cli_usagef(cmd, "unknown or incomplete option %s", argv[optind - 1]);
+}
+
+int cli_opt_rest(const char *cmd, int argc, char **argv)
+{
+    if (optind < argc)
+        return cli_usagef(cmd, "unexpected argument %s", argv[optind]);
+    return 0;
+}
+
+int cli_state_arg(const char *state)
+{
+    if (state && !number_state_valid(state))
+        return cli_errorf("state code \"%s\" is not 2-3 capital letters", state);
+    return 0;
+}
+
+void cli_list_print(const char *key, cJSON *arr, cli_table **t, size_t n,
+                    const char *none)
+{
+    if (arr) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToObject(j, key, arr);
+        cli_json_print(j);
+    } else if (n) {
+        cli_table_print(*t, stdout);
+    } else {
+        puts(none);
+    }
+    cli_table_destroy(t);
 }
 
 void cli_rupees(unsigned long long paise, char out[32])

@@ -1,5 +1,9 @@
 /*
- * verify.c — re-checking a store from its raw log. See verify.h.
+ * verify.c — re-checking a store from its raw log: signatures (in
+ * parallel), chains, seqs and heads, numbering, bodies and Personal
+ * blobs, authorisation, evidence; and verify_run, which runs them beside
+ * the comparison of the view with a fresh fold (verify_view.c). See
+ * verify.h.
  */
 #include "verify.h"
 
@@ -10,39 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
 #include "entry.h"
 #include "number.h"
 #include "retract.h"
 #include "roster.h"
 #include "view.h"
-#include "store_db.h"
+#include "verify_int.h"
 
 #define VERIFY_CHUNK 8192        /* signatures verified per parallel round */
-#define VERIFY_FOLD_BATCH 10000  /* entries per transaction of the fold */
 #define VERIFY_MAX_THREADS 16
-#define VERIFY_MAX_DIFFS 20      /* view differences listed per table */
-#define VERIFY_LACKING_SHOWN 5   /* seqs named per origin lacking blobs */
 
-typedef struct vctx {
-    store *s;
-    store_txn *txn;
-    const verify_opts *o;
-    verify_result *r;
-    pthread_mutex_t *lock; /* findings come from two threads */
-    /* Whose Personal blobs this node should hold (node/README.md): every
-     * member's on the national node, else its own state's members'. */
-    int holds_all;
-    char own_state[STORE_STATE_BYTES];
-    /* The last (origin, seq) reported as equivocation: one line each. */
-    uint8_t evidence_last[KEYS_PUBLIC_BYTES];
-    uint64_t evidence_seq;
-} vctx;
-
-static void finding(vctx *v, int warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void finding(vctx *v, int warning, const char *fmt, ...)
+void verify_finding(vctx *v, int warning, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -107,22 +89,12 @@ static void verify_sigs(vctx *v, sig_job *jobs, size_t n, int threads)
     for (size_t i = 0; i < n; i++) {
         v->r->signatures++;
         if (jobs[i].bad)
-            finding(v, 0, "%s seq %llu: bad signature", jobs[i].state,
+            verify_finding(v, 0, "%s seq %llu: bad signature", jobs[i].state,
                     (unsigned long long)jobs[i].seq);
     }
 }
 
 /* --- one origin's log --------------------------------------------------- */
-
-typedef struct origin_state_ {
-    uint8_t origin[32];
-    store_head head;
-    char state[STORE_STATE_BYTES];
-    int national, own, listed, flag;
-    roster_key rk;  /* when listed: first serial and cut (node/README.md) */
-    /* Blobs this node should hold and lacks: how many, the first seqs. */
-    uint64_t lacking, lacking_seq[VERIFY_LACKING_SHOWN];
-} origin_info;
 
 /* Whether this node should hold the blob of entry e, which commits to
  * one: its member is not erased and is one whose blobs this node keeps. */
@@ -161,14 +133,14 @@ static int check_personal(vctx *v, origin_info *oi, uint64_t seq,
         return rc;
     v->r->personal_checked++;
     if (!c) {
-        finding(v, 0, "%s seq %llu: personal data held for an entry that "
+        verify_finding(v, 0, "%s seq %llu: personal data held for an entry that "
                 "commits to none", oi->state, (unsigned long long)seq);
         return SD_OK;
     }
     uint8_t h[ENTRY_HASH_BYTES];
     entry_personal_hash(blob, blen, h);
     if (c->len != ENTRY_HASH_BYTES || memcmp(h, c->data, ENTRY_HASH_BYTES))
-        finding(v, 0, "%s seq %llu: personal data does not match its signed "
+        verify_finding(v, 0, "%s seq %llu: personal data does not match its signed "
                 "hash", oi->state, (unsigned long long)seq);
     return SD_OK;
 }
@@ -178,7 +150,7 @@ static void check_body(vctx *v, const origin_info *oi, const Sadasya__Entry *e,
 {
     unsigned long long seq = (unsigned long long)e->seq;
     if (e->body_case == SADASYA__ENTRY__BODY_ROSTER && !oi->national)
-        finding(v, 0, "%s seq %llu: roster update from a key that is not "
+        verify_finding(v, 0, "%s seq %llu: roster update from a key that is not "
                 "national", oi->state, seq);
     if (e->body_case != SADASYA__ENTRY__BODY_JOINED)
         return;
@@ -187,15 +159,15 @@ static void check_body(vctx *v, const origin_info *oi, const Sadasya__Entry *e,
     uint64_t serial;
     sd_err err;
     if (number_parse(e->joined->number, canon, st, &serial, &err)) {
-        finding(v, 0, "%s seq %llu: %s", oi->state, seq, err.msg);
+        verify_finding(v, 0, "%s seq %llu: %s", oi->state, seq, err.msg);
         return;
     }
     if (strcmp(st, oi->state))
-        finding(v, 0, "%s seq %llu: number %s under another state's prefix",
+        verify_finding(v, 0, "%s seq %llu: number %s under another state's prefix",
                 oi->state, seq, canon);
     uint64_t expect = (oi->listed ? oi->rk.first_serial : 1) + *joins - 1;
     if (serial != expect)
-        finding(v, 0, "%s seq %llu: number %s breaks the sequence (expected "
+        verify_finding(v, 0, "%s seq %llu: number %s breaks the sequence (expected "
                 "serial %llu)", oi->state, seq, canon,
                 (unsigned long long)expect);
 }
@@ -222,29 +194,29 @@ static int check_entry(uint64_t seq, const uint8_t *sig, const uint8_t *bytes,
     origin_info *oi = w->oi;
     v->r->entries++;
     if (!len) {
-        finding(v, 0, "%s seq %llu: log record truncated", oi->state,
+        verify_finding(v, 0, "%s seq %llu: log record truncated", oi->state,
                 (unsigned long long)seq);
         w->broken = 1;
         w->expect = seq + 1;
         return 0;
     }
     if (seq != w->expect)
-        finding(v, 0, "%s: log gap, seq %llu follows %llu", oi->state,
+        verify_finding(v, 0, "%s: log gap, seq %llu follows %llu", oi->state,
                 (unsigned long long)seq, (unsigned long long)(w->expect - 1));
     w->expect = seq + 1;
     Sadasya__Entry *e = NULL;
     sd_err why;
     if (entry_decode(bytes, len, &e, &why)) {
-        finding(v, 0, "%s seq %llu: %s", oi->state, (unsigned long long)seq,
+        verify_finding(v, 0, "%s seq %llu: %s", oi->state, (unsigned long long)seq,
                 why.msg);
         w->broken = 1;
         return 0;
     }
     if (memcmp(e->origin.data, oi->origin, 32) || e->seq != seq)
-        finding(v, 0, "%s seq %llu: entry is filed under another origin "
+        verify_finding(v, 0, "%s seq %llu: entry is filed under another origin "
                 "or seq", oi->state, (unsigned long long)seq);
     if (memcmp(e->prev.data, w->prev, ENTRY_HASH_BYTES) && !w->broken)
-        finding(v, 0, "%s seq %llu: broken chain (prev is not the hash of "
+        verify_finding(v, 0, "%s seq %llu: broken chain (prev is not the hash of "
                 "seq %llu)", oi->state, (unsigned long long)seq,
                 (unsigned long long)(seq - 1));
     w->broken = 0;
@@ -287,7 +259,7 @@ static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
         return ret;
     if (oi->head.seq != expect - 1 ||
         (oi->head.seq && memcmp(oi->head.hash, prev, ENTRY_HASH_BYTES)))
-        finding(v, 0, "%s: held head (seq %llu) is not the log's last entry "
+        verify_finding(v, 0, "%s: held head (seq %llu) is not the log's last entry "
                 "(seq %llu)", oi->state, (unsigned long long)oi->head.seq,
                 (unsigned long long)(expect - 1));
     if (oi->lacking) {
@@ -297,13 +269,13 @@ static int check_origin(vctx *v, origin_info *oi, int threads, sd_err *err)
             sl += (size_t)snprintf(seqs + sl, sizeof seqs - sl, "%s%llu",
                                    i ? ", " : "",
                                    (unsigned long long)oi->lacking_seq[i]);
-        finding(v, 1, "%s: %llu personal blobs this node should hold are "
+        verify_finding(v, 1, "%s: %llu personal blobs this node should hold are "
                 "missing (seq %s%s); a peer or bundle that carries them "
                 "restores them", oi->state, (unsigned long long)oi->lacking,
                 seqs, oi->lacking > VERIFY_LACKING_SHOWN ? ", …" : "");
     }
     if (oi->head.joins != joins)
-        finding(v, 0, "%s: head counts %llu members, the log %llu", oi->state,
+        verify_finding(v, 0, "%s: head counts %llu members, the log %llu", oi->state,
                 (unsigned long long)oi->head.joins, (unsigned long long)joins);
     v->r->members += joins;
     return SD_OK;
@@ -320,26 +292,26 @@ static void check_authorised(vctx *v, origin_info *oi)
         return;
     if (oi->listed) {
         if (strcmp(oi->state, oi->head.state))
-            finding(v, 0, "origin %s… writes for %s but the roster lists it "
+            verify_finding(v, 0, "origin %s… writes for %s but the roster lists it "
                     "for %s", hex, oi->head.state, oi->state);
         else if (oi->flag != ROSTER_ACTIVE && oi->rk.last_seq == ROSTER_NO_CUT)
-            finding(v, 1, "%s: key %s… has since been %s (no cut recorded); "
+            verify_finding(v, 1, "%s: key %s… has since been %s (no cut recorded); "
                     "its %llu entries were accepted before that", oi->state,
                     hex, oi->flag == ROSTER_REVOKED ? "revoked" : "replaced",
                     (unsigned long long)oi->head.seq);
         else if (oi->flag != ROSTER_ACTIVE && oi->head.seq > oi->rk.last_seq)
-            finding(v, 0, "%s: key %s… ends at seq %llu, yet the log holds it "
+            verify_finding(v, 0, "%s: key %s… ends at seq %llu, yet the log holds it "
                     "to seq %llu (void entries not retracted)", oi->state, hex,
                     (unsigned long long)oi->rk.last_seq,
                     (unsigned long long)oi->head.seq);
         return;
     }
     if (oi->own)
-        finding(v, 1, "%s: this node's %llu entries await authorisation (its "
+        verify_finding(v, 1, "%s: this node's %llu entries await authorisation (its "
                 "roster entry has not reached this node)", oi->state,
                 (unsigned long long)oi->head.seq);
     else
-        finding(v, 0, "origin %s… (%s): key not in the roster, yet %llu "
+        verify_finding(v, 0, "origin %s… (%s): key not in the roster, yet %llu "
                 "entries are held", hex, oi->head.state,
                 (unsigned long long)oi->head.seq);
 }
@@ -358,7 +330,7 @@ static int evidence_found(const uint8_t origin[32], uint64_t seq,
     v->evidence_seq = seq;
     store_head h;
     store_head_get(v->s, v->txn, origin, &h, NULL);
-    finding(v, 0, "%s seq %llu: equivocation: two different entries "
+    verify_finding(v, 0, "%s seq %llu: equivocation: two different entries "
             "signed for this seq (evidence held)",
             h.state[0] ? h.state : "?", (unsigned long long)seq);
     return 0;
@@ -367,274 +339,6 @@ static int evidence_found(const uint8_t origin[32], uint64_t seq,
 static int check_evidence(vctx *v, sd_err *err)
 {
     return store_evidence_each(v->s, v->txn, evidence_found, v, err);
-}
-
-/* --- the view against a fresh fold ------------------------------------- */
-
-static int copy_meta(store *from, store_txn *ft, store *to, sd_err *err)
-{
-    static const char *const names[] = { STORE_META_NATIONAL_KEY, STORE_META_OWN_KEY, STORE_META_STATE };
-    store_txn *tt;
-    int rc = store_begin(to, 1, &tt, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < 3 && !rc; i++) {
-        const void *val;
-        size_t n;
-        if (store_meta_get(from, ft, names[i], &val, &n, NULL) == SD_OK)
-            rc = store_meta_put(to, tt, names[i], val, n, err);
-    }
-    if (rc) {
-        store_end(tt);
-        return rc;
-    }
-    return store_commit(to, tt, err);
-}
-
-typedef struct fold_ctx {
-    vctx *v;
-    const char *state;
-} fold_ctx;
-
-static void fold_reject(const entry_signed *es, int kind, const char *why,
-                        void *ctx)
-{
-    fold_ctx *f = ctx;
-    (void)es;
-    (void)kind;
-    finding(f->v, 0, "%s: the log does not fold: %s", f->state, why);
-}
-
-/* Where the fold of one origin's log into the scratch store stands. */
-typedef struct fold_walk {
-    vctx *v;
-    store *scratch;
-    const uint8_t *origin;
-    entry_signed *items;
-    size_t n;
-    apply_opts *ao;
-    sd_err *err;
-} fold_walk;
-
-/* Folds the entries gathered so far into the scratch store. */
-static int fold_flush(fold_walk *w)
-{
-    apply_result res;
-    int rc = w->n ? apply_batch(w->scratch, w->items, w->n, w->ao, &res,
-                                w->err) : SD_OK;
-    w->n = 0;
-    return rc;
-}
-
-/* One log record into the batch (store_log_each), with its blob. */
-static int fold_entry_add(uint64_t seq, const uint8_t *sig,
-                          const uint8_t *entry, size_t len, void *ctx)
-{
-    fold_walk *w = ctx;
-    if (!len)
-        return 0;
-    /* Point at the map: the read txn outlives the batch. */
-    entry_signed *it = &w->items[w->n++];
-    it->entry = (uint8_t *)entry;
-    it->entry_len = len;
-    memcpy(it->sig, sig, ENTRY_SIG_BYTES);
-    const uint8_t *p;
-    size_t plen;
-    if (store_personal_get(w->v->s, w->v->txn, w->origin, seq, &p, &plen,
-                           NULL) == SD_OK) {
-        it->personal = (uint8_t *)p;
-        it->personal_len = plen;
-    } else {
-        it->personal = NULL;
-        it->personal_len = 0;
-    }
-    return w->n == VERIFY_FOLD_BATCH ? fold_flush(w) : 0;
-}
-
-static int fold_origin(vctx *v, store *scratch, const origin_info *oi,
-                       sd_err *err)
-{
-    entry_signed *items = calloc(VERIFY_FOLD_BATCH, sizeof *items);
-    if (!items)
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    fold_ctx f = { v, oi->state };
-    apply_opts ao = { .flags = APPLY_REBUILD, .on_reject = fold_reject, .ctx = &f };
-    fold_walk w = { v, scratch, oi->origin, items, 0, &ao, err };
-    int ret = store_log_each(v->s, v->txn, oi->origin, 0, fold_entry_add, &w,
-                             err);
-    if (!ret)
-        ret = fold_flush(&w);
-    free(items);
-    return ret;
-}
-
-typedef struct fold_order {
-    vctx *v;
-    store *scratch;
-    const origin_info *ois;
-    size_t n;
-    sd_err *err;
-} fold_order;
-
-static int fold_next(const uint8_t origin[32], const char *state, void *ctx)
-{
-    fold_order *fo = ctx;
-    (void)state;
-    for (size_t i = 0; i < fo->n; i++)
-        if (!fo->ois[i].national && !memcmp(fo->ois[i].origin, origin, 32))
-            return fold_origin(fo->v, fo->scratch, &fo->ois[i], fo->err);
-    return SD_OK;
-}
-
-static int compare_table(vctx *v, const char *name, MDB_dbi a, store_txn *ta,
-                         MDB_dbi b, store_txn *tb, sd_err *err)
-{
-    MDB_cursor *ca, *cb;
-    int rc = mdb_cursor_open(ta, a, &ca);
-    if (rc)
-        return store_mdb_err(rc, name, err);
-    if ((rc = mdb_cursor_open(tb, b, &cb))) {
-        mdb_cursor_close(ca);
-        return store_mdb_err(rc, name, err);
-    }
-    MDB_val ka, va, kb, vb;
-    int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
-    int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
-    int diffs = 0;
-    while (ra == 0 || rb == 0) {
-        int c;
-        if (ra)
-            c = 1;
-        else if (rb)
-            c = -1;
-        else {
-            size_t m = ka.mv_size < kb.mv_size ? ka.mv_size : kb.mv_size;
-            c = memcmp(ka.mv_data, kb.mv_data, m);
-            c = c < 0 ? -1 : c > 0; /* memcmp's sign only */
-            if (!c)
-                c = ka.mv_size < kb.mv_size ? -1 : ka.mv_size > kb.mv_size;
-            if (!c && (va.mv_size != vb.mv_size ||
-                       memcmp(va.mv_data, vb.mv_data, va.mv_size)))
-                c = 2;
-        }
-        const MDB_val *kk = c == 1 ? &kb : &ka;
-        char shown[96];
-        size_t sl = 0;
-        for (size_t i = 0; i < kk->mv_size && sl + 4 < sizeof shown; i++) {
-            unsigned char ch = ((const unsigned char *)kk->mv_data)[i];
-            if (ch >= 0x20 && ch < 0x7f)
-                shown[sl++] = (char)ch;
-            else if (ch == 0)
-                shown[sl++] = '/';
-            else
-                sl += (size_t)snprintf(shown + sl, sizeof shown - sl, "%02x", ch);
-        }
-        shown[sl] = '\0';
-        if (c && diffs++ < VERIFY_MAX_DIFFS) {
-            if (c == 2)
-                finding(v, 0, "view: %s entry \"%s\" differs from the fold of "
-                        "the log", name, shown);
-            else if (c == -1)
-                finding(v, 0, "view: %s entry \"%s\" is not in the fold of "
-                        "the log", name, shown);
-            else
-                finding(v, 0, "view: %s entry \"%s\" is missing", name, shown);
-        }
-        if (c <= 0 || c == 2)
-            ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
-        if (c >= 0)
-            rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
-    }
-    if (diffs > VERIFY_MAX_DIFFS)
-        finding(v, 0, "view: %s: %d more differences", name,
-                diffs - VERIFY_MAX_DIFFS);
-    mdb_cursor_close(ca);
-    mdb_cursor_close(cb);
-    return SD_OK;
-}
-
-static void remove_scratch(const char *dir)
-{
-    char path[4200];
-    const char *files[] = { "data.mdb", "lock.mdb" };
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
-
-static int check_view(vctx *v, origin_info *ois, size_t n, sd_err *err)
-{
-    char dir[4096];
-    const char *base = v->o->scratch_dir;
-    if (!base)
-        base = getenv("TMPDIR");
-    if (!base || !*base)
-        base = "/tmp";
-    snprintf(dir, sizeof dir, "%s/sadasya-verify-XXXXXX", base);
-    if (!mkdtemp(dir))
-        return sd_errf(err, SD_EIO, "cannot make a scratch directory in %s",
-                       base);
-    store *scratch = NULL;
-    int rc = store_open(&scratch, dir, STORE_SCRATCH, err);
-    if (!rc)
-        rc = copy_meta(v->s, v->txn, scratch, err);
-    /* National first: its roster authorises the rest. Then each state's
-     * keys in epoch order (a later key may change an earlier one's
-     * members), as the node folds them (retract.h). */
-    for (size_t i = 0; i < n && !rc; i++)
-        if (ois[i].national)
-            rc = fold_origin(v, scratch, &ois[i], err);
-    fold_order fo = { v, scratch, ois, n, err };
-    if (!rc)
-        rc = retract_each_origin(v->s, v->txn, fold_next, &fo, err);
-    store_txn *st = NULL;
-    if (!rc)
-        rc = store_begin(scratch, 0, &st, err);
-    if (!rc) {
-        struct { const char *name; MDB_dbi a, b; } t[] = {
-            { "members", v->s->members, scratch->members },
-            { "counters", v->s->counters, scratch->counters },
-            { "phone index", v->s->idx_phone, scratch->idx_phone },
-            { "name index", v->s->idx_name, scratch->idx_name },
-            { "district index", v->s->idx_dist, scratch->idx_dist },
-            { "roster", v->s->roster, scratch->roster },
-            { "heads", v->s->heads, scratch->heads },
-            { "officers", v->s->officers, scratch->officers },
-            { "events", v->s->events, scratch->events },
-            { "attendance", v->s->attend, scratch->attend },
-            { "honours", v->s->honours, scratch->honours },
-            { "notices", v->s->notices, scratch->notices },
-            { "directory", v->s->directory, scratch->directory },
-            { "personal data", v->s->personal, scratch->personal },
-        };
-        for (size_t i = 0; i < sizeof t / sizeof t[0] && !rc; i++)
-            rc = compare_table(v, t[i].name, t[i].a, v->txn, t[i].b, st, err);
-        store_end(st);
-    }
-    store_destroy(&scratch);
-    remove_scratch(dir);
-    return rc;
-}
-
-typedef struct view_job {
-    vctx v;           /* its own read transaction */
-    origin_info *ois;
-    size_t n;
-    int rc;
-    sd_err err;
-} view_job;
-
-static void *view_thread(void *arg)
-{
-    view_job *j = arg;
-    j->rc = store_begin(j->v.s, 0, &j->v.txn, &j->err);
-    if (j->rc)
-        return NULL;
-    j->rc = check_view(&j->v, j->ois, j->n, &j->err);
-    store_end(j->v.txn);
-    return NULL;
 }
 
 /* --- the whole run ------------------------------------------------------ */
@@ -706,7 +410,7 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     v.holds_all = (have_nat && have_own && !memcmp(own, national, 32)) ||
                   !strcmp(v.own_state, ROSTER_NATIONAL_STATE);
     if (!have_nat)
-        finding(&v, 0, "store holds no national key (trust anchor)");
+        verify_finding(&v, 0, "store holds no national key (trust anchor)");
 
     /* Every origin whose head we hold. */
     heads_walk hw = { &v, NULL, 0, 0, err };
@@ -721,10 +425,10 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     pthread_t fold_thread;
     int folding = 0;
     if (!rc && !opts->state) {
-        if (pthread_create(&fold_thread, NULL, view_thread, &vj) == 0)
+        if (pthread_create(&fold_thread, NULL, verify_view_thread, &vj) == 0)
             folding = 1;
         else
-            rc = check_view(&v, ois, n, err);
+            rc = verify_view_check(&v, ois, n, err);
     }
     for (size_t i = 0; i < n && !rc; i++) {
         if (opts->state && strcmp(opts->state, ois[i].state))
@@ -739,11 +443,11 @@ int verify_run(store *s, const verify_opts *opts, verify_result *res,
     if (!rc && !opts->state &&
         !(rc = retract_count(s, v.txn, &retracted, &held, err))) {
         if (retracted)
-            finding(&v, 1, "%llu entries signed beyond their key's cut were "
+            verify_finding(&v, 1, "%llu entries signed beyond their key's cut were "
                     "retracted (void on every node; kept as evidence)",
                     (unsigned long long)retracted);
         if (held)
-            finding(&v, 1, "%llu joins refused: their numbers were already "
+            verify_finding(&v, 1, "%llu joins refused: their numbers were already "
                     "held by other members (kept as evidence)",
                     (unsigned long long)held);
     }
