@@ -244,8 +244,11 @@ void pull_on_batch(node *n, peer *p, Sadasya__SyncMsg *m)
         pull_backoff(p);
         return;
     }
+    /* The heads this batch reaches, also when it is the last: a pull made
+     * once it is applied but before its group commits must not ask for
+     * it again. */
     size_t ntips = 0;
-    Sadasya__Head **tips = b->more ? batch_tips(&j->in, &ntips) : NULL;
+    Sadasya__Head **tips = batch_tips(&j->in, &ntips);
     j->msg = m;
     j->link = p->id;
     j->epoch = p->epoch;
