@@ -20,21 +20,6 @@
 
 typedef th_fed fed;
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_apply", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 /* What a store holds, to show that a batch changed nothing. */
 typedef struct snap {
     store_head head;
@@ -409,22 +394,12 @@ static void test_roster_from_state_key(void **state)
 {
     fed *f = *state;
     /* BR's key signs a roster update that would list UP. */
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)"UP";
-    ch.name = (char *)"Usurper";
-    ch.key.data = f->up.pk;
-    ch.key.len = 32;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
+    th_roster_body b;
+    Sadasya__Entry *e = th_roster_one(&b, "UP", "Usurper", f->up.pk);
     keys_pair kp;
     th_keys(&f->br, &kp);
     entry_signed es;
-    th_sign(&kp, &e, 1, NULL, &es);
+    th_sign(&kp, e, 1, NULL, &es);
 
     snap before = snapshot(f->nat.s, f->br.pk);
     th_rejects rej;
@@ -989,7 +964,7 @@ static void test_undecodable_rejected(void **state)
     assert_int_equal(r.added + r.rejected + r.duplicate, 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
 
 int main(void)
 {

@@ -20,20 +20,14 @@
 
 typedef th_fed fed;
 
+/* The federation of th_fed_setup, the chapters holding the roster. */
 static int setup(void **state)
 {
-    fed *f = th_fed_new("test_recv", 0);
-    if (!f)
+    if (th_fed_setup(state))
         return -1;
+    fed *f = *state;
     th_replicate(f->nat.s, f->br.s, f->nat.pk);
     th_replicate(f->nat.s, f->up.s, f->nat.pk);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
     return 0;
 }
 
@@ -415,7 +409,7 @@ static void test_worker_stop_commits(void **state)
     th_free_items(items, n);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_fed_teardown)
 
 int main(void)
 {

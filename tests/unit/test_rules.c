@@ -23,21 +23,6 @@ typedef th_fed fed;
 
 #define SIGNED_DAY 20706u /* th_sign's time, 2026-09-10 */
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_rules", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 static void assert_has(const char *haystack, const char *needle)
 {
     if (!strstr(haystack, needle))
@@ -426,23 +411,13 @@ static void test_roster_text(void **state)
 {
     fed *f = *state;
     /* The national key too: a chapter name holding an escape. */
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)"UP";
-    ch.name = (char *)"Uttar Pradesh\x1b[8m";
-    ch.key.data = f->up.pk;
-    ch.key.len = 32;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
+    th_roster_body b;
+    Sadasya__Entry *e = th_roster_one(&b, "UP", "Uttar Pradesh\x1b[8m", f->up.pk);
     keys_pair kp;
     th_keys(&f->nat, &kp);
     store_head h = th_head(f->br.s, f->nat.pk);
     entry_signed es;
-    th_sign(&kp, &e, h.seq + 1, h.hash, &es);
+    th_sign(&kp, e, h.seq + 1, h.hash, &es);
     th_rejects rej;
     apply_result r = th_apply(f->br.s, &es, 1, 0, &rej);
     entry_signed_clear(&es);
@@ -519,7 +494,7 @@ static void test_register_checks_speak_alike(void **state)
 int main(void)
 {
     setenv("TZ", "UTC", 1);
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_fee_that_would_wrap_is_refused),
         T(test_joined_day_bounds),

@@ -14,21 +14,6 @@
 
 typedef th_fed fed;
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_verify", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 /* --- running verify ------------------------------------------------------- */
 
 typedef struct report {
@@ -471,7 +456,7 @@ static void test_unlisted_key_is_a_failure(void **state)
     assert_null(strstr(rep.fails, "bad signature"));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
 
 int main(void)
 {
