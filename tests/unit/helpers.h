@@ -14,6 +14,8 @@
  *   th_fed_setup/_teardown   cmocka fixtures: a fresh federation per test
  *   th_collect               an origin's log (with Personal blobs) copied
  *                            out, as a peer or a bundle would carry it
+ *   th_register_log          N members registered, the node's whole log
+ *                            collected
  *   th_sign                  a hand-made entry signed with any key pair
  */
 #ifndef SADASYA_TEST_HELPERS_H
@@ -442,6 +444,14 @@ static inline entry_signed *th_collect(store *src, const uint8_t origin[32],
     mdb_txn_abort(txn);
     *n = cnt;
     return items;
+}
+
+/* Registers count members on node n (th_register), then collects n's whole
+ * log (th_collect) into *len items. */
+static inline entry_signed *th_register_log(th_node *n, size_t count, size_t *len)
+{
+    th_register(n, count, NULL);
+    return th_collect(n->s, n->pk, 1, 0, len);
 }
 
 /* Why the last refusal happened, and how many there were. */

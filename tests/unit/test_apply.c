@@ -160,9 +160,8 @@ static void test_own_chain_applied(void **state)
 static void test_reapply_is_all_duplicates(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 3, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 3, &n);
 
     snap before = snapshot(f->br.s, f->br.pk);
     apply_result r = th_apply(f->br.s, items, n, 0, NULL);
@@ -265,9 +264,8 @@ static void test_gap(void **state)
 static void test_bad_signature(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 2, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 2, &n);
     items[1].sig[10] ^= 0x04;
 
     th_rejects rej;
@@ -290,9 +288,8 @@ static void test_bad_signature(void **state)
 static void test_bad_signature_runsig(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 4, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 4, &n);
 
     /* The last signature failing: each entry is checked on its own. */
     items[3].sig[0] ^= 1;
@@ -326,9 +323,8 @@ static void test_bad_signature_runsig(void **state)
 static void test_key_not_in_roster(void **state)
 {
     fed *f = *state;
-    th_register(&f->up, 2, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->up.s, f->up.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->up, 2, &n);
 
     /* The national node lists BR only. */
     snap before = snapshot(f->nat.s, f->up.pk);

@@ -203,9 +203,8 @@ static void test_group_abort_drops_all(void **state)
 static void test_index_ahead_same_as_fold(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 300, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 300, &n);
     /* nat: through the peer path in batches of 64 (index entries made
      * ahead); UP: one plain apply_batch. */
     for (size_t i = 0; i < n; i += 64) {
@@ -303,9 +302,8 @@ static recv_job *batch_job(fed *f, const entry_signed *items, size_t n,
 static void test_worker_applies_and_skips(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 40, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 40, &n);
     void *ctx = zmq_ctx_new();
     recv_worker *r;
     sd_err err;
@@ -390,9 +388,8 @@ static void test_worker_applies_and_skips(void **state)
 static void test_worker_stop_commits(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 8, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 8, &n);
     void *ctx = zmq_ctx_new();
     recv_worker *r;
     sd_err err;
