@@ -416,6 +416,21 @@ log_lines() {
     timeout "$LIB_CMD_TIMEOUT" "$S" --data "$1" --json log 2>/dev/null | wc -l
 }
 
+# refused DESC PATTERN DATA ARGS... — two checks: the CLI on DATA with ARGS
+# fails with exactly one "sadasya: error: " line, matching PATTERN (grep -E)
+# and holding no raw ESC, and it writes nothing (log_lines unchanged).
+refused() {
+    local desc=$1 pat=$2 d=$3 before
+    shift 3
+    before=$(log_lines "$d")
+    sd "$d" "$@"
+    check "$desc: refused with one clear error line" \
+        bash -c "[[ $RC -ne 0 ]] && [[ \$(wc -l <'$T/err') -eq 1 ]] &&
+                 grep -q '^sadasya: error: ' '$T/err' && grep -Eq -- \"\$1\" '$T/err' &&
+                 ! grep -q \"\$2\" '$T/err'" _ "$pat" $'\e'
+    check "$desc: nothing written" test "$(log_lines "$d")" = "$before"
+}
+
 # evidence DATA — equivocation evidence records held (sync-status), or -1.
 evidence() {
     timeout "$LIB_CMD_TIMEOUT" "$S" --data "$1" --json sync-status 2>/dev/null |
