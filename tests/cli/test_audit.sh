@@ -15,56 +15,15 @@
 #   tests/cli/test_audit.sh SADASYA_BINARY BUILD_DIR     (BUILD_DIR/tamper)
 #
 # Prints each failure, then "test_audit: N passed, M failed"; exits 1 if M>0.
-# shellcheck disable=SC2016
-set -euo pipefail
+# shellcheck disable=SC2016,SC2317  # (SC2317: helpers are called through check)
 
-S=${1:?usage: test_audit.sh SADASYA_BINARY BUILD_DIR}
-BUILD=${2:?usage: test_audit.sh SADASYA_BINARY BUILD_DIR}
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
-BUILD=$(cd "$BUILD" && pwd)
-PY=/usr/bin/python3
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-audit.XXXXXX")
-cleanup() { chmod -R u+rwX "$T" 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-mkdir "$T/tmp"
-export TMPDIR="$T/tmp"
-unset SADASYA_DATA
-
-# Private copies of the tools: the build tree may be relinked meanwhile.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    RC=0
-    cp "$BUILD/tamper" "$T/tamper" 2>/dev/null && "$T/tamper" >/dev/null 2>&1 || RC=$?
-    [[ $RC -eq 2 ]] && break
-    sleep 1
-done
-S=$T/sadasya
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init audit "SADASYA_BINARY BUILD_DIR" "$@"
+# (tamper with no arguments prints its usage and exits 2.)
+cli_copy "$BUILD/tamper" tamper 2
 TAMPER=$T/tamper
-
-PASS=0
-FAIL=0
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/out ]]; then sed 's/^/    out: /' "$T/out" | head -8; fi
-        if [[ -s $T/err ]]; then sed 's/^/    err: /' "$T/err" | head -5; fi
-    fi
-}
-RC=0
-run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
-rc_is() { [[ $RC -eq $1 ]]; }
-key_of() { "$S" --data "$1" --json id | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
+CLI_OUT_LINES=8
 # jq_true DIR PYEXPR — PYEXPR (over d = DIR/audit.json, s = stats) is true.
 jtrue() {
     "$PY" - "$1" "$T/stats.json" "$2" <<'EOF'
@@ -213,5 +172,4 @@ check "audit --help exits 0" rc_is 0
 run "$S" --data "$NAT" audit
 check "audit without --out is a usage error (2)" rc_is 2
 
-echo "test_audit: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

@@ -17,55 +17,18 @@
 # out without shaping.
 #
 # Prints each failure, then "test_card: N passed, M failed"; exits 1 if M>0.
-# shellcheck disable=SC2016
-set -euo pipefail
+# shellcheck disable=SC2016,SC2317  # (SC2317: helpers are called through check)
 
-S=${1:?usage: test_card.sh SADASYA_BINARY BUILD_DIR}
-BUILD=${2:?usage: test_card.sh SADASYA_BINARY BUILD_DIR}
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init card "SADASYA_BINARY BUILD_DIR" "$@"    # python3 here: Debian's, with python3-pil
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3            # Debian's, with python3-pil
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-card.XXXXXX")
-cleanup() { [[ -n ${KEEP:-} ]] && { echo "kept $T"; return; }; rm -rf "$T"; }
-trap cleanup EXIT
-unset SADASYA_DATA
-
-# Private copies: the build tree's binaries may be relinked meanwhile.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && cp "$BUILD/card_name" "$T/card_name" 2>/dev/null &&
-        "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-S=$T/sadasya
+cli_copy "$BUILD/card_name" card_name
 CARD_NAME=$T/card_name
 cd "$T"
 
-PASS=0
-FAIL=0
-check() { # check DESCRIPTION COMMAND... — a pass when COMMAND succeeds
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/err ]]; then sed 's/^/    stderr: /' "$T/err" | head -5; fi
-    fi
-}
-# run COMMAND... — stdout in $T/out, stderr in $T/err, status in $RC.
-RC=0
-run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
 sd() { run "$S" --data "$@"; }
-ok() { [[ $RC -eq 0 ]]; }
-rc_is() { [[ $RC -eq $1 ]]; }
 first_line_is() { [[ $(head -n1 "$T/out") == "$1" ]]; }
-out_has() { grep -q -- "$1" "$T/out"; }
-err_has() { grep -qi -- "$1" "$T/err"; }
 one_error() { # one "sadasya: error:" line on stderr
     [[ $(grep -c '' "$T/err") -eq 1 ]] && [[ $(head -c 16 "$T/err") == "sadasya: error: " ]]
 }
@@ -390,5 +353,4 @@ check "the name on the card (क्षत्रिय) matches pango-view ($(cat
 run "$PY" ink.py card n3.png flat1.png
 check "... and not the unshaped characters" eval '! ok'
 
-echo "test_card: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

@@ -8,62 +8,20 @@
 # Prints each failure, then "test_cli: N passed, M failed"; exits 1 if M>0.
 # Checks run through `eval '…'` on purpose (SC2016), reading variables that
 # the linter therefore thinks unused (SC2034).
-# shellcheck disable=SC2016,SC2034
-set -euo pipefail
+# shellcheck disable=SC2016,SC2034,SC2317  # (SC2317: helpers are called through check)
 
-S=${1:?usage: test_cli.sh SADASYA_BINARY BUILD_DIR}
-BUILD=${2:?usage: test_cli.sh SADASYA_BINARY BUILD_DIR}   # (no tools needed here)
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init cli "SADASYA_BINARY BUILD_DIR" "$@"    # (no tools needed here)
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3            # Debian's, with python3-nacl
-IV="$HERE/independent_verify.py"
+IV="$HERE/independent_verify.py"    # run by Debian's python3, with python3-nacl
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-cli.XXXXXX")
-cleanup() { chmod -R u+rwX "$T" 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-export TMPDIR="$T"             # verify's scratch store, python temp files
-unset SADASYA_DATA
-
-# Run a private copy: the build tree's binary may be relinked meanwhile.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-S=$T/sadasya
-
-PASS=0
-FAIL=0
-# check DESCRIPTION COMMAND... — a pass when COMMAND succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/err ]]; then sed 's/^/    stderr: /' "$T/err" | head -5; fi
-    fi
-}
-note() { echo "note: $*"; }
-
-# run COMMAND... — runs it with stdout in $T/out, stderr in $T/err, exit
-# status in $RC; never trips set -e.
-RC=0
-run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
 sd() { run "$S" "$@"; }
-
-rc_is() { [[ $RC -eq $1 ]]; }
-ok() { [[ $RC -eq 0 ]]; }
 # One line on stderr, "sadasya: error: …", non-zero exit, nothing on stdout.
 is_error() {
     [[ $RC -ne 0 ]] && [[ $(wc -l <"$T/err") -eq 1 ]] &&
         [[ $(head -c 16 "$T/err") == "sadasya: error: " ]] && [[ ! -s $T/out ]]
 }
-err_has() { grep -qi -- "$1" "$T/err"; }
-out_has() { grep -q -- "$1" "$T/out"; }
 out_lines() { [[ $(grep -c '' "$T/out") -eq $1 ]]; }
 
 # py EXPR [FILE] — evaluates a Python expression over FILE (default
@@ -582,5 +540,4 @@ sd --data "$T/nowhere" list
 check "list on a missing data dir: one-line error" is_error
 check "list on a missing data dir creates nothing" [ ! -e "$T/nowhere" ]
 
-echo "test_cli: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

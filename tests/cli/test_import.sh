@@ -7,54 +7,20 @@
 #   tests/cli/test_import.sh SADASYA_BINARY
 #
 # Prints each failure, then "test_import: N passed, M failed"; exits 1 if M>0.
-set -euo pipefail
 
-S=${1:?usage: test_import.sh SADASYA_BINARY}
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+# shellcheck disable=SC2317  # helpers are called through check
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init import "SADASYA_BINARY" "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$HERE/fixtures
+# The import killed on purpose, if one is still running.
+cli_at_exit() { if [[ -n ${BG:-} ]]; then kill -9 "$BG" 2>/dev/null || true; fi; }
+CLI_OUT_LINES=4
+CLI_ERR_LINES=8
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-import.XXXXXX")
-cleanup() {
-    if [[ -n ${BG:-} ]]; then kill -9 "$BG" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-unset SADASYA_DATA
-
-# Run a private copy: the build tree's binary may be relinked meanwhile.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-S=$T/sadasya
-
-PASS=0
-FAIL=0
-# check DESCRIPTION COMMAND... — a pass when COMMAND succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/err ]]; then sed 's/^/    stderr: /' "$T/err" | head -8; fi
-        if [[ -s $T/out ]]; then sed 's/^/    stdout: /' "$T/out" | head -4; fi
-    fi
-}
-
-# run ARGS... — runs sadasya, stdout to $T/out, stderr to $T/err; sets RC.
-run() {
-    RC=0
-    "$S" "$@" >"$T/out" 2>"$T/err" || RC=$?
-}
-rc_is() { [[ $RC -eq $1 ]]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
-err_has() { grep -qF -- "$1" "$T/err"; }
+# sd ARGS... — runs sadasya through run.
+sd() { run "$S" "$@"; }
 err_lines() { [[ $(grep -c . "$T/err" || true) -eq $1 ]]; }
 
 # members DIR — the number of members DIR holds.
@@ -76,23 +42,23 @@ newstate "$D"
 check "a fresh chapter holds no members" count_is "$D" 0
 
 # --- usage ------------------------------------------------------------------------
-run import --help
+sd import --help
 check "--help exits 0" rc_is 0
 check "--help prints the usage on stdout" out_has "usage: sadasya"
-run --data "$D" import
+sd --data "$D" import
 check "no file is a usage error (2)" rc_is 2
-run --data "$D" import "$FIX/import_good.csv" --batch 0
+sd --data "$D" import "$FIX/import_good.csv" --batch 0
 check "--batch 0 is a usage error (2)" rc_is 2
-run --data "$D" import "$FIX/import_good.csv" --frobnicate
+sd --data "$D" import "$FIX/import_good.csv" --frobnicate
 check "an unknown flag is a usage error (2)" rc_is 2
-run --data "$D" import "$T/no-such.csv"
+sd --data "$D" import "$T/no-such.csv"
 check "a missing file fails (1)" rc_is 1
 check "... naming it" err_has "no-such.csv"
 
 # --- header errors: nothing imported ------------------------------------------------
 hdr() { # hdr NAME HEADER EXPECTED-STDERR
     printf '%s\nराजीव रंजन प्रसाद,male,9876500001,Patna\n' "$2" >"$T/$1.csv"
-    run --data "$D" import "$T/$1.csv"
+    sd --data "$D" import "$T/$1.csv"
     check "header $1: exit 1" rc_is 1
     check "header $1: says $3" err_has "$3"
     check "header $1: one error line" err_lines 1
@@ -101,41 +67,41 @@ hdr unknown "name,gender,phone,distrikt" 'unknown column "distrikt"'
 hdr duplicate "name,gender,phone,Phone" 'column "phone" appears twice'
 hdr missing "name,gender,phone,email" 'no "district" column'
 printf '' >"$T/empty.csv"
-run --data "$D" import "$T/empty.csv"
+sd --data "$D" import "$T/empty.csv"
 check "an empty file fails" rc_is 1
 check "... saying it is empty" err_has "empty"
 check "header errors import nothing" count_is "$D" 0
 
 # --- a good file: Devanagari names, BOM, CRLF, '_' and case in names --------------
-run --data "$D" import "$FIX/import_good.csv"
+sd --data "$D" import "$FIX/import_good.csv"
 check "good file: exit 0" rc_is 0
 check "good file: summary counts 5" out_has "imported 5 members (BR-0000001-7 .. BR-0000005-"
 check "good file: 5 members" count_is "$D" 5
-run --data "$D" --json show BR-0000001-7
+sd --data "$D" --json show BR-0000001-7
 check "first row is BR-0000001-7, name kept in Devanagari" out_has '"name":"राजीव रंजन प्रसाद"'
-run --data "$D" --json show BR-0000003-8
+sd --data "$D" --json show BR-0000003-8
 check "third row: quoted phone with a space kept" out_has '"phone":"98765 43212"'
 check "third row: district with a comma (quoted)" out_has '"district":"Patna, Sadar"'
-run --data "$D" --json import "$FIX/import_good.csv"
+sd --data "$D" --json import "$FIX/import_good.csv"
 check "good file again: exit 0" rc_is 0
 check "good file again: already imported (json)" \
     out_has '{"imported":0,"skipped_bad":0,"already":5,"first":null,"last":null,"rows":5}'
 check "good file again: still 5 members" count_is "$D" 5
-run --data "$D" import "$FIX/import_good.csv"
+sd --data "$D" import "$FIX/import_good.csv"
 check "good file again: says so" out_has "already imported"
 
 # the same rows with CRLF, a BOM, upper case and '_' in the header: a
 # different file (its own hash), new numbers
 { printf '\xef\xbb\xbf'; sed -e '1s/-/_/g' -e '1s/^name/NAME/' -e 's/$/\r/' "$FIX/import_good.csv"; } >"$T/crlf.csv"
-run --data "$D" --json import "$T/crlf.csv"
+sd --data "$D" --json import "$T/crlf.csv"
 check "BOM, CRLF, NAME, name_en: exit 0" rc_is 0
 check "... json summary" out_has '{"imported":5,"skipped_bad":0,"already":0,"first":"BR-0000006-'
 check "... 10 members" count_is "$D" 10
-run --data "$D" --json show BR-0000010-3
+sd --data "$D" --json show BR-0000010-3
 check "... CR not kept in the last column" out_has '"joined":"2026-09-14"'
 
 # --- bad rows: all or nothing -------------------------------------------------------
-run --data "$D" import "$FIX/import_bad.csv"
+sd --data "$D" import "$FIX/import_bad.csv"
 check "bad file: exit 1" rc_is 1
 check "bad file: line 3 wrong gender" err_has 'import_bad.csv:3: gender "mail" is not female, male or other'
 check "bad file: line 4 bad phone" err_has 'import_bad.csv:4: phone "98765-abcde" is not a phone number'
@@ -150,7 +116,7 @@ check "bad file: every line an error line" \
 check "bad file: says nothing was imported" err_has "nothing imported"
 check "bad file: nothing imported" count_is "$D" 10
 
-run --data "$D" import "$FIX/import_bad.csv" --skip-bad
+sd --data "$D" import "$FIX/import_bad.csv" --skip-bad
 check "--skip-bad: exit 0" rc_is 0
 check "--skip-bad: warnings name the lines" err_has "sadasya: warning: $FIX/import_bad.csv:3: gender"
 check "--skip-bad: ... (skipped)" err_has "(skipped)"
@@ -158,7 +124,7 @@ check "--skip-bad: 6 warnings" err_lines 6
 check "--skip-bad: summary" out_has "imported 2 members (BR-0000011-"
 check "--skip-bad: ... and the skipped count" out_has "skipped 6 bad rows"
 check "--skip-bad: 12 members" count_is "$D" 12
-run --data "$D" import "$FIX/import_bad.csv" --skip-bad
+sd --data "$D" import "$FIX/import_bad.csv" --skip-bad
 check "--skip-bad again: exit 0" rc_is 0
 check "--skip-bad again: nothing more" count_is "$D" 12
 check "--skip-bad again: already imported" out_has "already imported"
@@ -168,11 +134,11 @@ check "--skip-bad again: already imported" out_has "already imported"
     echo "name,gender,phone,district"
     for i in $(seq 1 25); do echo "दीपक कुमार वर्मा $i,male,12ab$i,Patna"; done
 } >"$T/many.csv"
-run --data "$D" import "$T/many.csv"
+sd --data "$D" import "$T/many.csv"
 check "25 bad rows: exit 1" rc_is 1
 check "25 bad rows: 20 listed" bash -c '[[ $(grep -c "many.csv:[0-9]*: phone" "$1") -eq 20 ]]' _ "$T/err"
 check "25 bad rows: ... and 5 more" err_has "and 5 more bad rows"
-run --data "$D" --json import "$T/many.csv" --skip-bad
+sd --data "$D" --json import "$T/many.csv" --skip-bad
 check "25 bad rows, --skip-bad: exit 0" rc_is 0
 check "25 bad rows, --skip-bad: json" out_has '"imported":0,"skipped_bad":25'
 check "25 bad rows: nothing imported" count_is "$D" 12
@@ -200,19 +166,19 @@ for delay in 1.0 0.7; do   # two interruptions, then a full run
     BG=
 done
 echo "note: killed $killed of 2 runs; $(members "$K") of $N members held after them"
-run --data "$K" --json import "$T/big.csv" --batch 5000
+sd --data "$K" --json import "$T/big.csv" --batch 5000
 check "resume after kill -9: exit 0" rc_is 0
 check "resume after kill -9: all rows counted" out_has "\"rows\":$N}"
 check "resume after kill -9: exactly $N members" count_is "$K" $N
-run --data "$K" --json show BR-0100000-8
+sd --data "$K" --json show BR-0100000-8
 check "resume: the last row has the last number" out_has "\"phone\":\"$(printf '7%09d' $N)\""
-run --data "$K" search --phone "$(printf '7%09d' $((N / 2)))"
+sd --data "$K" search --phone "$(printf '7%09d' $((N / 2)))"
 check "resume: a middle row held once" bash -c '[[ $(grep -c "BR-" "$1") -eq 1 ]]' _ "$T/out"
-run --data "$K" import "$T/big.csv"
+sd --data "$K" import "$T/big.csv"
 check "resume: a further run adds nothing" out_has "already imported"
 check "resume: still exactly $N members" count_is "$K" $N
 if "$S" verify --help >/dev/null 2>&1; then
-    run --data "$K" verify
+    sd --data "$K" verify
     check "verify after kill -9 and resume: exit 0" rc_is 0
 else
     echo "note: verify not built; skipped"
@@ -236,10 +202,9 @@ check "map full: says how to resume" err_has "run the same import again to resum
 check "map full: error lines only" bash -c '! grep -v "^sadasya: error: " "$1"' _ "$T/err"
 held=$(members "$F")
 check "map full: some batches kept" bash -c '[[ $1 -gt 0 && $1 -lt $2 && $(( $1 % 2000 )) -eq 0 ]]' _ "$held" $N
-run --data "$F" --json import "$T/big.csv" --batch 2000
+sd --data "$F" --json import "$T/big.csv" --batch 2000
 check "map full, re-run with room: exit 0" rc_is 0
 check "map full, re-run: the rest imported" out_has "\"imported\":$((N - held)),\"skipped_bad\":0,\"already\":$held,"
 check "map full, re-run: exactly $N members" count_is "$F" $N
 
-echo "test_import: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

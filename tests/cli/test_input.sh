@@ -21,21 +21,6 @@ NAT=$T/nat
 BR=$T/br
 ESC=$'\e'
 
-# refused DESC PATTERN DATA ARGS... — the command fails with exactly one
-# "sadasya: error: " line matching PATTERN, holding no raw ESC, and writes
-# nothing.
-refused() {
-    local desc=$1 pat=$2 d=$3 before
-    shift 3
-    before=$(log_lines "$d")
-    sd "$d" "$@"
-    check "$desc: refused with one clear error line" \
-        bash -c "[[ $RC -ne 0 ]] && [[ \$(wc -l <'$T/err') -eq 1 ]] &&
-                 grep -q '^sadasya: error: ' '$T/err' && grep -Eq -- \"\$1\" '$T/err' &&
-                 ! grep -q \"\$2\" '$T/err'" _ "$pat" "$ESC"
-    check "$desc: nothing written" test "$(log_lines "$d")" = "$before"
-}
-
 
 NK=$(init_national "$NAT" "Bharat Sangh")
 BK=$(init_state "$BR" BR "बिहार" "$NK")

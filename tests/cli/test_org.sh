@@ -44,19 +44,6 @@ jv() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T
 # ran DESC — the last command exited 0.
 ran() { check "$1" test "$RC" -eq 0; }
 
-# refused DESC PATTERN DATA ARGS... — the command fails with exactly one
-# "sadasya: error: " line matching PATTERN (grep -E) and writes nothing.
-refused() {
-    local desc=$1 pat=$2 d=$3 before
-    shift 3
-    before=$(log_lines "$d")
-    sd "$d" "$@"
-    check "$desc: refused with one clear error line" \
-        bash -c "[[ $RC -ne 0 ]] && [[ \$(wc -l <'$T/err') -eq 1 ]] &&
-                 grep -q '^sadasya: error: ' '$T/err' && grep -Eq -- \"\$1\" '$T/err'" _ "$pat"
-    check "$desc: nothing written" test "$(log_lines "$d")" = "$before"
-}
-
 # sync — bundles both ways: every state to the national office, then the
 # national office (which holds every origin by then) back to every state.
 sync() {

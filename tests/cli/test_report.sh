@@ -12,48 +12,12 @@
 #   tests/cli/test_report.sh SADASYA_BINARY BUILD_DIR
 #
 # Prints each failure, then "test_report: N passed, M failed"; exits 1 if M>0.
-# shellcheck disable=SC2016
-set -euo pipefail
+# shellcheck disable=SC2016,SC2317  # (SC2317: helpers are called through check)
 
-S=${1:?usage: test_report.sh SADASYA_BINARY BUILD_DIR}
-BUILD=${2:?usage: test_report.sh SADASYA_BINARY BUILD_DIR}
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
-BUILD=$(cd "$BUILD" && pwd)
-PY=/usr/bin/python3
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-report.XXXXXX")
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-mkdir "$T/tmp"
-export TMPDIR="$T/tmp"
-unset SADASYA_DATA
-
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-S=$T/sadasya
-
-PASS=0
-FAIL=0
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/out ]]; then sed 's/^/    out: /' "$T/out" | head -8; fi
-        if [[ -s $T/err ]]; then sed 's/^/    err: /' "$T/err" | head -5; fi
-    fi
-}
-RC=0
-run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
-rc_is() { [[ $RC -eq $1 ]]; }
-key_of() { "$S" --data "$1" --json id | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init report "SADASYA_BINARY BUILD_DIR" "$@"
+CLI_OUT_LINES=8
 
 # --- the fixture ------------------------------------------------------------------
 NAT=$T/national BR=$T/bihar JH=$T/jharkhand
@@ -164,5 +128,4 @@ check "report --help exits 0" rc_is 0
 run "$S" --data "$NAT" report
 check "report without --html is a usage error (2)" rc_is 2
 
-echo "test_report: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

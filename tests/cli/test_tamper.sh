@@ -10,70 +10,25 @@
 #
 # Prints each failure, then "test_tamper: N passed, M failed"; exits 1 if M>0.
 # Checks run through `eval '…'` on purpose.
-# shellcheck disable=SC2016
-set -euo pipefail
+# shellcheck disable=SC2016,SC2317  # (SC2317: helpers are called through check)
 
-S=${1:?usage: test_tamper.sh SADASYA_BINARY BUILD_DIR}
-BUILD=${2:?usage: test_tamper.sh SADASYA_BINARY BUILD_DIR}
-S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cli_init tamper "SADASYA_BINARY BUILD_DIR" "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
 IV="$HERE/independent_verify.py"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sadasya-test-tamper.XXXXXX")
-cleanup() { chmod -R u+rwX "$T" 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-mkdir "$T/tmp"
-export TMPDIR="$T/tmp"
-unset SADASYA_DATA
-
-# Private copies of the tools: the build tree may be relinked meanwhile.
 # (tamper with no arguments prints its usage and exits 2.)
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    if cp "$S" "$T/sadasya" 2>/dev/null && "$T/sadasya" --help >/dev/null 2>&1; then
-        break
-    fi
-    sleep 1
-done
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-    RC=0
-    cp "$BUILD/tamper" "$T/tamper" 2>/dev/null && "$T/tamper" >/dev/null 2>&1 || RC=$?
-    [[ $RC -eq 2 ]] && break
-    sleep 1
-done
-S=$T/sadasya
+cli_copy "$BUILD/tamper" tamper 2
 TAMPER=$T/tamper
 if [[ ! -x $TAMPER ]]; then
     echo "test_tamper: $BUILD/tamper is missing (cmake --build builds tests/tools/tamper.c)"
     echo "test_tamper: 0 passed, 1 failed"
     exit 1
 fi
-
-PASS=0
-FAIL=0
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        echo "FAIL: $desc"
-        if [[ -s $T/out ]]; then sed 's/^/    out: /' "$T/out" | head -8; fi
-        if [[ -s $T/err ]]; then sed 's/^/    err: /' "$T/err" | head -5; fi
-    fi
-}
-note() { echo "note: $*"; }
-RC=0
-run() { RC=0; "$@" >"$T/out" 2>"$T/err" || RC=$?; }
-ok() { [[ $RC -eq 0 ]]; }
-rc_is() { [[ $RC -eq $1 ]]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
+CLI_OUT_LINES=8
 json_ok_is() {  # verify --json's "ok" is $1 (true|false)
     [[ $("$PY" -c 'import json,sys; print(str(json.load(sys.stdin)["ok"]).lower())' <"$T/out") == "$1" ]]
 }
-key_of() { "$S" --data "$1" --json id | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
 
 # --- a small federation --------------------------------------------------------
 NAT=$T/national
@@ -243,5 +198,4 @@ else
     note "no way to run as an unprivileged user here: that sub-check is skipped"
 fi
 
-echo "test_tamper: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish

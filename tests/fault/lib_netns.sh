@@ -337,36 +337,13 @@ netns_link_stats() {
 ns_start_node() {
     local name=$1 data=$2
     shift 2
-    if node_alive "$name"; then
-        lib_abort "ns_start_node $name: that node is still running"
-    fi
-    local log
-    log=$(node_log "$name")
-    touch "$log"
-    NODE_LOGOFF[$name]=$(stat -c %s "$log")
-    NODE_DATA[$name]=$data
-    NODE_PORT[$name]=$NS_PORT
-    local saved="" a
-    for a in "$@"; do saved+=" $(printf %q "$a")"; done
-    eval "NODE_ARGS_$name=\$saved"
-    ip netns exec "${NS_OF[$name]}" "$SD" --data "$data" \
-        --listen "tcp://${IP_OF[$name]}:$NS_PORT" "$@" >>"$log" 2>&1 &
-    NODE_PID[$name]=$!
-    LIB_ALL_PIDS+=" $!"
-    disown "$!"
-    if ! WAIT_POLL=0.05 wait_until 10 node_listening "$name"; then
-        {
-            echo "node $name did not start:"
-            node_log_since_start "$name" | tail -n 5 | sed 's/^/    /'
-        } >&7
-        exit 1
-    fi
+    local NODE_WRAP=(ip netns exec "${NS_OF[$name]}")
+    node_launch "$name" "$data" "$NS_PORT" "$(ns_endpoint "$name")" "$@"
 }
 
 ns_restart_node() {
-    local name=$1 saved args=()
-    eval "saved=\$NODE_ARGS_$name"
-    eval "args=($saved)"
+    local name=$1 args=()
+    node_saved_args "$name"
     ns_start_node "$name" "${NODE_DATA[$name]}" "${args[@]}"
 }
 
@@ -375,11 +352,8 @@ ns_endpoint() { echo "tcp://${IP_OF[$1]}:$NS_PORT"; }
 # --- tear-down ----------------------------------------------------------------
 
 netns_teardown() {
-    local name ns
-    for name in "${!NODE_PID[@]}"; do node_kill "$name" TERM; done
-    for name in "${!NODE_PID[@]}"; do
-        node_reap "$name" 3 || { node_kill "$name" KILL; node_reap "$name" 2 || true; }
-    done
+    local ns
+    stop_all_nodes
     if [[ -n $NETNS_FWD_PID ]] && pid_alive "$NETNS_FWD_PID"; then
         kill -TERM "$NETNS_FWD_PID" 2>/dev/null
         local i

@@ -94,19 +94,8 @@ unfill() { rm -f "$MNT/filler" "$MNT/filler2"; sync; }
 N=$T/N
 JH=$T/JH
 BR=$MNT/BR
-NK=$(init_national "$N" "Bharat Sangh")
-BK=$(init_state "$BR" BR Bihar "$NK")
-JK=$(init_state "$JH" JH Jharkhand "$NK")
-PN=$(free_port)
-PB=$(free_port)
-PJ=$(free_port)
-must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
-    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
-must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
-    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
-start_node N "$N" "$PN"
-start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
-start_node JH "$JH" "$PJ" --peer "tcp://127.0.0.1:$PN"
+federation "$N" "$BR" "$JH"
+start_federation "$N" "$BR" "$JH"
 for i in 1 2 3; do reg_ack "$BR" Patna; reg_ack "$JH" Ranchi; done
 gen_rows "$T/first.csv" 2000
 sd "$BR" import "$T/first.csv"

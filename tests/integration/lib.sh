@@ -72,12 +72,7 @@ lib_cleanup() {
     local rc=$? name
     trap - EXIT
     exec 1>&7 2>&8
-    for name in "${!NODE_PID[@]}"; do
-        node_kill "$name" TERM
-    done
-    for name in "${!NODE_PID[@]}"; do
-        node_reap "$name" 3 || { node_kill "$name" KILL; node_reap "$name" 2 || true; }
-    done
+    stop_all_nodes
     local pid
     for pid in $LIB_ALL_PIDS; do   # anything lost track of
         if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null; fi
@@ -245,6 +240,31 @@ init_state() {
     must "$S" --data "$1" init --state "$2" --name "$3" --trust "$4" | tail -n 1
 }
 
+# federation N BR JH — a national office (data dir N) and two chapters in
+# its roster, Bihar (BR) and Jharkhand (JH), each given a port: sets the
+# keys NK, BK, JK and the ports PN, PB, PJ; the roster names each
+# chapter's endpoint on 127.0.0.1.
+federation() {
+    NK=$(init_national "$1" "Bharat Sangh")
+    BK=$(init_state "$2" BR Bihar "$NK")
+    JK=$(init_state "$3" JH Jharkhand "$NK")
+    PN=$(free_port)
+    PB=$(free_port)
+    PJ=$(free_port)
+    must "$S" --data "$1" roster add --state BR --name Bihar --key "$BK" \
+        --endpoint "tcp://127.0.0.1:$PB" >/dev/null
+    must "$S" --data "$1" roster add --state JH --name Jharkhand --key "$JK" \
+        --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
+}
+
+# start_federation N BR JH — the nodes of `federation` running as N, BR and
+# JH, each chapter dialling the national office.
+start_federation() {
+    start_node N "$1" "$PN"
+    start_node BR "$2" "$PB" --peer "tcp://127.0.0.1:$PN"
+    start_node JH "$3" "$PJ" --peer "tcp://127.0.0.1:$PN"
+}
+
 # --- nodes --------------------------------------------------------------------
 
 pid_alive() {
@@ -270,14 +290,16 @@ node_log_count() { grep -Ec -- "$2" < <(node_log_since_start "$1"); }
 
 node_listening() { node_log_has "$1" ' listening on '; }
 
-# start_node NAME DATA PORT [sadasyad args...] — starts sadasyad listening on
-# 127.0.0.1:PORT (PORT "-" for none), log in $T/NAME.log, and waits (10 s)
-# until it listens. The arguments are kept for restart_node.
-start_node() {
-    local name=$1 data=$2 port=$3
-    shift 3
+# node_launch NAME DATA PORT LISTEN [sadasyad args...] — starts sadasyad on
+# DATA, listening on LISTEN (an endpoint; empty for none), through the
+# command in the array NODE_WRAP when the caller sets one (ip netns exec
+# …); log in $T/NAME.log. Waits (10 s) until it listens. DATA, PORT and the
+# arguments are kept for a restart. For start_node and its kin.
+node_launch() {
+    local name=$1 data=$2 port=$3 endpoint=$4
+    shift 4
     if node_alive "$name"; then
-        lib_abort "start_node $name: that node is still running (pid ${NODE_PID[$name]})"
+        lib_abort "${FUNCNAME[1]} $name: that node is still running (pid ${NODE_PID[$name]})"
     fi
     local log
     log=$(node_log "$name")
@@ -286,12 +308,14 @@ start_node() {
     NODE_DATA[$name]=$data
     NODE_PORT[$name]=$port
     local listen=()
-    [[ $port != - ]] && listen=(--listen "tcp://127.0.0.1:$port")
+    [[ -n $endpoint ]] && listen=(--listen "$endpoint")
     # Keep the arguments for a restart (printf %q, one string per node).
     local saved="" a
     for a in "$@"; do saved+=" $(printf %q "$a")"; done
     eval "NODE_ARGS_$name=\$saved"
-    "$SD" --data "$data" "${listen[@]}" "$@" >>"$log" 2>&1 &
+    local wrap=()
+    [[ -n ${NODE_WRAP+x} ]] && wrap=("${NODE_WRAP[@]}")
+    "${wrap[@]}" "$SD" --data "$data" "${listen[@]}" "$@" >>"$log" 2>&1 &
     NODE_PID[$name]=$!
     LIB_ALL_PIDS+=" $!"
     disown "$!"   # no "Killed" notices from bash; node_reap tracks it by pid
@@ -304,11 +328,28 @@ start_node() {
     fi
 }
 
+# node_saved_args NAME — the arguments NAME was last started with, into the
+# caller's array `args`.
+node_saved_args() {
+    local saved
+    eval "saved=\$NODE_ARGS_$1"
+    eval "args=($saved)"
+}
+
+# start_node NAME DATA PORT [sadasyad args...] — starts sadasyad listening on
+# 127.0.0.1:PORT (PORT "-" for none), log in $T/NAME.log, and waits (10 s)
+# until it listens. The arguments are kept for restart_node.
+start_node() {
+    local name=$1 data=$2 port=$3 endpoint=""
+    shift 3
+    [[ $port != - ]] && endpoint="tcp://127.0.0.1:$port"
+    node_launch "$name" "$data" "$port" "$endpoint" "$@"
+}
+
 # restart_node NAME — starts it again with the same data, port and args.
 restart_node() {
-    local name=$1 saved args=()
-    eval "saved=\$NODE_ARGS_$name"
-    eval "args=($saved)"
+    local name=$1 args=()
+    node_saved_args "$name"
     start_node "$name" "${NODE_DATA[$name]}" "${NODE_PORT[$name]}" "${args[@]}"
 }
 
@@ -343,6 +384,18 @@ stop_node() {
     return 1
 }
 
+# stop_all_nodes — SIGTERM to every node still tracked, then (3 s later)
+# SIGKILL to any left; all reaped.
+stop_all_nodes() {
+    local name
+    for name in "${!NODE_PID[@]}"; do
+        node_kill "$name" TERM
+    done
+    for name in "${!NODE_PID[@]}"; do
+        node_reap "$name" 3 || { node_kill "$name" KILL; node_reap "$name" 2 || true; }
+    done
+}
+
 # crash_node NAME — kill -9.
 crash_node() {
     node_kill "$1" KILL
@@ -361,6 +414,21 @@ total() {
 # log_lines DATA — number of signed entries the node holds.
 log_lines() {
     timeout "$LIB_CMD_TIMEOUT" "$S" --data "$1" --json log 2>/dev/null | wc -l
+}
+
+# refused DESC PATTERN DATA ARGS... — two checks: the CLI on DATA with ARGS
+# fails with exactly one "sadasya: error: " line, matching PATTERN (grep -E)
+# and holding no raw ESC, and it writes nothing (log_lines unchanged).
+refused() {
+    local desc=$1 pat=$2 d=$3 before
+    shift 3
+    before=$(log_lines "$d")
+    sd "$d" "$@"
+    check "$desc: refused with one clear error line" \
+        bash -c "[[ $RC -ne 0 ]] && [[ \$(wc -l <'$T/err') -eq 1 ]] &&
+                 grep -q '^sadasya: error: ' '$T/err' && grep -Eq -- \"\$1\" '$T/err' &&
+                 ! grep -q \"\$2\" '$T/err'" _ "$pat" $'\e'
+    check "$desc: nothing written" test "$(log_lines "$d")" = "$before"
 }
 
 # evidence DATA — equivocation evidence records held (sync-status), or -1.

@@ -25,22 +25,11 @@ N=$T/national
 BR=$T/BR
 JH=$T/JH
 UP=$T/UP
-NK=$(init_national "$N" "Bharat Sangh")
-BK=$(init_state "$BR" BR Bihar "$NK")
-JK=$(init_state "$JH" JH Jharkhand "$NK")
+federation "$N" "$BR" "$JH"
 UK=$(init_state "$UP" UP "Uttar Pradesh" "$NK")   # never authorised
-PN=$(free_port)
-PB=$(free_port)
-PJ=$(free_port)
 PU=$(free_port)
-must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
-    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
-must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
-    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
 
-start_node N "$N" "$PN"
-start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
-start_node JH "$JH" "$PJ" --peer "tcp://127.0.0.1:$PN"
+start_federation "$N" "$BR" "$JH"
 start_node UP "$UP" "$PU" --peer "tcp://127.0.0.1:$PN"
 
 reg() { # reg DATA NAME PHONE DISTRICT

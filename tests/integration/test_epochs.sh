@@ -57,17 +57,9 @@ export -f numbers no_number_twice verify_clean has_member lacks_member voided
 
 # --- live ----------------------------------------------------------------------
 N=$T/national BR=$T/br BR2=$T/br2 BR3=$T/br3 JH=$T/jh
-PN=$(free_port) PB=$(free_port) PB2=$(free_port) PB3=$(free_port) PJ=$(free_port)
-NK=$(init_national "$N" "Bharat Sangh")
-BK=$(init_state "$BR" BR Bihar "$NK")
-JK=$(init_state "$JH" JH Jharkhand "$NK")
-must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
-    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
-must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
-    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
-start_node N "$N" "$PN"
-start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
-start_node JH "$JH" "$PJ" --peer "tcp://127.0.0.1:$PN"
+federation "$N" "$BR" "$JH"
+PB2=$(free_port) PB3=$(free_port)
+start_federation "$N" "$BR" "$JH"
 B1=$(reg "$BR" "अनीता देवी" 9431100001 Patna)
 B2=$(reg "$BR" "रमेश कुमार" 9431100002 Gaya)
 B3=$(reg "$BR" "सीता कुमारी" 9431100003 Nalanda)

@@ -27,17 +27,8 @@ N=$T/national
 BR=$T/BR
 BR2=$T/BR2
 JH=$T/JH
-NK=$(init_national "$N" "Bharat Sangh")
-BK=$(init_state "$BR" BR Bihar "$NK")
-JK=$(init_state "$JH" JH Jharkhand "$NK")
-PN=$(free_port)
-PB=$(free_port)
+federation "$N" "$BR" "$JH"
 PB2=$(free_port)
-PJ=$(free_port)
-must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
-    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
-must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
-    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
 
 reg() { # reg DATA NAME PHONE DISTRICT — prints the number
     must "$S" --data "$1" register --name "$2" --gender male --phone "$3" --district "$4"

@@ -23,26 +23,15 @@ RAW=$T/bin/rawpeer
 N=$T/national
 BR=$T/BR
 JH=$T/JH
-NK=$(init_national "$N" "Bharat Sangh")
-BK=$(init_state "$BR" BR Bihar "$NK")
-JK=$(init_state "$JH" JH Jharkhand "$NK")
+federation "$N" "$BR" "$JH"
 init_state "$T/XX" XX Stranger "$NK" >/dev/null      # never authorised
 MH=$T/MH
 MK=$(init_state "$MH" MH Maharashtra "$NK")            # listed, never dialled
-PN=$(free_port)
-PB=$(free_port)
-PJ=$(free_port)
-must "$S" --data "$N" roster add --state BR --name Bihar --key "$BK" \
-    --endpoint "tcp://127.0.0.1:$PB" >/dev/null
-must "$S" --data "$N" roster add --state JH --name Jharkhand --key "$JK" \
-    --endpoint "tcp://127.0.0.1:$PJ" >/dev/null
 must "$S" --data "$N" roster add --state MH --name Maharashtra --key "$MK" >/dev/null
 must "$S" --data "$MH" register --name "मराठी सदस्य" --gender male --phone 9300000001 \
     --district Pune >/dev/null
 
-start_node N "$N" "$PN"
-start_node BR "$BR" "$PB" --peer "tcp://127.0.0.1:$PN"
-start_node JH "$JH" "$PJ" --peer "tcp://127.0.0.1:$PN"
+start_federation "$N" "$BR" "$JH"
 must "$S" --data "$BR" register --name "बिहार सदस्य" --gender female --phone 9100000001 \
     --district Patna >/dev/null
 check "N, BR and JH converge" wait_converged 15 "$N" "$BR" "$JH"

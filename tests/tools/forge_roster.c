@@ -24,17 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
-#include <lmdb.h>
 #include <sodium.h>
 
-#include "entry.h"
-#include "keys.h"
-#include "notify.h"
-#include "store.h"
-#include "store_db.h"
-#include "writer.h"
+#include "forge_common.h"
 
 #define MAX_ENDPOINTS 8
 
@@ -109,85 +102,22 @@ int main(int argc, char **argv)
 
     store *s = NULL;
     writer *w = NULL;
-    if (store_open(&s, dir, 0, &err))
-        return fail(dir, &err);
-    /* The writer gives us the key and the directory's writer lock. */
-    if (writer_open(&w, s, &err)) {
-        store_destroy(&s);
-        return fail("opening the writer", &err);
-    }
-    MDB_txn *txn;
-    int rc = store_begin(s, 1, &txn, &err);
-    if (rc) {
-        writer_destroy(&w);
-        store_destroy(&s);
-        return fail("begin", &err);
-    }
-    store_head h;
-    if ((rc = store_head_get(s, txn, w->kp.pk, &h, &err))) {
-        mdb_txn_abort(txn);
-        writer_destroy(&w);
-        store_destroy(&s);
-        return fail("reading the head", &err);
-    }
-
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
+    const char *what = forge_open(dir, &s, &w, &err);
+    if (what)
+        return fail(what, &err);
     Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.origin.data = w->kp.pk;
-    e.origin.len = KEYS_PUBLIC_BYTES;
-    e.seq = h.seq + 1;
-    e.prev.data = h.hash; /* zero for seq 1 */
-    e.prev.len = ENTRY_HASH_BYTES;
-    e.time_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     e.body_case = SADASYA__ENTRY__BODY_ROSTER;
     e.roster = &ru;
-
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    uint8_t sig[ENTRY_SIG_BYTES], hash[ENTRY_HASH_BYTES];
-    if ((rc = entry_encode(&e, &bytes, &len, &err))) {
-        mdb_txn_abort(txn);
-        writer_destroy(&w);
-        store_destroy(&s);
-        return fail("encoding", &err);
-    }
-    entry_sign(&w->kp, bytes, len, sig);
-    entry_hash(bytes, len, sig, hash);
-
-    uint8_t key[STORE_LOGKEY_BYTES];
-    store_logkey(key, w->kp.pk, e.seq);
-    MDB_val k = { sizeof key, key };
-    MDB_val v = { ENTRY_SIG_BYTES + len, NULL };
-    int mrc = mdb_put(txn, s->log, &k, &v, MDB_RESERVE);
-    if (mrc) {
-        store_mdb_err(mrc, "writing the log", &err);
-        rc = SD_EIO;
-    } else {
-        memcpy(v.mv_data, sig, ENTRY_SIG_BYTES);
-        memcpy((uint8_t *)v.mv_data + ENTRY_SIG_BYTES, bytes, len);
-        h.seq = e.seq;
-        memcpy(h.hash, hash, sizeof hash);
-        if (!h.state[0])
-            memcpy(h.state, w->state, STORE_STATE_BYTES);
-        rc = store_head_put(s, txn, w->kp.pk, &h, &err);
-    }
-    if (rc)
-        mdb_txn_abort(txn);
-    else
-        rc = store_commit(s, txn, &err);
-    free(bytes);
-    if (rc) {
-        writer_destroy(&w);
-        store_destroy(&s);
-        return fail("writing", &err);
+    store_head h;
+    what = forge_append(s, w, &e, NULL, 0, 0, &h, &err);
+    if (what) {
+        forge_close(&s, &w);
+        return fail(what, &err);
     }
     char hex[KEYS_HEX_LEN + 1];
     keys_public_hex(w->kp.pk, hex);
     printf("forged RosterUpdate %s seq %" PRIu64 ": %s %s (origin %s)\n", w->state,
            h.seq, add_state ? "add" : "revoke", add_state ? add_state : revoke, hex);
-    writer_destroy(&w);
-    notify_node(s->dir);
-    store_destroy(&s);
+    forge_done(&s, &w);
     return 0;
 }

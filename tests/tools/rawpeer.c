@@ -187,6 +187,28 @@ static uint8_t *pack_raw(const Sadasya__SyncMsg *m, size_t *len)
     return buf;
 }
 
+/* Step n: a SyncMsg of this version carrying pull (or, when NULL, batch),
+ * packed as given and sent as one frame; then the node's reply. */
+static void step_msg(int n, const char *name, const char *what, uint32_t version,
+                     Sadasya__Pull *pull, Sadasya__Batch *batch)
+{
+    Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
+    m.version = version;
+    if (pull) {
+        m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
+        m.pull = pull;
+    } else {
+        m.msg_case = SADASYA__SYNC_MSG__MSG_BATCH;
+        m.batch = batch;
+    }
+    size_t len;
+    uint8_t *buf = pack_raw(&m, &len);
+    step(n, name, what);
+    send_frames(buf, len, NULL, 0);
+    free(buf);
+    reply_and_free(1500);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "push"))) {
@@ -305,16 +327,7 @@ int main(int argc, char **argv)
     {
         Sadasya__Pull p = SADASYA__PULL__INIT;
         p.id = 99;
-        Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
-        m.version = 99;
-        m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
-        m.pull = &p;
-        size_t len;
-        uint8_t *buf = pack_raw(&m, &len);
-        step(4, "version", "a Pull in a SyncMsg of version 99");
-        send_frames(buf, len, NULL, 0);
-        free(buf);
-        reply_and_free(1500);
+        step_msg(4, "version", "a Pull in a SyncMsg of version 99", 99, &p, NULL);
     }
 
     /* 5 malformed head */
@@ -331,16 +344,8 @@ int main(int argc, char **argv)
         p.id = 5;
         p.have = &hp;
         p.n_have = 1;
-        Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
-        m.version = SYNC_VERSION;
-        m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
-        m.pull = &p;
-        size_t len;
-        uint8_t *buf = pack_raw(&m, &len);
-        step(5, "badhead", "a Pull whose head has a 5-byte origin");
-        send_frames(buf, len, NULL, 0);
-        free(buf);
-        reply_and_free(1500);
+        step_msg(5, "badhead", "a Pull whose head has a 5-byte origin", SYNC_VERSION,
+                 &p, NULL);
     }
 
     /* 6 too many heads */
@@ -366,35 +371,19 @@ int main(int argc, char **argv)
         p.id = 6;
         p.have = hp;
         p.n_have = n;
-        Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
-        m.version = SYNC_VERSION;
-        m.msg_case = SADASYA__SYNC_MSG__MSG_PULL;
-        m.pull = &p;
-        size_t len;
-        uint8_t *buf = pack_raw(&m, &len);
-        step(6, "manyheads", "a Pull listing SYNC_MAX_HEADS + 1 heads");
-        send_frames(buf, len, NULL, 0);
-        free(buf);
+        step_msg(6, "manyheads", "a Pull listing SYNC_MAX_HEADS + 1 heads",
+                 SYNC_VERSION, &p, NULL);
         free(hs);
         free(hp);
         free(org);
-        reply_and_free(1500);
     }
 
     /* 7 a batch to the server */
     {
         Sadasya__Batch b = SADASYA__BATCH__INIT;
         b.id = 7;
-        Sadasya__SyncMsg m = SADASYA__SYNC_MSG__INIT;
-        m.version = SYNC_VERSION;
-        m.msg_case = SADASYA__SYNC_MSG__MSG_BATCH;
-        m.batch = &b;
-        size_t len;
-        uint8_t *buf = pack_raw(&m, &len);
-        step(7, "batch", "an (empty) Batch sent to the serving side");
-        send_frames(buf, len, NULL, 0);
-        free(buf);
-        reply_and_free(1500);
+        step_msg(7, "batch", "an (empty) Batch sent to the serving side", SYNC_VERSION,
+                 NULL, &b);
     }
 
     /* 8 multi-frame */

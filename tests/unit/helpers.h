@@ -10,8 +10,12 @@
  *   th_register              N members signed by the node's writer
  *                            (writer_open → member_build → writer_commit)
  *   th_roster_add/_revoke    a RosterUpdate signed by a national writer
+ *   th_roster_one            the body of a RosterUpdate listing one chapter
+ *   th_fed_setup/_teardown   cmocka fixtures: a fresh federation per test
  *   th_collect               an origin's log (with Personal blobs) copied
  *                            out, as a peer or a bundle would carry it
+ *   th_register_log          N members registered, the node's whole log
+ *                            collected
  *   th_sign                  a hand-made entry signed with any key pair
  */
 #ifndef SADASYA_TEST_HELPERS_H
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h> /* program_invocation_short_name */
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,23 +249,44 @@ static inline void th_commit_body(th_node *n, Sadasya__Entry *e,
 
 /* --- the roster --------------------------------------------------------- */
 
+/* A roster entry's body and the messages it points into. */
+typedef struct th_roster_body {
+    Sadasya__Chapter ch;
+    Sadasya__Chapter *chs[1];
+    Sadasya__RosterUpdate ru;
+    Sadasya__Entry e;
+} th_roster_body;
+
+/* Fills b as a RosterUpdate listing one chapter (code, name, key) and
+ * returns its entry, for the caller to sign; b must outlive the entry. */
+static inline Sadasya__Entry *th_roster_one(th_roster_body *b, const char *code,
+                                            const char *name,
+                                            const unsigned char *key)
+{
+    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
+    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
+    Sadasya__Entry e = SADASYA__ENTRY__INIT;
+    b->ch = ch;
+    b->ch.state = (char *)code;
+    b->ch.name = (char *)name;
+    b->ch.key.data = (uint8_t *)key;
+    b->ch.key.len = KEYS_PUBLIC_BYTES;
+    b->chs[0] = &b->ch;
+    b->ru = ru;
+    b->ru.n_chapters = 1;
+    b->ru.chapters = b->chs;
+    b->e = e;
+    b->e.body_case = SADASYA__ENTRY__BODY_ROSTER;
+    b->e.roster = &b->ru;
+    return &b->e;
+}
+
 /* The national node nat adds (or replaces) the chapter code with key. */
 static inline void th_roster_add(th_node *nat, const char *code,
                                  const unsigned char key[KEYS_PUBLIC_BYTES])
 {
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)code;
-    ch.name = (char *)"Chapter";
-    ch.key.data = (uint8_t *)key;
-    ch.key.len = KEYS_PUBLIC_BYTES;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
-    th_commit_body(nat, &e, NULL, 0);
+    th_roster_body b;
+    th_commit_body(nat, th_roster_one(&b, code, "Chapter", key), NULL, 0);
 }
 
 /* The national node nat revokes the chapter code. */
@@ -348,6 +374,33 @@ static inline void th_fed_free(th_fed *f)
     free(f);
 }
 
+/* cmocka fixtures: each test gets its own federation, in a directory named
+ * after the test program; UP is in the roster with th_fed_setup_up. */
+static inline int th_fed_setup_as(void **state, int up_in_roster)
+{
+    th_fed *f = th_fed_new(program_invocation_short_name, up_in_roster);
+    if (!f)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static inline int th_fed_setup(void **state)
+{
+    return th_fed_setup_as(state, 0);
+}
+
+static inline int th_fed_setup_up(void **state)
+{
+    return th_fed_setup_as(state, 1);
+}
+
+static inline int th_fed_teardown(void **state)
+{
+    th_fed_free(*state);
+    return 0;
+}
+
 /* --- carrying logs between nodes ---------------------------------------- */
 
 /* Copies seqs from..to (inclusive; to 0: to the head) of origin's log in
@@ -391,6 +444,14 @@ static inline entry_signed *th_collect(store *src, const uint8_t origin[32],
     mdb_txn_abort(txn);
     *n = cnt;
     return items;
+}
+
+/* Registers count members on node n (th_register), then collects n's whole
+ * log (th_collect) into *len items. */
+static inline entry_signed *th_register_log(th_node *n, size_t count, size_t *len)
+{
+    th_register(n, count, NULL);
+    return th_collect(n->s, n->pk, 1, 0, len);
 }
 
 /* Why the last refusal happened, and how many there were. */

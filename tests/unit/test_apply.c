@@ -20,21 +20,6 @@
 
 typedef th_fed fed;
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_apply", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 /* What a store holds, to show that a batch changed nothing. */
 typedef struct snap {
     store_head head;
@@ -175,9 +160,8 @@ static void test_own_chain_applied(void **state)
 static void test_reapply_is_all_duplicates(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 3, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 3, &n);
 
     snap before = snapshot(f->br.s, f->br.pk);
     apply_result r = th_apply(f->br.s, items, n, 0, NULL);
@@ -280,9 +264,8 @@ static void test_gap(void **state)
 static void test_bad_signature(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 2, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 2, &n);
     items[1].sig[10] ^= 0x04;
 
     th_rejects rej;
@@ -305,9 +288,8 @@ static void test_bad_signature(void **state)
 static void test_bad_signature_runsig(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 4, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 4, &n);
 
     /* The last signature failing: each entry is checked on its own. */
     items[3].sig[0] ^= 1;
@@ -341,9 +323,8 @@ static void test_bad_signature_runsig(void **state)
 static void test_key_not_in_roster(void **state)
 {
     fed *f = *state;
-    th_register(&f->up, 2, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->up.s, f->up.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->up, 2, &n);
 
     /* The national node lists BR only. */
     snap before = snapshot(f->nat.s, f->up.pk);
@@ -409,22 +390,12 @@ static void test_roster_from_state_key(void **state)
 {
     fed *f = *state;
     /* BR's key signs a roster update that would list UP. */
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)"UP";
-    ch.name = (char *)"Usurper";
-    ch.key.data = f->up.pk;
-    ch.key.len = 32;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
+    th_roster_body b;
+    Sadasya__Entry *e = th_roster_one(&b, "UP", "Usurper", f->up.pk);
     keys_pair kp;
     th_keys(&f->br, &kp);
     entry_signed es;
-    th_sign(&kp, &e, 1, NULL, &es);
+    th_sign(&kp, e, 1, NULL, &es);
 
     snap before = snapshot(f->nat.s, f->br.pk);
     th_rejects rej;
@@ -989,7 +960,7 @@ static void test_undecodable_rejected(void **state)
     assert_int_equal(r.added + r.rejected + r.duplicate, 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
 
 int main(void)
 {

@@ -20,20 +20,14 @@
 
 typedef th_fed fed;
 
+/* The federation of th_fed_setup, the chapters holding the roster. */
 static int setup(void **state)
 {
-    fed *f = th_fed_new("test_recv", 0);
-    if (!f)
+    if (th_fed_setup(state))
         return -1;
+    fed *f = *state;
     th_replicate(f->nat.s, f->br.s, f->nat.pk);
     th_replicate(f->nat.s, f->up.s, f->nat.pk);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
     return 0;
 }
 
@@ -209,9 +203,8 @@ static void test_group_abort_drops_all(void **state)
 static void test_index_ahead_same_as_fold(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 300, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 300, &n);
     /* nat: through the peer path in batches of 64 (index entries made
      * ahead); UP: one plain apply_batch. */
     for (size_t i = 0; i < n; i += 64) {
@@ -309,9 +302,8 @@ static recv_job *batch_job(fed *f, const entry_signed *items, size_t n,
 static void test_worker_applies_and_skips(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 40, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 40, &n);
     void *ctx = zmq_ctx_new();
     recv_worker *r;
     sd_err err;
@@ -396,9 +388,8 @@ static void test_worker_applies_and_skips(void **state)
 static void test_worker_stop_commits(void **state)
 {
     fed *f = *state;
-    th_register(&f->br, 8, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->br.s, f->br.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->br, 8, &n);
     void *ctx = zmq_ctx_new();
     recv_worker *r;
     sd_err err;
@@ -415,7 +406,7 @@ static void test_worker_stop_commits(void **state)
     th_free_items(items, n);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, th_fed_teardown)
 
 int main(void)
 {

@@ -23,21 +23,6 @@ typedef th_fed fed;
 
 #define SIGNED_DAY 20706u /* th_sign's time, 2026-09-10 */
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_rules", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 static void assert_has(const char *haystack, const char *needle)
 {
     if (!strstr(haystack, needle))
@@ -70,6 +55,14 @@ static int offer(fed *f, Sadasya__Entry *e, char why[SD_ERR_MSG_MAX])
     snprintf(why, SD_ERR_MSG_MAX, "%s", rej.last);
     assert_int_equal(r.added + r.rejected, 1);
     return (int)r.added;
+}
+
+/* e, offered as offer does, is refused with a reason that says so. */
+static void refused(fed *f, Sadasya__Entry *e, const char *says)
+{
+    char why[SD_ERR_MSG_MAX];
+    assert_false(offer(f, e, why));
+    assert_has(why, says);
 }
 
 /* A MemberJoined for the next BR serial at the national node, normal in
@@ -124,15 +117,13 @@ static void test_fee_that_would_wrap_is_refused(void **state)
 
     /* 2^64 - 1000 paise: added to 1100 it would read Rs 1.00. */
     joined(f, &b)->joined->fee_paise = UINT64_MAX - 999;
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "fee of 18446744073709550616 paise is above the limit");
+    refused(f, &b.e, "fee of 18446744073709550616 paise is above the limit");
     counter_row t = total(f->nat.s);
     assert_int_equal(t.members, 1);
     assert_int_equal(t.fee_paise, 1100);
 
     joined(f, &b)->joined->fee_paise = RULES_FEE_MAX_PAISE + 1;
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "above the limit");
+    refused(f, &b.e, "above the limit");
 
     /* The limit itself is a fee. */
     joined(f, &b)->joined->fee_paise = RULES_FEE_MAX_PAISE;
@@ -193,8 +184,7 @@ static void test_district_with_escapes_refused(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         joined(f, &b)->joined->district = (char *)bad[i].district;
-        assert_false(offer(f, &b.e, why));
-        assert_has(why, bad[i].says);
+        refused(f, &b.e, bad[i].says);
         /* The reason never quotes the text it refuses. */
         assert_null(strchr(why, '\x1b'));
         assert_null(strchr(why, '\n'));
@@ -203,36 +193,29 @@ static void test_district_with_escapes_refused(void **state)
     memset(longer, 'a', sizeof longer - 1);
     longer[sizeof longer - 1] = '\0';
     joined(f, &b)->joined->district = longer;
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "district is longer than 256 bytes");
+    refused(f, &b.e, "district is longer than 256 bytes");
     assert_int_equal(total(f->nat.s).members, 0);
 }
 
 static void test_other_joined_fields(void **state)
 {
     fed *f = *state;
-    char why[SD_ERR_MSG_MAX];
     joined_buf b;
     joined(f, &b)->joined->occupation = (char *)"teacher\x1b]0;pwned\x07";
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "occupation holds a control character");
+    refused(f, &b.e, "occupation holds a control character");
     joined(f, &b)->joined->payment_ref = (char *)"UPI\xe2\x80\xae" "1";
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "payment reference holds a bidirectional override");
+    refused(f, &b.e, "payment reference holds a bidirectional override");
     joined(f, &b);
     b.interests[1] = (char *)"seva\n";
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "interest holds a control character");
+    refused(f, &b.e, "interest holds a control character");
     joined(f, &b)->joined->referred_by = (char *)"BR-42\x1b";
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "referred-by is not a membership number");
+    refused(f, &b.e, "referred-by is not a membership number");
     char *many[RULES_INTERESTS_MAX + 1];
     for (size_t i = 0; i < RULES_INTERESTS_MAX + 1; i++)
         many[i] = (char *)"music";
     joined(f, &b)->joined->interests = many;
     b.j.n_interests = RULES_INTERESTS_MAX + 1;
-    assert_false(offer(f, &b.e, why));
-    assert_has(why, "more than 16 interests");
+    refused(f, &b.e, "more than 16 interests");
     assert_int_equal(total(f->nat.s).members, 0);
 }
 
@@ -281,11 +264,9 @@ static void test_every_body_kind(void **state)
     u.district = (char *)"Gaya\x1b[2J";
     e.body_case = SADASYA__ENTRY__BODY_UPDATED;
     e.updated = &u;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "updated entry: district holds a control character");
+    refused(f, &e, "updated entry: district holds a control character");
     u.district = (char *)" ";
-    assert_false(offer(f, &e, why));
-    assert_has(why, "district is empty");
+    refused(f, &e, "district is empty");
     u.district = (char *)"गया";
     assert_true(offer(f, &e, why));
 
@@ -296,8 +277,7 @@ static void test_every_body_kind(void **state)
     st.reason = (char *)"moved\x1b[1A\x1b[2K";
     e.body_case = SADASYA__ENTRY__BODY_STATUS;
     e.status = &st;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "status entry: reason holds a control character");
+    refused(f, &e, "status entry: reason holds a control character");
     st.reason = (char *)"moved away";
     assert_true(offer(f, &e, why));
 
@@ -309,19 +289,15 @@ static void test_every_body_kind(void **state)
     o.from_day = SIGNED_DAY;
     e.body_case = SADASYA__ENTRY__BODY_OFFICER;
     e.officer = &o;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "role is not words of letters a-z");
+    refused(f, &e, "role is not words of letters a-z");
     o.role = (char *)"president";
     o.from_day = 1;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "term start 1970-01-02 is before 2000-01-01");
+    refused(f, &e, "term start 1970-01-02 is before 2000-01-01");
     o.from_day = SIGNED_DAY;
     o.to_day = SIGNED_DAY - 1;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "term ends before it begins");
+    refused(f, &e, "term ends before it begins");
     o.to_day = UINT32_MAX;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "term end beyond 9999-12-31");
+    refused(f, &e, "term end beyond 9999-12-31");
     o.to_day = SIGNED_DAY + 5 * 365; /* a five-year term, set ahead */
     assert_true(offer(f, &e, why));
 
@@ -336,16 +312,13 @@ static void test_every_body_kind(void **state)
     ev.day = SIGNED_DAY;
     e.body_case = SADASYA__ENTRY__BODY_EVENT;
     e.event = &ev;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "event entry: title holds a control character");
+    refused(f, &e, "event entry: title holds a control character");
     ev.title = (char *)"योग दिवस";
     ev.place = (char *)"\xe2\x81\xa7Patna"; /* RLI */
-    assert_false(offer(f, &e, why));
-    assert_has(why, "place holds a bidirectional override");
+    refused(f, &e, "place holds a bidirectional override");
     ev.place = (char *)"Patna";
     ev.day = SIGNED_DAY + 30;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "date 2026-10-10 is after 2026-09-11");
+    refused(f, &e, "date 2026-10-10 is after 2026-09-11");
     ev.day = SIGNED_DAY;
     assert_true(offer(f, &e, why));
 
@@ -358,8 +331,7 @@ static void test_every_body_kind(void **state)
     at.day = 5;
     e.body_case = SADASYA__ENTRY__BODY_ATTENDANCE;
     e.attendance = &at;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "attendance entry: date 1970-01-06 is before");
+    refused(f, &e, "attendance entry: date 1970-01-06 is before");
     at.day = 0;
     assert_true(offer(f, &e, why));
 
@@ -370,12 +342,10 @@ static void test_every_body_kind(void **state)
     ho.day = SIGNED_DAY;
     e.body_case = SADASYA__ENTRY__BODY_HONOUR;
     e.honour = &ho;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "honour entry: title holds a bidirectional override");
+    refused(f, &e, "honour entry: title holds a bidirectional override");
     ho.title = (char *)"सेवा रत्न";
     ho.day = 0;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "before 2000-01-01");
+    refused(f, &e, "before 2000-01-01");
     ho.day = SIGNED_DAY;
     assert_true(offer(f, &e, why));
 
@@ -385,12 +355,10 @@ static void test_every_body_kind(void **state)
     no.body = (char *)"Line one\n\tLine two \x1b[5m";
     e.body_case = SADASYA__ENTRY__BODY_NOTICE;
     e.notice = &no;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "notice entry: body holds a control character");
+    refused(f, &e, "notice entry: body holds a control character");
     no.title = (char *)"Camp\n";
     no.body = (char *)"Line one\n\tLine two";
-    assert_false(offer(f, &e, why));
-    assert_has(why, "title holds a control character");
+    refused(f, &e, "title holds a control character");
     no.title = (char *)"Camp";
     assert_true(offer(f, &e, why));
 
@@ -401,12 +369,10 @@ static void test_every_body_kind(void **state)
     en.craft = (char *)"weaving";
     e.body_case = SADASYA__ENTRY__BODY_ENTERPRISE;
     e.enterprise = &en;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "enterprise entry: name holds a bidirectional override");
+    refused(f, &e, "enterprise entry: name holds a bidirectional override");
     en.name = (char *)"सीता साड़ी";
     en.craft = (char *)"  ";
-    assert_false(offer(f, &e, why));
-    assert_has(why, "craft is empty");
+    refused(f, &e, "craft is empty");
     en.craft = (char *)"weaving";
     assert_true(offer(f, &e, why));
 
@@ -416,8 +382,7 @@ static void test_every_body_kind(void **state)
     rd.reason = (char *)"request\x1b";
     e.body_case = SADASYA__ENTRY__BODY_REDACTION;
     e.redaction = &rd;
-    assert_false(offer(f, &e, why));
-    assert_has(why, "redaction entry: reason holds a control character");
+    refused(f, &e, "redaction entry: reason holds a control character");
     rd.reason = (char *)"member's request";
     assert_true(offer(f, &e, why));
 }
@@ -426,23 +391,13 @@ static void test_roster_text(void **state)
 {
     fed *f = *state;
     /* The national key too: a chapter name holding an escape. */
-    Sadasya__Chapter ch = SADASYA__CHAPTER__INIT;
-    ch.state = (char *)"UP";
-    ch.name = (char *)"Uttar Pradesh\x1b[8m";
-    ch.key.data = f->up.pk;
-    ch.key.len = 32;
-    Sadasya__Chapter *chs[1] = { &ch };
-    Sadasya__RosterUpdate ru = SADASYA__ROSTER_UPDATE__INIT;
-    ru.n_chapters = 1;
-    ru.chapters = chs;
-    Sadasya__Entry e = SADASYA__ENTRY__INIT;
-    e.body_case = SADASYA__ENTRY__BODY_ROSTER;
-    e.roster = &ru;
+    th_roster_body b;
+    Sadasya__Entry *e = th_roster_one(&b, "UP", "Uttar Pradesh\x1b[8m", f->up.pk);
     keys_pair kp;
     th_keys(&f->nat, &kp);
     store_head h = th_head(f->br.s, f->nat.pk);
     entry_signed es;
-    th_sign(&kp, &e, h.seq + 1, h.hash, &es);
+    th_sign(&kp, e, h.seq + 1, h.hash, &es);
     th_rejects rej;
     apply_result r = th_apply(f->br.s, &es, 1, 0, &rej);
     entry_signed_clear(&es);
@@ -519,7 +474,7 @@ static void test_register_checks_speak_alike(void **state)
 int main(void)
 {
     setenv("TZ", "UTC", 1);
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_fee_that_would_wrap_is_refused),
         T(test_joined_day_bounds),

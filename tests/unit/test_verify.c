@@ -14,21 +14,6 @@
 
 typedef th_fed fed;
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_verify", 0);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 /* --- running verify ------------------------------------------------------- */
 
 typedef struct report {
@@ -72,6 +57,13 @@ static verify_result run_verify(fed *f, store *s, const char *state_only,
     assert_int_equal(r.failures, (uint64_t)rep->nfails);
     assert_int_equal(r.warnings, (uint64_t)rep->nwarns);
     return r;
+}
+
+/* verify on s reports at least one failure (the lines in rep). */
+static void verify_fails(fed *f, store *s, report *rep)
+{
+    verify_result r = run_verify(f, s, NULL, rep);
+    assert_true(r.failures > 0);
 }
 
 /* Fails unless some failure line holds every one of the needles. */
@@ -236,8 +228,7 @@ static void test_tampered_log_signature(void **state)
     size_t at = 5; /* inside the signature */
     tamper(f->br.s, f->br.s->log, key, sizeof key, flip_at, &at);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "seq 2", "bad signature");
     /* The chain hash of seq 2 changed: seq 3 no longer links to it. */
     assert_failure_line(&rep, "seq 3", "broken chain");
@@ -261,8 +252,7 @@ static void test_tampered_log_entry_bytes(void **state)
     size_t at = ENTRY_SIG_BYTES + len - 1;
     tamper(f->br.s, f->br.s->log, key, sizeof key, flip_at, &at);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "seq 2", "bad signature");
 }
 
@@ -275,8 +265,7 @@ static void test_tampered_log_undecodable(void **state)
     size_t at = ENTRY_SIG_BYTES; /* the first tag of the entry */
     tamper(f->br.s, f->br.s->log, key, sizeof key, flip_at, &at);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "seq 2", NULL);
 }
 
@@ -292,8 +281,7 @@ static void test_tampered_head(void **state)
     assert_int_equal(store_head_put(f->br.s, txn, f->br.pk, &h, NULL), SD_OK);
     assert_int_equal(store_commit(f->br.s, txn, NULL), SD_OK);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "head", "seq 3");
 }
 
@@ -315,8 +303,7 @@ static void test_tampered_counters(void **state)
     const char key[] = "total"; /* "total" ‖ 0 ‖ "" */
     tamper(f->br.s, f->br.s->counters, key, sizeof key, bump_members, NULL);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "counters", "total");
 
     /* A counter row the log never made. */
@@ -327,7 +314,7 @@ static void test_tampered_counters(void **state)
     MDB_val v = { sizeof row, &row };
     assert_int_equal(mdb_put(txn, f->br.s->counters, &k, &v, 0), 0);
     assert_int_equal(store_commit(f->br.s, txn, NULL), SD_OK);
-    r = run_verify(f, f->br.s, NULL, &rep);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "counters", "Nowhere");
 }
 
@@ -355,8 +342,7 @@ static void test_tampered_member(void **state)
     tamper(f->br.s, f->br.s->members, numbers[1], strlen(numbers[1]),
            change_fee, &c);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "members", numbers[1]);
 
     /* A member deleted from the view. */
@@ -365,7 +351,7 @@ static void test_tampered_member(void **state)
     MDB_val k = { strlen(numbers[2]), numbers[2] };
     assert_int_equal(mdb_del(txn, f->br.s->members, &k, NULL), 0);
     assert_int_equal(store_commit(f->br.s, txn, NULL), SD_OK);
-    r = run_verify(f, f->br.s, NULL, &rep);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "members", numbers[2]);
     assert_failure_line(&rep, "missing", numbers[2]);
 }
@@ -398,8 +384,7 @@ static void test_tampered_personal(void **state)
     tamper(f->br.s, f->br.s->personal, key, sizeof key, replace_blob, &b);
     free(b.blob);
     report rep;
-    verify_result r = run_verify(f, f->br.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->br.s, &rep);
     assert_failure_line(&rep, "seq 2", "personal data does not match");
 }
 
@@ -431,8 +416,7 @@ static void test_equivocation_evidence_is_a_failure(void **state)
     entry_signed_clear(&alt);
 
     report rep;
-    verify_result r = run_verify(f, f->nat.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->nat.s, &rep);
     assert_failure_line(&rep, "equivocation", "seq 2");
     assert_failure_line(&rep, "BR", "seq 2");
 }
@@ -441,9 +425,8 @@ static void test_unlisted_key_is_a_failure(void **state)
 {
     fed *f = *state;
     /* UP's entries planted in the national store, past apply's checks. */
-    th_register(&f->up, 2, NULL);
     size_t n;
-    entry_signed *items = th_collect(f->up.s, f->up.pk, 1, 0, &n);
+    entry_signed *items = th_register_log(&f->up, 2, &n);
     store_head h = th_head(f->up.s, f->up.pk);
     MDB_txn *txn;
     assert_int_equal(store_begin(f->nat.s, 1, &txn, NULL), SD_OK);
@@ -464,14 +447,13 @@ static void test_unlisted_key_is_a_failure(void **state)
     th_free_items(items, n);
 
     report rep;
-    verify_result r = run_verify(f, f->nat.s, NULL, &rep);
-    assert_true(r.failures > 0);
+    verify_fails(f, f->nat.s, &rep);
     assert_failure_line(&rep, "not in the roster", NULL);
     /* The signatures themselves are good. */
     assert_null(strstr(rep.fails, "bad signature"));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup, th_fed_teardown)
 
 int main(void)
 {

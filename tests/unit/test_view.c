@@ -11,21 +11,6 @@
 
 typedef th_fed fed;
 
-static int setup(void **state)
-{
-    fed *f = th_fed_new("test_view", 1);
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    th_fed_free(*state);
-    return 0;
-}
-
 /* --- writing ------------------------------------------------------------ */
 
 typedef struct who {
@@ -668,7 +653,7 @@ static void test_enum_names(void **state)
     assert_int_equal(view_status_parse(""), -1);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, th_fed_setup_up, th_fed_teardown)
 
 int main(void)
 {
