@@ -75,17 +75,29 @@ static int one_peer(const Sadasya__PeerStatus *ps, void *ctx)
     if (ps->key.len == 32)
         cli_hex32(ps->key.data, key);
     const char *state = ps->state[0] ? ps->state : "?";
-    int connected = x->running && ps->connected;
+    int connected = x->running && ps->connected && !ps->dropped;
+    /* Heads not yet heard over this session are unknown, not zero. */
+    int known = ps->heads_known;
     if (x->arr) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "endpoint", ps->endpoint);
         cJSON_AddStringToObject(o, "state", state);
         cJSON_AddStringToObject(o, "key", key);
         cJSON_AddBoolToObject(o, "connected", connected);
+        cJSON_AddBoolToObject(o, "inbound", ps->inbound);
+        cJSON_AddBoolToObject(o, "dropped", ps->dropped);
         cJSON_AddNumberToObject(o, "last_contact_ms", (double)ps->last_contact_ms);
         if (x->full) {
-            cJSON_AddNumberToObject(o, "behind", (double)behind);
-            cJSON_AddNumberToObject(o, "ahead", (double)ahead);
+            cJSON_AddBoolToObject(o, "heads_known", known);
+            if (known) {
+                cJSON_AddNumberToObject(o, "heads_ms", (double)ps->heads_ms);
+                cJSON_AddNumberToObject(o, "behind", (double)behind);
+                cJSON_AddNumberToObject(o, "ahead", (double)ahead);
+            } else {
+                cJSON_AddNullToObject(o, "heads_ms");
+                cJSON_AddNullToObject(o, "behind");
+                cJSON_AddNullToObject(o, "ahead");
+            }
             cJSON_AddNumberToObject(o, "received", (double)ps->received);
             cJSON_AddNumberToObject(o, "rejected", (double)ps->rejected);
             cJSON_AddNumberToObject(o, "bad_messages", (double)ps->bad_messages);
@@ -103,17 +115,21 @@ static int one_peer(const Sadasya__PeerStatus *ps, void *ctx)
         cJSON_AddStringToObject(o, "last_error", ps->last_error);
         cJSON_AddItemToArray(x->arr, o);
     } else if (x->full) {
-        char b[24], a[24], r[24], bad[24], hs[24];
-        snprintf(b, sizeof b, "%llu", (unsigned long long)behind);
-        snprintf(a, sizeof a, "%llu", (unsigned long long)ahead);
+        char b[24] = "?", a[24] = "?", r[24], bad[24], hs[24];
+        if (known) {
+            snprintf(b, sizeof b, "%llu", (unsigned long long)behind);
+            snprintf(a, sizeof a, "%llu", (unsigned long long)ahead);
+        }
         snprintf(r, sizeof r, "%llu", (unsigned long long)ps->rejected);
         snprintf(bad, sizeof bad, "%llu", (unsigned long long)ps->bad_messages);
         snprintf(hs, sizeof hs, "%llu", (unsigned long long)ps->handshake_failures);
-        const char *cells[] = { ps->endpoint, state, connected ? "yes" : "no",
+        const char *cells[] = { ps->endpoint, state,
+                                ps->dropped ? "gone" : connected ? "yes" : "no",
                                 last, b, a, r, bad, hs, ps->last_error };
         cli_table_add(x->t, cells);
     } else {
-        const char *cells[] = { ps->endpoint, state, connected ? "yes" : "no",
+        const char *cells[] = { ps->endpoint, state,
+                                ps->dropped ? "gone" : connected ? "yes" : "no",
                                 last, key };
         cli_table_add(x->t, cells);
     }
@@ -181,7 +197,7 @@ static int run(cli *c, int full)
             }
         }
         static const char *const fh[] = { "PEER", "STATE", "CONNECTED", "LAST CONTACT",
-                                          "BEHIND", "AHEAD", "REJECTED", "BAD MSGS",
+                                          "WE LACK", "THEY LACK", "REJECTED", "BAD MSGS",
                                           "HANDSHAKE FAILS", "LAST ERROR" };
         static const char *const ph[] = { "PEER", "STATE", "CONNECTED", "LAST CONTACT", "KEY" };
         if (c->json)
@@ -216,6 +232,10 @@ static int run(cli *c, int full)
             puts("node: not running (peer states as it last saw them)");
         cli_table_print(x.t, stdout);
         cli_table_destroy(&x.t);
+        if (full)
+            puts("\nWE LACK: entries the peer holds that this node does not; THEY "
+                 "LACK: entries this node holds that the peer does not (? until "
+                 "its heads arrive); gone: a link that dialled in, since closed.");
     }
     return CLI_EXIT_OK;
 }
@@ -225,8 +245,11 @@ int cmd_sync_status(cli *c, int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--help")) {
         puts("usage: sadasya [--data DIR] [--json] sync-status\n\n"
              "Per origin: the head this node holds. Per peer (as the running node\n"
-             "last saw it): connected, last contact, entries behind and ahead,\n"
-             "entries rejected, bad messages, CURVE handshake failures, last error.");
+             "last saw it): connected (gone: a link it dialled in on, since closed),\n"
+             "last contact, entries it holds that this node lacks (WE LACK) and the\n"
+             "other way (THEY LACK; ? until its heads arrive), entries rejected, bad\n"
+             "messages, CURVE handshake failures, last error. --json gives the same,\n"
+             "with behind/ahead null while the heads are unknown.");
         return CLI_EXIT_OK;
     }
     if (argc > 1)

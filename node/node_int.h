@@ -108,6 +108,7 @@ typedef struct parked {
     int64_t deadline;
     int64_t since;             /* parked then (heads news at most once a
                                 * NODE_HEADS_EVERY_MS) */
+    uint64_t heads_version;    /* the node's heads_version then */
     uint8_t key[32];           /* who asked */
 } parked;
 
@@ -137,6 +138,7 @@ struct node {
     int64_t next_status, next_roster, next_source, started_ms;
     uint64_t bad_in, served;
     struct source *src;               /* one source per origin (node_source.c) */
+    uint64_t heads_version;           /* bumped when this node's heads move */
     size_t nsrc, capsrc;
     int fenced; /* restored from a backup, not yet caught up (backup.h) */
 };

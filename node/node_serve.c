@@ -127,6 +127,7 @@ void serve_park_drop(node *n, int i)
 /* New entries are here: answer every parked pull that now gets some. */
 void serve_wake_parked(node *n)
 {
+    n->heads_version++; /* the others hear of it within a second */
     for (int i = 0; i < n->nparked;) {
         if (admit_key(n, n->park[i].key) != NODE_ADMITTED) {
             reply_error(&n->park[i].to, n->park[i].msg->pull->id, NODE_NOT_ADMITTED);
@@ -175,7 +176,11 @@ void serve_expire_parked(node *n, int64_t now)
                 }
                 have_heads = 1;
             }
-            news = heads_news(pull, hs, nh);
+            /* Our heads moved since it was parked (the puller's picture of
+             * them, in sync-status and for its sources, is then stale), or
+             * we hold more of an origin it asked elsewhere. */
+            news = n->park[i].heads_version != n->heads_version ||
+                   heads_news(pull, hs, nh);
         }
         if (now >= n->park[i].deadline || news) {
             if (admit_key(n, n->park[i].key) == NODE_ADMITTED)
@@ -287,6 +292,7 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
             memcpy(pk->key, key, 32);
             uint32_t w = m->pull->wait_ms > 60000 ? 60000 : m->pull->wait_ms;
             pk->since = clock_mono_ms();
+            pk->heads_version = n->heads_version;
             pk->deadline = pk->since + w;
             return;
         }
