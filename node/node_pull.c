@@ -448,8 +448,12 @@ static void log_handshake(peer *p)
     p->hs_logged_ms = now;
 }
 
+/* After a failed handshake: libzmq would reconnect at once and fail again
+ * several times a second, so the link is taken down until its retry time
+ * (0.5 s doubling to 30 s). */
 static void schedule_retry(peer *p)
 {
+    zmq_disconnect(p->dealer, p->endpoint);
     if (p->retry_at)
         return;
     p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : NODE_RETRY_MIN_MS;
