@@ -117,8 +117,14 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, NODE_ZAP_DOMAIN,
                        strlen(NODE_ZAP_DOMAIN));
         zmq_setsockopt(n->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-        int hwm = 10000;
+        int hwm = 10000, hb = NODE_HEARTBEAT_MS, hbto = 5 * NODE_HEARTBEAT_MS;
         zmq_setsockopt(n->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        /* A send to a peer whose connection is gone fails (and its inbound
+         * link is dropped) instead of vanishing; heartbeats find a dead
+         * connection when no traffic would. */
+        zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt(n->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+        zmq_setsockopt(n->router, ZMQ_HEARTBEAT_TIMEOUT, &hbto, sizeof hbto);
         if (zmq_bind(n->router, cfg->listen)) {
             int e = errno;
             node_destroy(&n);
@@ -234,7 +240,7 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
             peer *p = &n->peers[i];
             if (p->inbound && (p->drop || now - p->last_heard > NODE_INBOUND_IDLE_MS ||
                                (p->inflight && now - p->sent_ms >
-                                                   p->wait_ms + NODE_PULL_GRACE_MS))) {
+                                                   p->wait_ms + pull_grace_ms(p)))) {
                 admit_drop_inbound(n, i--);
                 continue;
             }
@@ -243,8 +249,8 @@ int node_run(node *n, volatile sig_atomic_t *stop, sd_err *err)
             if (p->next_pull_at && now >= p->next_pull_at)
                 p->next_pull_at = 0;
             if (p->handshaken && !p->next_pull_at && !p->queued &&
-                (!p->inflight || now - p->sent_ms > p->wait_ms + NODE_PULL_GRACE_MS))
-                pull_send(n, p, NODE_LONGPOLL_MS);
+                (!p->inflight || now - p->sent_ms > p->wait_ms + pull_grace_ms(p)))
+                pull_send(n, p, pull_longpoll_ms(p));
         }
         if (now >= n->next_status) {
             links_flush_status(n);

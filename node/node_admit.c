@@ -246,6 +246,7 @@ peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
         sadasya__chapter_view__free_unpacked(cv, NULL);
     node_logf(LOG_INFO, "%s dialled in: pulling from it over its connection",
          p->endpoint);
+    source_refresh(n); /* its own origin may come from it from the start */
     pull_send(n, p, 0);
     return p;
 }

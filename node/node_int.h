@@ -46,6 +46,11 @@
 #define NODE_HEADS_EVERY_MS 1000   /* a parked pull told of others' heads at most this often */
 #define NODE_DIAL_GRACE_MS 5000    /* the national node waits this long for chapters to dial */
 #define NODE_HS_LOG_MS 60000       /* a failing handshake is logged again after this */
+/* A link that dialled us is polled more often than one we dialled: no
+ * socket event tells the ROUTER side that its peer has gone, an
+ * unanswered pull does (dropped after the wait and this grace). */
+#define NODE_INBOUND_LONGPOLL_MS 5000
+#define NODE_INBOUND_GRACE_MS 5000
 
 /* A link to another node: one we dialled (our DEALER to its ROUTER), or
  * one that dialled us (inbound: its DEALER to our ROUTER, reached through
@@ -175,6 +180,11 @@ void admit_drop_inbound(node *n, int i);
 void pull_clear_heads(peer *p);
 void pull_clear_tips(peer *p);
 void pull_send(node *n, peer *p, uint32_t wait_ms);
+/* How long p's pulls wait when there is nothing new, and how late past
+ * that an answer may come before the pull is sent again (an inbound link
+ * is then dropped). */
+uint32_t pull_longpoll_ms(const peer *p);
+int64_t pull_grace_ms(const peer *p);
 void pull_backoff(peer *p);
 void pull_on_batch(node *n, peer *p, Sadasya__SyncMsg *m);
 void pull_on_done(node *n, recv_job *j);

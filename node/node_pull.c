@@ -93,8 +93,12 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
     zmq_msg_close(&t.who);
     if (rc) {
         node_logf(LOG_DEBUG, "pull to %s not sent (not connected)", p->endpoint);
+        if (p->inbound)
+            p->drop = 1; /* its connection is gone (ZMQ_ROUTER_MANDATORY) */
         return;
     }
+    node_logf(LOG_DEBUG, "pull %llu to %s: %zu origins, wait %u ms",
+              (unsigned long long)id, p->endpoint, w.n, wait_ms);
     p->inflight = 1;
     p->pull_id = id;
     p->sent_gen = p->want_gen;
@@ -110,6 +114,16 @@ void pull_send(node *n, peer *p, uint32_t wait_ms)
     }
     p->sent_ms = clock_mono_ms();
     p->wait_ms = wait_ms;
+}
+
+uint32_t pull_longpoll_ms(const peer *p)
+{
+    return p->inbound ? NODE_INBOUND_LONGPOLL_MS : NODE_LONGPOLL_MS;
+}
+
+int64_t pull_grace_ms(const peer *p)
+{
+    return p->inbound ? NODE_INBOUND_GRACE_MS : NODE_PULL_GRACE_MS;
 }
 
 /* Batches at the receive worker, every link's. */
@@ -128,7 +142,7 @@ static void maybe_pull(node *n, peer *p)
 {
     if (!p->inflight && !p->next_pull_at && p->queued < NODE_QUEUE_MAX &&
         (!p->queued || queued_all(n) < NODE_QUEUE_ALL))
-        pull_send(n, p, p->more || p->queued ? 0 : NODE_LONGPOLL_MS);
+        pull_send(n, p, p->more || p->queued ? 0 : pull_longpoll_ms(p));
 }
 
 /* After a failure or a refusal: what was pulled beyond the store's heads
@@ -508,6 +522,7 @@ void pull_on_monitor(node *n, peer *p)
         /* A link it dialled to us stays: with one source per origin two
          * links to a node carry nothing twice, and two nodes may hold one
          * key (a copy: equivocation), each to be heard. */
+        source_refresh(n); /* its own origin may come from it from the start */
         if (p->queued < NODE_QUEUE_MAX)
             pull_send(n, p, 0);
         break;

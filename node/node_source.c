@@ -119,6 +119,11 @@ static void set_source(node *n, struct source *s, peer *to, int64_t now)
     for (int i = 0; i < n->npeers; i++)
         if (n->peers[i].id == s->link || n->peers[i].id == id)
             n->peers[i].want_gen++;
+    if (to) {
+        char hex[17];
+        sodium_bin2hex(hex, sizeof hex, s->origin, 8);
+        node_logf(LOG_DEBUG, "origin %s…: pulled from %s", hex, to->endpoint);
+    }
     s->link = id;
     s->progress_ms = now;
 }
@@ -156,6 +161,11 @@ void source_refresh(node *n)
         uint64_t bestseq = 0, curseq = 0;
         for (int k = 0; k < n->npeers; k++) {
             peer *p = &n->peers[k];
+            /* The origin's own node is a candidate as soon as its session
+             * is up, heads or not: it holds its newest entries. */
+            if (p->handshaken && !memcmp(p->key, s->origin, 32) &&
+                (!author || (p->heads_known && !author->heads_known)))
+                author = p;
             if (!usable(p))
                 continue;
             uint64_t seq = advertised(p, s->origin);
@@ -163,8 +173,6 @@ void source_refresh(node *n)
                 cur = p;
                 curseq = seq;
             }
-            if (!memcmp(p->key, s->origin, 32))
-                author = p;
             if (p->id == s->shunned && now < s->shunned_until)
                 continue;
             if (better(p, seq, best, bestseq, s->origin, s->link)) {
@@ -172,9 +180,14 @@ void source_refresh(node *n)
                 bestseq = seq;
             }
         }
+        if (!cur && author && author->id == s->link)
+            cur = author; /* chosen before its heads came */
+        int caught_up = have >= bestseq;
+        int author_ok = author && (!author->heads_known ||
+                                   advertised(author, s->origin) >= curseq);
         if (!cur) {
-            set_source(n, s, best, now);
-        } else if (curseq > have && bestseq > have &&
+            set_source(n, s, caught_up && author_ok ? author : best ? best : author, now);
+        } else if (cur->heads_known && curseq > have && bestseq > have &&
                    now - s->progress_ms > NODE_STALL_MS && best && best != cur) {
             /* It claims more than we hold, but nothing comes. */
             char hex[17];
@@ -185,10 +198,9 @@ void source_refresh(node *n)
             s->shunned = cur->id;
             s->shunned_until = now + 4 * NODE_STALL_MS;
             set_source(n, s, best, now);
-        } else if (curseq <= have && bestseq > have) {
+        } else if (cur->heads_known && curseq <= have && bestseq > have) {
             set_source(n, s, best, now); /* it has nothing more for us */
-        } else if (have >= bestseq && author && author != cur &&
-                   advertised(author, s->origin) >= curseq) {
+        } else if (caught_up && author_ok && author != cur) {
             set_source(n, s, author, now); /* caught up: straight from it */
         }
     }

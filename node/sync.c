@@ -383,8 +383,10 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
         goto out;
     for (size_t i = 0; i < n && !rc && !more; i++) {
         const Sadasya__Head *ours = hs[i];
-        if ((only && memcmp(ours->origin.data, only, 32)) ||
-            !sync_pull_wants(pull, ours->origin.data))
+        /* only (an ended key's node gets the national log) overrides what
+         * the pull wants. */
+        if (only ? memcmp(ours->origin.data, only, 32) != 0
+                 : !sync_pull_wants(pull, ours->origin.data))
             continue;
         const Sadasya__Head *theirs = sync_head_find(pull->have, pull->n_have,
                                                 ours->origin.data);
