@@ -40,6 +40,9 @@ typedef struct worker {
     pthread_cond_t can_put, can_take;
     pair *ring;                   /* PRESIGN_DEPTH pairs, locked memory */
     size_t head, count;
+    int putter_waiting, taker_waiting; /* who waits on the condvars */
+    pair *batch;                  /* PRESIGN_BATCH being made, locked memory */
+    uint8_t *rnd;                 /* their randomness, locked memory */
     uint64_t next_seq;            /* the next pair this worker makes */
     uint64_t gen;                 /* bumped by a restart */
     uint64_t made;
@@ -101,26 +104,27 @@ int presign_finish(const uint8_t sk[KEYS_SECRET_BYTES], const uint8_t r[32],
     return SD_OK;
 }
 
-/* Makes the pair for seq. The hash input names the key's nonce secret,
- * fresh randomness, and what makes it unique in this process and run. */
-static void make_pair(const presign_key *k, unsigned worker_no,
-                      uint64_t count, uint64_t seq, pair *out)
+/* Makes the pair for seq from 32 fresh random bytes. The hash input
+ * names the key's nonce secret, the randomness, and what makes it unique
+ * in this process and run. */
+static void make_pair(const presign_key *k, unsigned worker_no, uint32_t pid,
+                      uint64_t count, uint64_t seq, const uint8_t rnd[32],
+                      pair *out)
 {
     for (uint64_t tries = 0;; tries++) {
-        uint8_t rnd[32], h[64];
+        uint8_t h[64];
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        randombytes_buf(rnd, sizeof rnd);
         /* Hashed, never parsed: native byte order will do. */
         struct { uint64_t seq, count, tries, ns; uint32_t pid, worker; } uniq = {
             seq, count, tries,
             (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
-            (uint32_t)getpid(), worker_no,
+            pid, worker_no,
         };
         crypto_hash_sha512_state st;
         crypto_hash_sha512_init(&st);
         crypto_hash_sha512_update(&st, k->prefix, sizeof k->prefix);
-        crypto_hash_sha512_update(&st, rnd, sizeof rnd);
+        crypto_hash_sha512_update(&st, rnd, 32);
         crypto_hash_sha512_update(&st, k->A, sizeof k->A);
         crypto_hash_sha512_update(&st, (const uint8_t *)&uniq, sizeof uniq);
         crypto_hash_sha512_final(&st, h);
@@ -134,27 +138,42 @@ static void make_pair(const presign_key *k, unsigned worker_no,
     }
 }
 
+/* A worker makes PRESIGN_BATCH pairs at a time, outside the lock, with
+ * one draw of randomness for them all, and hands them over under one lock
+ * and at most one wake-up: per pair, only the fixed-base multiplication
+ * and a hash are left. */
 static void *work(void *arg)
 {
     worker *w = arg;
-    pair made;
+    pair *made = w->batch;
+    uint8_t *rnd = w->rnd;
+    uint32_t pid = (uint32_t)getpid();
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->stop && w->count == PRESIGN_DEPTH)
+        while (!w->stop && PRESIGN_DEPTH - w->count < PRESIGN_BATCH) {
+            w->putter_waiting = 1;
             pthread_cond_wait(&w->can_put, &w->mu);
+            w->putter_waiting = 0;
+        }
         if (w->stop)
             break;
-        uint64_t seq = w->next_seq, gen = w->gen, count = w->made++;
+        uint64_t seq = w->next_seq, gen = w->gen, count = w->made;
+        w->made += PRESIGN_BATCH;
         pthread_mutex_unlock(&w->mu);
-        make_pair(w->p->key, w->k, count, seq, &made);
+        randombytes_buf(rnd, PRESIGN_BATCH * 32);
+        for (unsigned i = 0; i < PRESIGN_BATCH; i++)
+            make_pair(w->p->key, w->k, pid, count + i, seq + (uint64_t)i * w->p->n,
+                      rnd + 32 * i, &made[i]);
+        sodium_memzero(rnd, PRESIGN_BATCH * 32);
         pthread_mutex_lock(&w->mu);
         if (gen == w->gen) { /* not restarted meanwhile */
-            w->ring[(w->head + w->count) % PRESIGN_DEPTH] = made;
-            w->count++;
-            w->next_seq += w->p->n;
-            pthread_cond_signal(&w->can_take);
+            for (unsigned i = 0; i < PRESIGN_BATCH; i++)
+                w->ring[(w->head + w->count++) % PRESIGN_DEPTH] = made[i];
+            w->next_seq += (uint64_t)PRESIGN_BATCH * w->p->n;
+            if (w->taker_waiting)
+                pthread_cond_signal(&w->can_take);
         }
-        sodium_memzero(&made, sizeof made);
+        sodium_memzero(made, PRESIGN_BATCH * sizeof *made);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -186,8 +205,11 @@ void presign_sign(presign *p, uint64_t seq, const presign_part *parts,
             restart(p, seq);
         worker *w = &p->w[(seq - p->base) % p->n];
         pthread_mutex_lock(&w->mu);
-        while (w->count == 0)
+        while (w->count == 0) {
+            w->taker_waiting = 1;
             pthread_cond_wait(&w->can_take, &w->mu);
+            w->taker_waiting = 0;
+        }
         pair *slot = &w->ring[w->head];
         if (slot->seq != seq) {
             pthread_mutex_unlock(&w->mu);
@@ -198,7 +220,8 @@ void presign_sign(presign *p, uint64_t seq, const presign_part *parts,
         sodium_memzero(slot, sizeof *slot);
         w->head = (w->head + 1) % PRESIGN_DEPTH;
         w->count--;
-        pthread_cond_signal(&w->can_put);
+        if (w->putter_waiting && PRESIGN_DEPTH - w->count >= PRESIGN_BATCH)
+            pthread_cond_signal(&w->can_put);
         pthread_mutex_unlock(&w->mu);
         break;
     }
@@ -238,7 +261,9 @@ int presign_new(presign **out, const keys_pair *kp, unsigned nworkers,
         pthread_cond_init(&w->can_take, NULL);
         w->inited = 1;
         w->ring = sodium_allocarray(PRESIGN_DEPTH, sizeof *w->ring);
-        if (!w->ring) {
+        w->batch = sodium_allocarray(PRESIGN_BATCH, sizeof *w->batch);
+        w->rnd = sodium_malloc(PRESIGN_BATCH * 32);
+        if (!w->ring || !w->batch || !w->rnd) {
             rc = sd_errf(err, SD_ENOMEM, "out of locked memory for signing nonces");
             break;
         }
@@ -272,6 +297,10 @@ void presign_destroy(presign **pp)
         }
         if (w->ring)
             sodium_free(w->ring); /* wipes the pairs left */
+        if (w->batch)
+            sodium_free(w->batch);
+        if (w->rnd)
+            sodium_free(w->rnd);
         if (w->inited) {
             pthread_mutex_destroy(&w->mu);
             pthread_cond_destroy(&w->can_put);

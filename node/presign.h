@@ -34,6 +34,7 @@
 #define PRESIGN_SIG_BYTES 64
 #define PRESIGN_MAX_WORKERS 16
 #define PRESIGN_DEPTH 1024 /* pairs made ahead, per worker */
+#define PRESIGN_BATCH 64   /* pairs a worker makes at a time */
 
 typedef struct presign presign;
 
