@@ -123,9 +123,9 @@ if [[ $long == 1 ]]; then
         echo "# Fault tests — long run"
         echo
         echo "Written by \`tests/fault/run.sh --long\` on $(date -u '+%Y-%m-%d %H:%M UTC');"
-        echo "binaries built in \`$bdir\` from commit $commit$([[ $dirty -gt 0 ]] && echo " (+$dirty modified files)") of \`$src\`;"
+        echo "binaries built in \`${bdir#"$src"/}\` from commit $commit$([[ $dirty -gt 0 ]] && echo " (+$dirty modified files)") of this repository;"
         echo "$(nproc 2>/dev/null || echo ?) cores, Linux $(uname -r)."
-        echo "Total ${t_total}s. Each test's full log: \`$logs/\` (not kept in the tree)."
+        echo "Total ${t_total}s. Each test's full log was kept in a temporary directory, not in the tree."
         echo
         echo "## Results"
         echo
