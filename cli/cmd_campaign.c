@@ -184,6 +184,25 @@ static void add_ratio(cJSON *o, uint64_t window, uint64_t before)
         cJSON_AddNullToObject(o, "ratio");
 }
 
+/* One row of the window comparison: members who joined in the window and
+ * in the same span before it, and the change, into o (JSON) or t. */
+static void window_row(cJSON *o, cli_table *t, const char *label, uint64_t w,
+                       uint64_t bf)
+{
+    if (o) {
+        cJSON_AddNumberToObject(o, "window", (double)w);
+        cJSON_AddNumberToObject(o, "before", (double)bf);
+        add_ratio(o, w, bf);
+        return;
+    }
+    char wn[24], bn[24], ch[32];
+    cli_org_u64(w, wn);
+    cli_org_u64(bf, bn);
+    ratio_text(w, bf, ch);
+    const char *cells[] = { label, wn, bn, ch };
+    cli_table_add(t, cells);
+}
+
 int cmd_campaign(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -337,10 +356,8 @@ int cmd_campaign(cli *c, int argc, char **argv)
                 continue;
             rank++;
             n++;
-            Sadasya__MemberView *m = NULL;
-            Sadasya__Personal *p = NULL;
-            if (view_member_get(s, txn, x.refs[i].number, &m, NULL) == SD_OK)
-                p = cli_org_personal(s, txn, m);
+            cli_person who;
+            cli_org_person(s, txn, x.refs[i].number, &who);
             char rk[24], cnt[24];
             cli_org_u64(rank, rk);
             cli_org_u64(x.refs[i].referred, cnt);
@@ -349,22 +366,15 @@ int cmd_campaign(cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(r, "state", x.refs[i].state);
                 cJSON_AddNumberToObject(r, "rank", (double)rank);
                 cJSON_AddStringToObject(r, "number", x.refs[i].number);
-                if (p)
-                    cJSON_AddStringToObject(r, "name", p->name);
-                else
-                    cJSON_AddNullToObject(r, "name");
+                cli_org_person_json(r, &who);
                 cJSON_AddNumberToObject(r, "referred", (double)x.refs[i].referred);
                 cJSON_AddItemToArray(refs, r);
             } else {
                 const char *cells[] = { x.refs[i].state, rk, x.refs[i].number,
-                                        p ? p->name : m ? "(not held)" : "(not on this node)",
-                                        cnt };
+                                        who.name, cnt };
                 cli_table_add(t, cells);
             }
-            if (p)
-                sadasya__personal__free_unpacked(p, NULL);
-            if (m)
-                sadasya__member_view__free_unpacked(m, NULL);
+            cli_org_person_free(&who);
         }
         if (t) {
             printf("\nReferrals: members who brought in most others (top %lu per state)\n", top);
@@ -410,36 +420,19 @@ int cmd_campaign(cli *c, int argc, char **argv)
             uint64_t bf = joins_between(&x, x.days[i].state, bfrom, bto);
             if (!w && !bf)
                 continue;
-            if (rows) {
-                cJSON *r = cJSON_CreateObject();
+            cJSON *r = rows ? cJSON_CreateObject() : NULL;
+            if (r)
                 cJSON_AddStringToObject(r, "state", x.days[i].state);
-                cJSON_AddNumberToObject(r, "window", (double)w);
-                cJSON_AddNumberToObject(r, "before", (double)bf);
-                add_ratio(r, w, bf);
+            window_row(r, t, x.days[i].state, w, bf);
+            if (r)
                 cJSON_AddItemToArray(rows, r);
-            } else {
-                char wn[24], bn[24], ch[32];
-                cli_org_u64(w, wn);
-                cli_org_u64(bf, bn);
-                ratio_text(w, bf, ch);
-                const char *cells[] = { x.days[i].state, wn, bn, ch };
-                cli_table_add(t, cells);
-            }
         }
         uint64_t w = joins_between(&x, NULL, f->from, f->to);
         uint64_t bf = joins_between(&x, NULL, bfrom, bto);
+        window_row(fo, t, "ALL", w, bf);
         if (fo) {
-            cJSON_AddNumberToObject(fo, "window", (double)w);
-            cJSON_AddNumberToObject(fo, "before", (double)bf);
-            add_ratio(fo, w, bf);
             cJSON_AddItemToArray(fj, fo);
         } else {
-            char wn[24], bn[24], ch[32];
-            cli_org_u64(w, wn);
-            cli_org_u64(bf, bn);
-            ratio_text(w, bf, ch);
-            const char *cells[] = { "ALL", wn, bn, ch };
-            cli_table_add(t, cells);
             printf("\n%s: joins %s..%s (%u day%s) against %s..%s\n", f->name, a, b, len,
                    len == 1 ? "" : "s", ba, bb);
             cli_table_print(t, stdout);

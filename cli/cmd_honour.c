@@ -158,31 +158,22 @@ int cmd_honours(cli *c, int argc, char **argv)
     static const char *const heads[] = { "DATE", "NUMBER", "NAME", "TITLE" };
     cli_table *t = !c->json && !rc ? cli_table_new(4, heads) : NULL;
     for (size_t i = 0; i < l.n && !rc; i++) {
-        Sadasya__MemberView *m = NULL;
-        Sadasya__Personal *p = NULL;
-        if (view_member_get(s, txn, l.rows[i].number, &m, NULL) == SD_OK)
-            p = cli_org_personal(s, txn, m);
+        cli_person who;
+        cli_org_person(s, txn, l.rows[i].number, &who);
         char d[DAY_STR_LEN];
         day_format(l.rows[i].h->day, d);
         if (arr) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "number", l.rows[i].number);
-            if (p)
-                cJSON_AddStringToObject(j, "name", p->name);
-            else
-                cJSON_AddNullToObject(j, "name");
+            cli_org_person_json(j, &who);
             cJSON_AddStringToObject(j, "title", l.rows[i].h->title);
             cJSON_AddStringToObject(j, "date", d);
             cJSON_AddItemToArray(arr, j);
         } else {
-            const char *cells[] = { d, l.rows[i].number, p ? p->name : "(not held)",
-                                    l.rows[i].h->title };
+            const char *cells[] = { d, l.rows[i].number, who.name, l.rows[i].h->title };
             cli_table_add(t, cells);
         }
-        if (p)
-            sadasya__personal__free_unpacked(p, NULL);
-        if (m)
-            sadasya__member_view__free_unpacked(m, NULL);
+        cli_org_person_free(&who);
     }
     cli_org_read_end(&s, &txn);
     for (size_t i = 0; i < l.n; i++)

@@ -313,10 +313,8 @@ int cmd_officers(cli *c, int argc, char **argv)
     cli_table *t = c->json ? NULL : cli_table_new(l.all ? 8 : 7, heads);
     for (size_t i = 0; i < l.n && !rc; i++) {
         const Sadasya__OfficerView *ov = l.rows[i].o;
-        Sadasya__MemberView *m = NULL;
-        Sadasya__Personal *p = NULL;
-        if (view_member_get(s, txn, ov->number, &m, NULL) == SD_OK)
-            p = cli_org_personal(s, txn, m);
+        cli_person who;
+        cli_org_person(s, txn, ov->number, &who);
         char f[DAY_STR_LEN], to[DAY_STR_LEN] = "";
         day_format(ov->from_day, f);
         if (ov->to_day)
@@ -331,10 +329,7 @@ int cmd_officers(cli *c, int argc, char **argv)
             else
                 cJSON_AddNullToObject(j, "cell");
             cJSON_AddStringToObject(j, "number", ov->number);
-            if (p)
-                cJSON_AddStringToObject(j, "name", p->name);
-            else
-                cJSON_AddNullToObject(j, "name");
+            cli_org_person_json(j, &who);
             cJSON_AddStringToObject(j, "from", f);
             if (ov->to_day)
                 cJSON_AddStringToObject(j, "to", to);
@@ -345,14 +340,10 @@ int cmd_officers(cli *c, int argc, char **argv)
             cJSON_AddItemToArray(arr, j);
         } else {
             const char *cells[] = { ov->state, ov->role, ov->cell, ov->number,
-                                    p ? p->name : m && m->erased_day ? "(erased)" : "(not held)",
-                                    f, to, st };
+                                    who.name, f, to, st };
             cli_table_add(t, cells);
         }
-        if (p)
-            sadasya__personal__free_unpacked(p, NULL);
-        if (m)
-            sadasya__member_view__free_unpacked(m, NULL);
+        cli_org_person_free(&who);
     }
     cli_org_read_end(&s, &txn);
     for (size_t i = 0; i < l.n; i++)

@@ -208,6 +208,33 @@ Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
     return p;
 }
 
+void cli_org_person(store *s, store_txn *txn, const char *number, cli_person *out)
+{
+    memset(out, 0, sizeof *out);
+    if (view_member_get(s, txn, number, &out->m, NULL) == SD_OK)
+        out->p = cli_org_personal(s, txn, out->m);
+    out->name = out->p ? out->p->name
+              : !out->m ? "(not on this node)"
+              : out->m->erased_day ? "(erased)" : "(not held)";
+}
+
+void cli_org_person_json(cJSON *o, const cli_person *x)
+{
+    if (x->p)
+        cJSON_AddStringToObject(o, "name", x->p->name);
+    else
+        cJSON_AddNullToObject(o, "name");
+}
+
+void cli_org_person_free(cli_person *x)
+{
+    if (x->p)
+        sadasya__personal__free_unpacked(x->p, NULL);
+    if (x->m)
+        sadasya__member_view__free_unpacked(x->m, NULL);
+    memset(x, 0, sizeof *x);
+}
+
 void *cli_org_dup(const ProtobufCMessage *m)
 {
     size_t n = protobuf_c_message_get_packed_size(m);

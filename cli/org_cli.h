@@ -95,6 +95,20 @@ int cli_org_entry_day(const char *flag, const char *in, int ahead,
 Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
                                     const Sadasya__MemberView *m);
 
+/* A member and its Personal data as listings show them: name is the
+ * member's name, or "(erased)", "(not held)" (personal data not on this
+ * node) or "(not on this node)" (no such member here); never NULL. */
+typedef struct cli_person {
+    Sadasya__MemberView *m;   /* NULL when no such member here */
+    Sadasya__Personal *p;     /* NULL when its personal data is not held */
+    const char *name;
+} cli_person;
+
+void cli_org_person(store *s, store_txn *txn, const char *number, cli_person *out);
+/* Adds "name": the name, or null, to a JSON object. */
+void cli_org_person_json(cJSON *o, const cli_person *x);
+void cli_org_person_free(cli_person *x);
+
 /* A deep copy of a protobuf-c message (readers' rows are freed after each
  * callback); NULL when out of memory. Free it with
  * protobuf_c_message_free_unpacked(copy, NULL). */
