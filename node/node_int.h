@@ -195,6 +195,10 @@ void pull_on_monitor(node *n, peer *p);
 
 /* node_source.c: which link each origin is pulled from. */
 void source_refresh(node *n);
+/* An origin known before any of its entries (a roster key, a linked node):
+ * it gets a source at once, so its first entry is pushed like any other,
+ * not learnt of from heads a second later. */
+void source_note(node *n, const uint8_t origin[32]);
 void source_drop_link(node *n, const peer *p);
 /* The origins p is the source of (malloc'd; NULL and 0 when none). */
 size_t source_wants(node *n, const peer *p, uint8_t (**out)[32]);

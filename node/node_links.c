@@ -88,6 +88,7 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
 /* The roster's chapters that have endpoints, in the roster's order (by
  * state code). */
 typedef struct dialable {
+    node *node;
     const Sadasya__ChapterView **cv;
     size_t n, cap;
     Sadasya__ChapterView **owned;
@@ -96,8 +97,10 @@ typedef struct dialable {
 static int collect(const Sadasya__ChapterView *cv, void *ctx)
 {
     dialable *d = ctx;
-    if (cv->revoked || !cv->chapter || cv->chapter->key.len != 32 ||
-        !cv->chapter->n_endpoints)
+    if (cv->revoked || !cv->chapter || cv->chapter->key.len != 32)
+        return 0;
+    source_note(d->node, cv->chapter->key.data); /* an origin before its entries */
+    if (!cv->chapter->n_endpoints)
         return 0;
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 64;
@@ -153,7 +156,7 @@ void links_refresh_roster(node *n)
     store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
         return;
-    dialable d = { 0 };
+    dialable d = { .node = n };
     roster_each(n->s, txn, collect, &d, NULL);
     store_end(txn);
     int k = n->cfg.dial;

@@ -214,6 +214,11 @@ void source_refresh(node *n)
     }
 }
 
+void source_note(node *n, const uint8_t origin[32])
+{
+    add_source(n, origin, clock_mono_ms());
+}
+
 void source_drop_link(node *n, const peer *p)
 {
     for (size_t i = 0; i < n->nsrc; i++)
