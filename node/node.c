@@ -90,6 +90,7 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         node_destroy(&n);
         return rc;
     }
+    source_note(n, n->id.national_key); /* a new chapter's first pull */
     if (n->cfg.dial == NODE_DIAL_DEFAULT)
         n->cfg.dial = n->id.national ? NODE_DIAL_NATIONAL : NODE_DIAL_CHAPTER;
     if (crypto_sign_ed25519_pk_to_curve25519(n->xpk, n->id.kp.pk) ||

@@ -44,7 +44,7 @@
 #define NODE_STALL_MS 3000         /* a source that brings nothing this long is left */
 #define NODE_SOURCE_MS 500         /* sources reconsidered at least this often */
 #define NODE_HEADS_EVERY_MS 1000   /* a parked pull told of others' heads at most this often */
-#define NODE_DIAL_GRACE_MS 5000    /* the national node waits this long for chapters to dial */
+#define NODE_DIAL_GRACE_MS 10000   /* the national node waits this long for chapters to dial */
 #define NODE_HS_LOG_MS 60000       /* a failing handshake is logged again after this */
 /* A link that dialled us is polled more often than one we dialled: no
  * socket event tells the ROUTER side that its peer has gone, an

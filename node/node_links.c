@@ -89,18 +89,28 @@ static int add_peer(node *n, const char *endpoint, const uint8_t key[32],
  * state code). */
 typedef struct dialable {
     node *node;
+    store_txn *txn;
     const Sadasya__ChapterView **cv;
     size_t n, cap;
     Sadasya__ChapterView **owned;
 } dialable;
 
+static int note_key(const uint8_t key[32], const roster_key *rk, void *ctx)
+{
+    (void)rk;
+    source_note(ctx, key);
+    return 0;
+}
+
 static int collect(const Sadasya__ChapterView *cv, void *ctx)
 {
     dialable *d = ctx;
-    if (cv->revoked || !cv->chapter || cv->chapter->key.len != 32)
+    if (!cv->chapter)
         return 0;
-    source_note(d->node, cv->chapter->key.data); /* an origin before its entries */
-    if (!cv->chapter->n_endpoints)
+    /* Every key ever listed is an origin to pull (an ended key's entries
+     * up to its cut stay valid), known before its entries arrive. */
+    roster_each_key(d->node->s, d->txn, cv->chapter->state, note_key, d->node, NULL);
+    if (cv->revoked || cv->chapter->key.len != 32 || !cv->chapter->n_endpoints)
         return 0;
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 64;
@@ -156,7 +166,7 @@ void links_refresh_roster(node *n)
     store_txn *txn;
     if (store_begin(n->s, 0, &txn, NULL))
         return;
-    dialable d = { .node = n };
+    dialable d = { .node = n, .txn = txn };
     roster_each(n->s, txn, collect, &d, NULL);
     store_end(txn);
     int k = n->cfg.dial;

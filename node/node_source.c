@@ -137,18 +137,29 @@ void source_refresh(node *n)
     if (store_begin(n->s, 0, &txn, NULL))
         return;
     int rc = sync_heads(n->s, txn, &hs, &nh, NULL);
-    store_end(txn);
-    if (rc)
+    if (rc) {
+        store_end(txn);
         return;
-    /* Every origin we hold or a link holds. A link's made-up origins cost
-     * a slot each, up to NODE_MAX_SOURCES, and nothing more: entries of a
-     * key the roster does not list are refused like any others. */
+    }
+    /* Every origin we hold, those the roster lists (source_note, from the
+     * roster walk), and those a link holds that the roster lists: never an
+     * origin only a peer claims, so made-up heads cost that peer's lookups
+     * and nothing more. */
     for (size_t i = 0; i < nh; i++)
         add_source(n, hs[i]->origin.data, now);
-    for (int i = 0; i < n->npeers; i++)
-        if (usable(&n->peers[i]))
-            for (size_t k = 0; k < n->peers[i].nheads; k++)
-                add_source(n, n->peers[i].heads[k]->origin.data, now);
+    for (int i = 0; i < n->npeers; i++) {
+        if (!usable(&n->peers[i]))
+            continue;
+        for (size_t k = 0; k < n->peers[i].nheads; k++) {
+            const uint8_t *o = n->peers[i].heads[k]->origin.data;
+            roster_who who;
+            if (!find_source(n, o) &&
+                roster_whois(n->s, txn, o, &who, NULL) == SD_OK &&
+                (who.kind == ROSTER_WHO_NATIONAL || who.listed))
+                add_source(n, o, now);
+        }
+    }
+    store_end(txn);
 
     for (size_t i = 0; i < n->nsrc; i++) {
         struct source *s = &n->src[i];

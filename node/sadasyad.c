@@ -47,7 +47,7 @@ static const char usage[] =
     "--dial K   roster endpoints dialled besides --peer: the K chapters after\n"
     "           this one in the roster's order (default 2 for a chapter, 0\n"
     "           for the national node, which also dials any chapter that has\n"
-    "           not connected to it within 5 s); all: every endpoint\n"
+    "           not connected to it within 10 s); all: every endpoint\n"
     "--batch N  entries asked for per pull (default 4096, at most 16384)\n"
     "--group N  entries received from peers committed together, at most\n"
     "           (default 32768): fewer commits make a catch-up faster, more\n"
