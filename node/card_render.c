@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cairo-svg.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <librsvg/rsvg.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
 #include <png.h>
@@ -607,50 +609,56 @@ int card_render_name(card_renderer *r, const char *s, const char *path,
 
 /* --- reading ------------------------------------------------------------------ */
 
-int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
+/* What a file is, from its first bytes: the reader takes PNG, JPEG and
+ * SVG, and names the common others it cannot read. */
+enum { KIND_UNKNOWN, KIND_PNG, KIND_JPEG, KIND_SVG, KIND_OTHER_IMAGE };
+
+static int file_kind(const char *path, const char **name, int *err_no)
 {
-    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
-    cairo_status_t st = cairo_surface_status(img);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(img);
-        struct stat sb;
-        if (stat(path, &sb))
-            return sd_errf(err, SD_ENOTFOUND, "%s: %s", path, strerror(errno));
-        return sd_errf(err, SD_EINVAL, "%s: not a PNG image (%s)", path,
-                       cairo_status_to_string(st));
+    unsigned char b[512];
+    *name = NULL;
+    *err_no = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        *err_no = errno;
+        return -1;
     }
-    int w = cairo_image_surface_get_width(img);
-    int h = cairo_image_surface_get_height(img);
+    size_t n = fread(b, 1, sizeof b, fp);
+    fclose(fp);
+    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8))
+        return KIND_PNG;
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return KIND_JPEG;
+    if (n >= 5 && !memcmp(b, "%PDF-", 5))
+        return *name = "a PDF?", KIND_UNKNOWN;
+    if ((n >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))))
+        return *name = "a GIF: save the card as PNG or JPEG", KIND_OTHER_IMAGE;
+    if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+        return *name = "a WebP image: save it as PNG or JPEG", KIND_OTHER_IMAGE;
+    if (n >= 12 && !memcmp(b + 4, "ftyp", 4))
+        return *name = "a HEIC or video file? save the photo as JPEG",
+               KIND_OTHER_IMAGE;
+    if (n >= 4 && !memcmp(b, "PK\x03\x04", 4))
+        return *name = "a ZIP or office document?", KIND_UNKNOWN;
+    /* SVG: XML text whose first element is <svg (after a prolog). */
+    size_t i = 0;
+    if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+        i = 3;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    if (i < n && b[i] == '<') {
+        for (size_t j = i; j + 4 <= n; j++)
+            if (!memcmp(b + j, "<svg", 4))
+                return KIND_SVG;
+        return *name = "XML or HTML, not an SVG picture", KIND_UNKNOWN;
+    }
+    return KIND_UNKNOWN;
+}
 
-    /* Whatever the PNG's format, flatten it onto white, then take the
-     * luma of each pixel: zbar reads 8-bit grey ("Y800"). */
-    cairo_surface_t *rgb = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cairo_t *cr = cairo_create(rgb);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_paint(cr);
-    cairo_destroy(cr);
-    cairo_surface_destroy(img);
-    cairo_surface_flush(rgb);
-    unsigned char *grey = malloc((size_t)w * (size_t)h);
-    if (!grey) {
-        cairo_surface_destroy(rgb);
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    }
-    const unsigned char *px = cairo_image_surface_get_data(rgb);
-    int stride = cairo_image_surface_get_stride(rgb);
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(px + (size_t)y * (size_t)stride);
-        for (int x = 0; x < w; x++) {
-            uint32_t p = row[x];
-            unsigned rr = (p >> 16) & 0xff, gg = (p >> 8) & 0xff, bb = p & 0xff;
-            grey[(size_t)y * (size_t)w + (size_t)x] =
-                (unsigned char)((rr * 299 + gg * 587 + bb * 114) / 1000);
-        }
-    }
-    cairo_surface_destroy(rgb);
-
+/* The QR text of a grey (8-bit luma, w × h) picture; takes grey. */
+static int scan_grey(const char *path, unsigned char *grey, int w, int h,
+                     char *out, size_t cap, sd_err *err)
+{
     zbar_image_scanner_t *sc = zbar_image_scanner_create();
     zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0);
     zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
@@ -686,4 +694,148 @@ int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
     zbar_image_destroy(zi); /* frees grey */
     zbar_image_scanner_destroy(sc);
     return rc;
+}
+
+/* Luma of 8-bit RGB(A) rows, alpha flattened onto white. NULL: no memory. */
+static unsigned char *grey_of_rgb(const unsigned char *px, int w, int h,
+                                  int stride, int channels)
+{
+    unsigned char *grey = malloc((size_t)w * (size_t)h);
+    if (!grey)
+        return NULL;
+    for (int y = 0; y < h; y++) {
+        const unsigned char *p = px + (size_t)y * (size_t)stride;
+        for (int x = 0; x < w; x++, p += channels) {
+            unsigned v = (p[0] * 299u + p[1] * 587u + p[2] * 114u) / 1000u;
+            if (channels == 4)
+                v = (v * p[3] + 255u * (255u - p[3])) / 255u;
+            grey[(size_t)y * (size_t)w + (size_t)x] = (unsigned char)v;
+        }
+    }
+    return grey;
+}
+
+/* A PNG or JPEG (a phone's photo of a card) through gdk-pixbuf. */
+static int read_raster(const char *path, const char *what, char *out,
+                       size_t cap, sd_err *err)
+{
+    GError *ge = NULL;
+    GdkPixbuf *pb = gdk_pixbuf_new_from_file(path, &ge);
+    if (!pb) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot read this %s image (%s)",
+                         path, what, ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        return rc;
+    }
+    /* A photo's EXIF orientation, as a viewer would show it. */
+    GdkPixbuf *up = gdk_pixbuf_apply_embedded_orientation(pb);
+    g_object_unref(pb);
+    if (!up)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    int w = gdk_pixbuf_get_width(up), h = gdk_pixbuf_get_height(up);
+    int rc;
+    if (gdk_pixbuf_get_colorspace(up) != GDK_COLORSPACE_RGB ||
+        gdk_pixbuf_get_bits_per_sample(up) != 8) {
+        rc = sd_errf(err, SD_EINVAL, "%s: an image in a colour format the "
+                     "reader does not take", path);
+    } else {
+        unsigned char *grey = grey_of_rgb(gdk_pixbuf_read_pixels(up), w, h,
+                                          gdk_pixbuf_get_rowstride(up),
+                                          gdk_pixbuf_get_n_channels(up));
+        rc = grey ? scan_grey(path, grey, w, h, out, cap, err)
+                  : sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    g_object_unref(up);
+    return rc;
+}
+
+/* An SVG card through librsvg, drawn at CARD_SVG_READ_PX wide on white. */
+#define CARD_SVG_READ_PX 2022 /* twice the PNG card: crisp modules */
+static int read_svg(const char *path, char *out, size_t cap, sd_err *err)
+{
+    GError *ge = NULL;
+    RsvgHandle *h = rsvg_handle_new_from_file(path, &ge);
+    if (!h) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot read this SVG (%s)", path,
+                         ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        return rc;
+    }
+    rsvg_handle_set_dpi(h, CARD_DPI);
+    double sw = 0, sh = 0;
+    if (!rsvg_handle_get_intrinsic_size_in_pixels(h, &sw, &sh) || sw < 1 || sh < 1) {
+        sw = CARD_WIDTH_PX;
+        sh = CARD_HEIGHT_PX;
+    }
+    int w = CARD_SVG_READ_PX;
+    int ht = (int)lround(CARD_SVG_READ_PX * sh / sw);
+    if (ht < 1 || ht > 4 * CARD_SVG_READ_PX) {
+        g_object_unref(h);
+        return sd_errf(err, SD_EINVAL, "%s: an SVG of unlikely shape for a card "
+                       "(%.0f x %.0f)", path, sw, sh);
+    }
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, ht);
+    cairo_t *cr = cairo_create(sf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    RsvgRectangle vp = { 0, 0, w, ht };
+    gboolean ok = rsvg_handle_render_document(h, cr, &vp, &ge);
+    cairo_destroy(cr);
+    g_object_unref(h);
+    if (!ok) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot draw this SVG (%s)", path,
+                         ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        cairo_surface_destroy(sf);
+        return rc;
+    }
+    cairo_surface_flush(sf);
+    /* RGB24 is one native-endian 32-bit word per pixel: take its bytes
+     * as B, G, R (little-endian) by reading words. */
+    unsigned char *grey = malloc((size_t)w * (size_t)ht);
+    if (!grey) {
+        cairo_surface_destroy(sf);
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    const unsigned char *px = cairo_image_surface_get_data(sf);
+    int stride = cairo_image_surface_get_stride(sf);
+    for (int y = 0; y < ht; y++) {
+        const uint32_t *row = (const uint32_t *)(px + (size_t)y * (size_t)stride);
+        for (int x = 0; x < w; x++) {
+            uint32_t p = row[x];
+            unsigned rr = (p >> 16) & 0xff, gg = (p >> 8) & 0xff, bb = p & 0xff;
+            grey[(size_t)y * (size_t)w + (size_t)x] =
+                (unsigned char)((rr * 299 + gg * 587 + bb * 114) / 1000);
+        }
+    }
+    cairo_surface_destroy(sf);
+    return scan_grey(path, grey, w, ht, out, cap, err);
+}
+
+int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
+{
+    const char *name;
+    int eno;
+    int kind = file_kind(path, &name, &eno);
+    switch (kind) {
+    case -1:
+        return sd_errf(err, eno == ENOENT ? SD_ENOTFOUND : SD_EIO, "%s: %s",
+                       path, strerror(eno));
+    case KIND_PNG:
+        return read_raster(path, "PNG", out, cap, err);
+    case KIND_JPEG:
+        return read_raster(path, "JPEG", out, cap, err);
+    case KIND_SVG:
+        return read_svg(path, out, cap, err);
+    case KIND_OTHER_IMAGE:
+        return sd_errf(err, SD_EINVAL, "%s: not an image the reader takes (%s); "
+                       "give a PNG, JPEG or SVG card", path, name);
+    default:
+        return sd_errf(err, SD_EINVAL, "%s: not an image%s%s%s; give a PNG, JPEG "
+                       "or SVG card", path, name ? " (" : "", name ? name : "",
+                       name ? ")" : "");
+    }
 }
