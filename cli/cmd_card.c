@@ -111,6 +111,23 @@ static void warn_unlisted(const ident *id)
             "office's roster entry reaches the verifier\n", id->state);
 }
 
+/* Said once per command while the national office has not named the
+ * organisation (`rules --org-name`): cards then show the national node's
+ * name, which may be no more than what its `init --name` was given. */
+static void warn_org_unset(const card_heading *hd)
+{
+    char safe[CLI_SAFE_MAX];
+    if (hd->org[0])
+        fprintf(stderr, "sadasya: warning: organisation name not set by the "
+                "national office: using the national node's name \"%s\" "
+                "(sadasya rules --org-name NAME on the national node sets it)\n",
+                cli_safe(hd->org, safe, sizeof safe));
+    else
+        fprintf(stderr, "sadasya: warning: organisation name not set by the "
+                "national office, nor the national node's name known here: "
+                "using the chapter's name\n");
+}
+
 /* --- card ------------------------------------------------------------------ */
 
 static const char card_usage[] =
@@ -164,7 +181,7 @@ int cmd_card(cli *c, int argc, char **argv)
     Sadasya__Personal *p = NULL;
     card_job *job = NULL;
     card_heading hd;
-    int unlisted = 0;
+    int unlisted = 0, org_set = 1;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = view_member_get(s, txn, number, &m, &err);
@@ -180,8 +197,8 @@ int cmd_card(cli *c, int argc, char **argv)
         if (!rc)
             rc = job_make(&id, m, p, &job, &err);
         if (!rc) {
-            card_names(s, txn, &id, m->state, hd.org, sizeof hd.org, hd.chapter,
-                       sizeof hd.chapter);
+            org_set = card_names(s, txn, &id, m->state, hd.org, sizeof hd.org,
+                                 hd.chapter, sizeof hd.chapter);
             snprintf(hd.state, sizeof hd.state, "%s", m->state);
         }
         store_end(txn);
@@ -189,6 +206,8 @@ int cmd_card(cli *c, int argc, char **argv)
     store_destroy(&s);
     if (!rc && unlisted)
         warn_unlisted(&id);
+    if (!rc && !org_set)
+        warn_org_unset(&hd);
     sodium_memzero(&id, sizeof id);
     if (p)
         sadasya__personal__free_unpacked(p, NULL);
@@ -210,6 +229,8 @@ int cmd_card(cli *c, int argc, char **argv)
             cJSON_AddStringToObject(j, "format", card_format_of(out) ==
                                                      CARD_FORMAT_PNG ? "png" : "svg");
             cJSON_AddStringToObject(j, "payload", job->payload);
+            cJSON_AddStringToObject(j, "org", hd.org);
+            cJSON_AddBoolToObject(j, "org_set", org_set);
             cli_json_print(j);
         } else {
             printf("%s: card written to %s\n", job->number, out);
@@ -442,8 +463,9 @@ int cmd_cards(cli *c, int argc, char **argv)
         w.txn = txn;
         rc = card_may_issue(s, txn, &id, state, &unlisted, &err);
         if (!rc) {
-            card_names(s, txn, &id, state, hd.org, sizeof hd.org, hd.chapter,
-                       sizeof hd.chapter);
+            if (!card_names(s, txn, &id, state, hd.org, sizeof hd.org, hd.chapter,
+                            sizeof hd.chapter))
+                warn_org_unset(&hd);
             counter_row row = { 0 };
             view_counter_get(s, txn, "state", state, &row, NULL);
             if (unlisted)
