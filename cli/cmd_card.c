@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "card.h"
+#include "card_labels.h"
 #include "card_render.h"
 #include "cmds.h"
 #include "number.h"
@@ -231,6 +232,7 @@ int cmd_card(cli *c, int argc, char **argv)
             cJSON_AddStringToObject(j, "payload", job->payload);
             cJSON_AddStringToObject(j, "org", hd.org);
             cJSON_AddBoolToObject(j, "org_set", org_set);
+            cJSON_AddStringToObject(j, "labels", card_labels_for(hd.state)->lang);
             cli_json_print(j);
         } else {
             printf("%s: card written to %s\n", job->number, out);

@@ -32,6 +32,7 @@
 #include <zbar.h>
 
 #include "card.h"
+#include "card_labels.h"
 #include "day.h"
 #include "durable.h"
 
@@ -78,6 +79,14 @@ static void set_ink(cairo_t *cr, rgb c)
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
 }
 
+static int has_family(PangoFontFamily **fams, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(pango_font_family_get_name(fams[i]), name))
+            return 1;
+    return 0;
+}
+
 int card_renderer_new(card_renderer **out, sd_err *err)
 {
     *out = NULL;
@@ -89,21 +98,21 @@ int card_renderer_new(card_renderer **out, sd_err *err)
         free(r);
         return sd_errf(err, SD_EIO, "Pango has no font map");
     }
-    /* Refuse to draw tofu: the card's fonts must be there. */
+    /* Refuse to draw tofu: the card's fonts must be there, Noto Sans and
+     * the font of every language the labels come in. */
     PangoFontFamily **fams = NULL;
-    int n = 0, sans = 0, deva = 0;
+    int n = 0;
     pango_font_map_list_families(r->fm, &fams, &n);
-    for (int i = 0; i < n; i++) {
-        const char *name = pango_font_family_get_name(fams[i]);
-        sans |= !strcmp(name, "Noto Sans");
-        deva |= !strcmp(name, "Noto Sans Devanagari");
-    }
+    const char *missing = has_family(fams, n, "Noto Sans") ? NULL : "Noto Sans";
+    for (int i = 0; !missing && card_labels_nth(i); i++)
+        if (!has_family(fams, n, card_labels_nth(i)->family))
+            missing = card_labels_nth(i)->family;
     g_free(fams);
-    if (!sans || !deva) {
+    if (missing) {
         card_renderer_destroy(&r);
         return sd_errf(err, SD_ENOTFOUND,
                        "font %s is not installed (Debian package fonts-noto-core)",
-                       sans ? "Noto Sans Devanagari" : "Noto Sans");
+                       missing);
     }
     r->ctx = pango_font_map_create_context(r->fm);
     pango_cairo_context_set_resolution(r->ctx, CARD_DPI);
@@ -193,6 +202,61 @@ static double text(card_renderer *r, cairo_t *cr, const char *font,
                    PangoAlignment align)
 {
     PangoLayout *l = layout(r, font, s, width, 1);
+    double h = layout_height(l);
+    show(cr, l, x, y, ink, align);
+    g_object_unref(l);
+    return h;
+}
+
+/* s in `families style pt`, wrapped at width pixels, never ellipsized. */
+static PangoLayout *wrapped(card_renderer *r, const char *families,
+                            const char *style, double pt, const char *s,
+                            double width)
+{
+    char font[160];
+    snprintf(font, sizeof font, "%s %s %.2f", families, style, pt);
+    PangoLayout *l = layout(r, font, s, 0, 1);
+    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    return l;
+}
+
+/* How a text may be set to fit its box: at pt on one line, down to
+ * one_min; else on up to `lines` lines from pt down to min. */
+typedef struct fit_rule {
+    double pt, one_min, min;
+    int lines;
+} fit_rule;
+
+/* s laid out whole (never cut) in a box of width × height pixels
+ * (height 0: any) by rule f. When nothing fits, s at f->min wrapped on as
+ * many lines as it takes: a card may be crowded, never wrong. */
+static PangoLayout *fit(card_renderer *r, const char *families,
+                        const char *style, const char *s, double width,
+                        double height, const fit_rule *f)
+{
+    PangoLayout *l = NULL;
+    for (int lines = 1; lines <= f->lines; lines++) {
+        double floor_pt = lines == 1 ? f->one_min : f->min;
+        for (double pt = f->pt; pt >= floor_pt - 1e-9; pt -= 0.25) {
+            if (l)
+                g_object_unref(l);
+            l = wrapped(r, families, style, pt, s, width);
+            if (pango_layout_get_line_count(l) <= lines &&
+                (height <= 0 || layout_height(l) <= height))
+                return l;
+        }
+    }
+    return l;
+}
+
+/* Draws s fitted (fit); returns the height it took. */
+static double fitted(card_renderer *r, cairo_t *cr, const char *families,
+                     const char *style, const char *s, double x, double y,
+                     double width, double height, const fit_rule *f, rgb ink,
+                     PangoAlignment align)
+{
+    PangoLayout *l = fit(r, families, style, s, width, height, f);
     double h = layout_height(l);
     show(cr, l, x, y, ink, align);
     g_object_unref(l);
@@ -301,7 +365,7 @@ static int draw_qr(cairo_t *cr, const char *payload, double x, double y,
 #define NAMES_H (332 - NAMES_Y)
 #define NUMBER_LABEL_Y 350.0
 #define FACTS_Y 476.0
-#define LABEL_FONT SANS " 6.5"
+#define FOOTER_Y (CARD_HEIGHT_PX - STRIPE_H - 40)
 #define VALUE_FONT SANS " Bold 9"
 
 /* "बिहार · BR", or the code alone when the chapter has no other name. */
@@ -336,36 +400,67 @@ static void draw_common(card_renderer *r, cairo_t *cr, const card_face *f)
     cairo_fill(cr);
 
     /* Header: organisation and chapter on the left, the card's title on
-     * the right in both languages. */
+     * the right in the state's language and English. Names are set whole:
+     * smaller, or on a second line, never cut. */
+    const card_labels *lb = card_labels_for(f->state);
+    char fam[96], buf[256];
+    snprintf(fam, sizeof fam, "%s, " SANS, lb->family);
     const double title_w = 340;
-    double hw = W - 2 * MARGIN - title_w - 16;
+    static const fit_rule title_fit = { 8.5, 6, 6, 1 };
+    PangoLayout *title = fit(r, fam, "Bold", lb->title, title_w, 0, &title_fit);
+    PangoLayout *title_en = layout(r, SANS " Bold 6.5", CARD_LABEL_EN_TITLE,
+                                   title_w, 1);
+    PangoRectangle t1, t2;
+    pango_layout_get_pixel_extents(title, NULL, &t1);
+    pango_layout_get_pixel_extents(title_en, NULL, &t2);
+    double tw = t1.width > t2.width ? t1.width : t2.width;
+    double tx = W - MARGIN - title_w;
+    double th = layout_height(title);
+    show(cr, title, tx, 30, SAFFRON, PANGO_ALIGN_RIGHT);
+    show(cr, title_en, tx, 30 + th, HEADER_DIM, PANGO_ALIGN_RIGHT);
+    g_object_unref(title);
+    g_object_unref(title_en);
+
+    /* The organisation and the chapter share the band left of the title;
+     * the chapter's line takes at most half of its height. */
+    const double top = 20, budget = HEADER_H - top - 10;
+    double hw = W - 2 * MARGIN - tw - 24;
     char chapter[512];
     chapter_line(f, chapter);
     const char *org = f->org && *f->org ? f->org : chapter;
-    double oh = text(r, cr, SANS " Bold 10", org, MARGIN, 24, hw, WHITE,
-                     PANGO_ALIGN_LEFT);
-    if (org != chapter)
-        text(r, cr, SANS " 8.5", chapter, MARGIN, 24 + oh + 2, hw, HEADER_DIM,
-             PANGO_ALIGN_LEFT);
-    double tx = W - MARGIN - title_w;
-    double th = text(r, cr, DEVA " Bold 8.5", "सदस्यता पत्र", tx, 30, title_w,
-                     SAFFRON, PANGO_ALIGN_RIGHT);
-    text(r, cr, SANS " Bold 6.5", "MEMBERSHIP CARD", tx, 30 + th, title_w,
-         HEADER_DIM, PANGO_ALIGN_RIGHT);
+    static const fit_rule org_fit = { 10, 8, 5, 2 }, sub_fit = { 8.5, 6, 5, 2 };
+    double ch = 0;
+    PangoLayout *sub = NULL;
+    if (org != chapter) {
+        sub = fit(r, SANS, "", chapter, hw, budget / 2, &sub_fit);
+        ch = layout_height(sub);
+    }
+    double oh = fitted(r, cr, SANS, "Bold", org, MARGIN, top, hw, budget - ch,
+                       &org_fit, WHITE, PANGO_ALIGN_LEFT);
+    if (sub) {
+        show(cr, sub, MARGIN, top + oh, HEADER_DIM, PANGO_ALIGN_LEFT);
+        g_object_unref(sub);
+    }
 
     /* Labels of the text column, and the state, the same for all. */
-    r->number_y = NUMBER_LABEL_Y +
-                  text(r, cr, LABEL_FONT, "सदस्य संख्या · MEMBERSHIP NO.", MARGIN,
-                       NUMBER_LABEL_Y, COL_W, LABEL, PANGO_ALIGN_LEFT) - 4;
-    r->value_y = FACTS_Y + text(r, cr, LABEL_FONT, "राज्य · STATE", MARGIN,
-                                FACTS_Y, COL2_X - MARGIN - 8, LABEL,
-                                PANGO_ALIGN_LEFT);
-    text(r, cr, LABEL_FONT, "सदस्यता तिथि · JOINED", COL2_X, FACTS_Y,
-         MARGIN + COL_W - COL2_X, LABEL, PANGO_ALIGN_LEFT);
-    text(r, cr, VALUE_FONT, chapter, MARGIN, r->value_y, COL2_X - MARGIN - 8, INK,
-         PANGO_ALIGN_LEFT);
+    static const fit_rule label_fit = { 6.5, 5.5, 5, 2 };
+    snprintf(buf, sizeof buf, "%s · %s", lb->number, CARD_LABEL_EN_NUMBER);
+    r->number_y = NUMBER_LABEL_Y + fitted(r, cr, fam, "", buf, MARGIN,
+                                          NUMBER_LABEL_Y, COL_W, 0, &label_fit,
+                                          LABEL, PANGO_ALIGN_LEFT) - 4;
+    snprintf(buf, sizeof buf, "%s · %s", lb->state, CARD_LABEL_EN_STATE);
+    double sh = fitted(r, cr, fam, "", buf, MARGIN, FACTS_Y, COL2_X - MARGIN - 8,
+                       0, &label_fit, LABEL, PANGO_ALIGN_LEFT);
+    snprintf(buf, sizeof buf, "%s · %s", lb->joined, CARD_LABEL_EN_JOINED);
+    double jh = fitted(r, cr, fam, "", buf, COL2_X, FACTS_Y,
+                       MARGIN + COL_W - COL2_X, 0, &label_fit, LABEL,
+                       PANGO_ALIGN_LEFT);
+    r->value_y = FACTS_Y + (sh > jh ? sh : jh);
+    static const fit_rule state_fit = { 9, 7, 5, 2 };
+    fitted(r, cr, SANS, "Bold", chapter, MARGIN, r->value_y, COL2_X - MARGIN - 8,
+           FOOTER_Y - 4 - r->value_y, &state_fit, INK, PANGO_ALIGN_LEFT);
     text(r, cr, SANS " 5.5", "Scan the QR code to check this card", MARGIN,
-         H - STRIPE_H - 56, COL_W, LABEL, PANGO_ALIGN_LEFT);
+         FOOTER_Y, COL_W, LABEL, PANGO_ALIGN_LEFT);
 }
 
 /* What is the member's own: names, number, joining date, QR code. */

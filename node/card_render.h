@@ -6,7 +6,10 @@
  * A card is CR80 size (85.60 × 53.98 mm) at 300 dpi: 1011 × 638 pixels as
  * PNG, or the same at its physical size as SVG. Text is laid out by Pango
  * over Cairo (HarfBuzz shaping: Devanagari conjuncts, matras and reph as a
- * reader expects) in Noto fonts; the QR code (libqrencode, ECC level M,
+ * reader expects) in Noto fonts; the labels are in the state's language
+ * with English beside them (card_labels.h); the organisation's and the
+ * state's names are set whole, smaller or on a second line, never cut
+ * with an ellipsis; the QR code (libqrencode, ECC level M,
  * four-module quiet zone) holds the card's signed payload (card.h).
  * Reading decodes PNG and JPEG with gdk-pixbuf and draws SVG with librsvg,
  * then hands the picture, made grey, to libzbar.

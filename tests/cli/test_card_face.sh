@@ -2,7 +2,10 @@
 # test_card_face.sh — what a card prints beyond the member (cli/README.md
 # "Cards", README.md "ID cards"): the organisation's name as the national
 # office sets it (`rules --org-name`), and the national node's name with a
-# warning until then.
+# warning until then; the labels in the state's language (Tamil for TN,
+# Bengali for WB, Hindi for BR and for states without their own), and a
+# card of each that card-verify reads back. (Names never cut, and which
+# language each state gets: tests/unit/test_card_face.c.)
 #
 #   tests/cli/test_card_face.sh SADASYA_BINARY BUILD_DIR   (KEEP=1 keeps the dir)
 #
@@ -100,5 +103,27 @@ sd nat rules --inactive-after 90
 check "setting another rule keeps the name" eval 'ok && out_has "organisation name: $ORG"'
 sd nat verify
 check "verify: the rules entries are sound" ok
+
+# --- labels in the state's language ------------------------------------------
+check "a BR card has Hindi labels" eval 'sd br --json card "$N1" --out br.png && pyt '"'"'d["labels"] == "hi"'"'"''
+i=0
+for st in "TN தமிழ்நாடு ta" "WB পশ্চিমবঙ্গ bn" "DN Dadra_and_Nagar_Haveli_and_Daman_and_Diu hi"; do
+    read -r code cname lang <<<"$st"
+    i=$((i + 1))
+    cname=${cname//_/ }
+    dir=$(echo "$code" | tr A-Z a-z)
+    sd "$dir" init --state "$code" --name "$cname" --trust "$NK"
+    key=$(tail -n1 out)
+    sd nat roster add --state "$code" --name "$cname" --key "$key"
+    carry nat "$dir"
+    sd "$dir" register --name "प्रिया" --name-en "Priya" --gender female --phone "943100010$i" --district X
+    n=$(cat out)
+    sd "$dir" --json card "$n" --out "$dir.png"
+    check "$code card: labels in '$lang', the organisation's name" \
+        pyt 'd["labels"] == "'"$lang"'" and d["org"] == "'"$ORG"'"'
+    carry "$dir" nat
+    sd nat card-verify "$dir.png"
+    check "$code card: card-verify reads it back" eval 'ok && [[ $(head -n1 out) == "$n" ]]'
+done
 
 finish
