@@ -27,16 +27,8 @@ cli_copy "$BUILD/card_name" card_name
 CARD_NAME=$T/card_name
 cd "$T"
 
-sd() { run "$S" --data "$@"; }
-first_line_is() { [[ $(head -n1 "$T/out") == "$1" ]]; }
-one_error() { # one "sadasya: error:" line on stderr
-    [[ $(grep -c '' "$T/err") -eq 1 ]] && [[ $(head -c 16 "$T/err") == "sadasya: error: " ]]
-}
-# py EXPR — a Python expression over `d`, the JSON object on stdout.
-pyt() {
-    [[ $("$PY" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(bool(eval(sys.argv[1])))' \
-        "$1" "$T/out") == True ]]
-}
+# shellcheck source=tests/cli/card_lib.sh
+. "$HERE/card_lib.sh"
 # zbar — what Debian's zbarimg reads from a PNG (its D-Bus chatter dropped).
 zbar() { zbarimg --quiet --raw "$1" 2>/dev/null | head -n1; }
 png_size() { # WIDTHxHEIGHT from the IHDR chunk
@@ -72,10 +64,6 @@ NJ=$(cat out)
 check "members registered ($N1 $N2 $N3 $NJ)" \
     eval '[[ $N1 == BR-* && $N2 == BR-* && $N3 == BR-* && $NJ == JH-* ]]'
 
-carry() { # carry FROM TO — FROM's entries to TO by bundle file
-    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" >/dev/null
-    "$S" --data "$2" bundle apply "$T/$1-to-$2.bundle" >/dev/null
-}
 carry br nat
 carry nat br
 

@@ -14,19 +14,15 @@
 # does, and nothing else of the card does.
 #
 # Prints each failure, then "test_card_face: N passed, M failed"; exits 1 if M>0.
-# shellcheck disable=SC2016  # (expressions for eval)
+# shellcheck disable=SC2016,SC2317  # (expressions for eval; helpers called through check)
 
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 cli_init card_face "SADASYA_BINARY BUILD_DIR" "$@"
+# shellcheck source=tests/cli/card_lib.sh
+. "$(dirname "$0")/card_lib.sh"
 cd "$T"
 
-sd() { run "$S" --data "$@"; }
-one_error() { [[ $(grep -c '' "$T/err") -eq 1 ]] && [[ $(head -c 16 "$T/err") == "sadasya: error: " ]]; }
-pyt() {
-    [[ $("$PY" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(bool(eval(sys.argv[1])))' \
-        "$1" "$T/out") == True ]]
-}
 # differs A B Y0 Y1 — PNG cards A and B differ between rows Y0 and Y1.
 differs() {
     "$PY" - "$@" <<'EOF'
@@ -37,10 +33,6 @@ y0, y1 = int(sys.argv[3]), int(sys.argv[4])
 box = (0, y0, a.width, y1)
 sys.exit(0 if ImageChops.difference(a.crop(box), b.crop(box)).getbbox() else 1)
 EOF
-}
-carry() { # carry FROM TO — FROM's entries to TO by bundle file
-    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" >/dev/null
-    "$S" --data "$2" bundle apply "$T/$1-to-$2.bundle" >/dev/null
 }
 HEADER_END=150   # node/card_render.c HEADER_H: the band with the organisation
 
@@ -111,7 +103,7 @@ for st in "TN தமிழ்நாடு ta" "WB পশ্চিমবঙ্গ
     read -r code cname lang <<<"$st"
     i=$((i + 1))
     cname=${cname//_/ }
-    dir=$(echo "$code" | tr A-Z a-z)
+    dir=${code,,}
     sd "$dir" init --state "$code" --name "$cname" --trust "$NK"
     key=$(tail -n1 out)
     sd nat roster add --state "$code" --name "$cname" --key "$key"

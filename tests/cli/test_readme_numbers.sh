@@ -68,13 +68,13 @@ for hit in "${FOUND[@]}"; do
     where=${hit%:*} n=${hit##*:}
     binary_ok "$n" && b=1 || b=0
     verhoeff_ok "$n" && v=1 || v=0
-    check "$where: $n has a right check digit" eval '(( b == 1 ))'
-    check "$where: $n: the binary and the Verhoeff tables agree" eval '(( b == v ))'
+    check "$where: $n has a right check digit" [ "$b" -eq 1 ]
+    check "$where: $n: the binary and the Verhoeff tables agree" [ "$b" -eq "$v" ]
     [[ -n ${SEEN[$n]:-} ]] && continue
     SEEN[$n]=1
     bad=$(another_digit "$n")
     binary_ok "$bad" && b=1 || b=0
-    check "$bad (a digit of $n changed) is refused" eval '(( b == 0 ))'
+    check "$bad (a digit of $n changed) is refused" [ "$b" -eq 0 ]
 done
 
 finish
