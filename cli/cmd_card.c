@@ -138,9 +138,13 @@ static const char card_usage[] =
     "as PNG; 85.6 x 54 mm as SVG) with the organisation and chapter, the\n"
     "member's name in its own script and in English, number, state, joining\n"
     "date, and a QR code holding a credential signed with this node's key\n"
-    "(`sadasya card-verify` checks it). Cards are issued by the member's\n"
-    "chapter node or the national office. The file is written mode 0600.\n"
-    "Prints the file written; --json adds the QR payload.\n";
+    "(`sadasya card-verify` checks it); labels in the state's language and\n"
+    "English. The organisation's name is the one the national office set\n"
+    "(`sadasya rules --org-name`); until then the national node's name, with\n"
+    "a warning. Cards are issued by the member's chapter node or the national\n"
+    "office. The file is written mode 0600.\n"
+    "Prints the file written; --json adds the QR payload, the organisation's\n"
+    "name (org, org_set) and the labels' language.\n";
 
 int cmd_card(cli *c, int argc, char **argv)
 {
