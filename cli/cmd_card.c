@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "card.h"
+#include "card_labels.h"
 #include "card_render.h"
 #include "cmds.h"
 #include "number.h"
@@ -111,6 +112,23 @@ static void warn_unlisted(const ident *id)
             "office's roster entry reaches the verifier\n", id->state);
 }
 
+/* Said once per command while the national office has not named the
+ * organisation (`rules --org-name`): cards then show the national node's
+ * name, which may be no more than what its `init --name` was given. */
+static void warn_org_unset(const card_heading *hd)
+{
+    char safe[CLI_SAFE_MAX];
+    if (hd->org[0])
+        fprintf(stderr, "sadasya: warning: organisation name not set by the "
+                "national office: using the national node's name \"%s\" "
+                "(sadasya rules --org-name NAME on the national node sets it)\n",
+                cli_safe(hd->org, safe, sizeof safe));
+    else
+        fprintf(stderr, "sadasya: warning: organisation name not set by the "
+                "national office, nor the national node's name known here: "
+                "using the chapter's name\n");
+}
+
 /* --- card ------------------------------------------------------------------ */
 
 static const char card_usage[] =
@@ -120,9 +138,13 @@ static const char card_usage[] =
     "as PNG; 85.6 x 54 mm as SVG) with the organisation and chapter, the\n"
     "member's name in its own script and in English, number, state, joining\n"
     "date, and a QR code holding a credential signed with this node's key\n"
-    "(`sadasya card-verify` checks it). Cards are issued by the member's\n"
-    "chapter node or the national office. The file is written mode 0600.\n"
-    "Prints the file written; --json adds the QR payload.\n";
+    "(`sadasya card-verify` checks it); labels in the state's language and\n"
+    "English. The organisation's name is the one the national office set\n"
+    "(`sadasya rules --org-name`); until then the national node's name, with\n"
+    "a warning. Cards are issued by the member's chapter node or the national\n"
+    "office. The file is written mode 0600.\n"
+    "Prints the file written; --json adds the QR payload, the organisation's\n"
+    "name (org, org_set) and the labels' language.\n";
 
 int cmd_card(cli *c, int argc, char **argv)
 {
@@ -164,7 +186,7 @@ int cmd_card(cli *c, int argc, char **argv)
     Sadasya__Personal *p = NULL;
     card_job *job = NULL;
     card_heading hd;
-    int unlisted = 0;
+    int unlisted = 0, org_set = 1;
     int rc = store_begin(s, 0, &txn, &err);
     if (!rc) {
         rc = view_member_get(s, txn, number, &m, &err);
@@ -180,8 +202,8 @@ int cmd_card(cli *c, int argc, char **argv)
         if (!rc)
             rc = job_make(&id, m, p, &job, &err);
         if (!rc) {
-            card_names(s, txn, &id, m->state, hd.org, sizeof hd.org, hd.chapter,
-                       sizeof hd.chapter);
+            org_set = card_names(s, txn, &id, m->state, hd.org, sizeof hd.org,
+                                 hd.chapter, sizeof hd.chapter);
             snprintf(hd.state, sizeof hd.state, "%s", m->state);
         }
         store_end(txn);
@@ -189,6 +211,8 @@ int cmd_card(cli *c, int argc, char **argv)
     store_destroy(&s);
     if (!rc && unlisted)
         warn_unlisted(&id);
+    if (!rc && !org_set)
+        warn_org_unset(&hd);
     sodium_memzero(&id, sizeof id);
     if (p)
         sadasya__personal__free_unpacked(p, NULL);
@@ -210,6 +234,9 @@ int cmd_card(cli *c, int argc, char **argv)
             cJSON_AddStringToObject(j, "format", card_format_of(out) ==
                                                      CARD_FORMAT_PNG ? "png" : "svg");
             cJSON_AddStringToObject(j, "payload", job->payload);
+            cJSON_AddStringToObject(j, "org", hd.org);
+            cJSON_AddBoolToObject(j, "org_set", org_set);
+            cJSON_AddStringToObject(j, "labels", card_labels_for(hd.state)->lang);
             cli_json_print(j);
         } else {
             printf("%s: card written to %s\n", job->number, out);
@@ -442,8 +469,9 @@ int cmd_cards(cli *c, int argc, char **argv)
         w.txn = txn;
         rc = card_may_issue(s, txn, &id, state, &unlisted, &err);
         if (!rc) {
-            card_names(s, txn, &id, state, hd.org, sizeof hd.org, hd.chapter,
-                       sizeof hd.chapter);
+            if (!card_names(s, txn, &id, state, hd.org, sizeof hd.org, hd.chapter,
+                            sizeof hd.chapter))
+                warn_org_unset(&hd);
             counter_row row = { 0 };
             view_counter_get(s, txn, "state", state, &row, NULL);
             if (unlisted)

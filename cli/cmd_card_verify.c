@@ -1,8 +1,9 @@
 /*
- * cmd_card_verify.c — `sadasya card-verify FILE.png | --payload TEXT`:
+ * cmd_card_verify.c — `sadasya card-verify FILE | --payload TEXT`:
  * is this card genuine, and who is its member now (proto/README.md)?
  *
- * Reads the QR code (libzbar, node/card_render.c) or takes the payload as
+ * Reads the QR code of a PNG or SVG card or a JPEG photo of one (libzbar,
+ * node/card_render.c) or takes the payload as
  * read by any QR reader (a phone, `zbarimg --raw`), checks it against this
  * node's roster and view (node/card.c) and prints the member's number,
  * then the member as this node knows it: a card of a member who has since
@@ -19,11 +20,12 @@
 #include "day.h"
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] [--json] card-verify FILE.png [--name NAME]\n"
+    "usage: sadasya [--data DIR] [--json] card-verify FILE [--name NAME]\n"
     "       sadasya [--data DIR] [--json] card-verify --payload TEXT [--name NAME]\n"
     "\n"
-    "Checks a membership card: reads the QR code of a PNG image (or takes\n"
-    "its text, e.g. from `zbarimg --raw` or a phone), checks the signature,\n"
+    "Checks a membership card: reads the QR code of FILE (a PNG or SVG card,\n"
+    "or a JPEG photo of one), or takes its text (e.g. from `zbarimg --raw` or\n"
+    "a phone), checks the signature,\n"
     "that the signer is the national office or the roster's active key for\n"
     "the member's state, and that the member is in this node's view with the\n"
     "same state and joining date. Prints the member's number, then the\n"
@@ -135,7 +137,7 @@ int cmd_card_verify(cli *c, int argc, char **argv)
     }
     const char *file = optind < argc ? argv[optind] : NULL;
     if ((file != NULL) == (payload != NULL) || optind + (file ? 1 : 0) != argc)
-        return cli_usagef("card-verify", "give one FILE.png or --payload TEXT");
+        return cli_usagef("card-verify", "give one FILE (PNG, JPEG or SVG) or --payload TEXT");
 
     sd_err err;
     sd_err_clear(&err);

@@ -10,6 +10,7 @@ PKGS=(
   libzmq3-dev libcsv-dev libcjson-dev libcmocka-dev libinih-dev
   python3 python3-nacl sqlite3 openssl
   libpango1.0-dev libcairo2-dev libpng-dev libqrencode-dev libzbar-dev fonts-noto-core
+  libgdk-pixbuf-2.0-dev librsvg2-dev
   zbar-tools pango1.0-tools python3-pil
   chromium
 )

@@ -378,8 +378,8 @@ void card_claim_for(const Sadasya__MemberView *m, const Sadasya__Personal *p,
     out->issued_day = day_today();
 }
 
-/* The national office's name, from the RosterUpdate that opens its log. */
-static void org_name(store *s, store_txn *txn, char *out, size_t cap)
+/* The national node's name, from the RosterUpdate that opens its log. */
+static void national_node_name(store *s, store_txn *txn, char *out, size_t cap)
 {
     uint8_t nk[KEYS_PUBLIC_BYTES];
     const uint8_t *sig, *bytes;
@@ -395,17 +395,19 @@ static void org_name(store *s, store_txn *txn, char *out, size_t cap)
     sadasya__entry__free_unpacked(e, NULL);
 }
 
-void card_names(store *s, store_txn *txn, const ident *id, const char *state,
-                char *org, size_t org_cap, char *chapter, size_t chapter_cap)
+int card_names(store *s, store_txn *txn, const ident *id, const char *state,
+               char *org, size_t org_cap, char *chapter, size_t chapter_cap)
 {
-    if (id->national)
+    int set = roster_org_name(s, txn, org, org_cap);
+    if (!set && id->national)
         snprintf(org, org_cap, "%s", id->name);
-    else
-        org_name(s, txn, org, org_cap);
+    else if (!set)
+        national_node_name(s, txn, org, org_cap);
     if (!id->national && !strcmp(id->state, state))
         snprintf(chapter, chapter_cap, "%s", id->name);
     else
         chapter_name(s, txn, state, chapter, chapter_cap);
     if (!chapter[0])
         snprintf(chapter, chapter_cap, "%s", state);
+    return set;
 }

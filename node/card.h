@@ -98,11 +98,14 @@ int card_may_issue(store *s, store_txn *txn, const ident *id, const char *state,
 void card_claim_for(const Sadasya__MemberView *m, const Sadasya__Personal *p,
                     card_claim *out);
 
-/* The names printed on a state's cards: the organisation (the national
- * office's name from the first entry of its log, "" when this node does not
- * hold it) and the chapter (the roster's name for state; this node's own
- * name when it is that chapter; else the state code). */
-void card_names(store *s, store_txn *txn, const ident *id, const char *state,
-                char *org, size_t org_cap, char *chapter, size_t chapter_cap);
+/* The names printed on a state's cards: the organisation (as the national
+ * office set it with `rules --org-name`; until then the national node's
+ * name, from its own identity or the first entry of its log, "" when this
+ * node does not hold it) and the chapter (the roster's name for state;
+ * this node's own name when it is that chapter; else the state code).
+ * Returns 1 when the organisation's name is the one the national office
+ * set, 0 when it is the national node's name in its stead. */
+int card_names(store *s, store_txn *txn, const ident *id, const char *state,
+               char *org, size_t org_cap, char *chapter, size_t chapter_cap);
 
 #endif

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cairo-svg.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <librsvg/rsvg.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
 #include <png.h>
@@ -30,6 +32,7 @@
 #include <zbar.h>
 
 #include "card.h"
+#include "card_labels.h"
 #include "day.h"
 #include "durable.h"
 
@@ -76,6 +79,14 @@ static void set_ink(cairo_t *cr, rgb c)
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
 }
 
+static int has_family(PangoFontFamily **fams, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(pango_font_family_get_name(fams[i]), name))
+            return 1;
+    return 0;
+}
+
 int card_renderer_new(card_renderer **out, sd_err *err)
 {
     *out = NULL;
@@ -87,21 +98,21 @@ int card_renderer_new(card_renderer **out, sd_err *err)
         free(r);
         return sd_errf(err, SD_EIO, "Pango has no font map");
     }
-    /* Refuse to draw tofu: the card's fonts must be there. */
+    /* Refuse to draw tofu: the card's fonts must be there, Noto Sans and
+     * the font of every language the labels come in. */
     PangoFontFamily **fams = NULL;
-    int n = 0, sans = 0, deva = 0;
+    int n = 0;
     pango_font_map_list_families(r->fm, &fams, &n);
-    for (int i = 0; i < n; i++) {
-        const char *name = pango_font_family_get_name(fams[i]);
-        sans |= !strcmp(name, "Noto Sans");
-        deva |= !strcmp(name, "Noto Sans Devanagari");
-    }
+    const char *missing = has_family(fams, n, "Noto Sans") ? NULL : "Noto Sans";
+    for (int i = 0; !missing && card_labels_nth(i); i++)
+        if (!has_family(fams, n, card_labels_nth(i)->family))
+            missing = card_labels_nth(i)->family;
     g_free(fams);
-    if (!sans || !deva) {
+    if (missing) {
         card_renderer_destroy(&r);
         return sd_errf(err, SD_ENOTFOUND,
                        "font %s is not installed (Debian package fonts-noto-core)",
-                       sans ? "Noto Sans Devanagari" : "Noto Sans");
+                       missing);
     }
     r->ctx = pango_font_map_create_context(r->fm);
     pango_cairo_context_set_resolution(r->ctx, CARD_DPI);
@@ -191,6 +202,61 @@ static double text(card_renderer *r, cairo_t *cr, const char *font,
                    PangoAlignment align)
 {
     PangoLayout *l = layout(r, font, s, width, 1);
+    double h = layout_height(l);
+    show(cr, l, x, y, ink, align);
+    g_object_unref(l);
+    return h;
+}
+
+/* s in `families style pt`, wrapped at width pixels, never ellipsized. */
+static PangoLayout *wrapped(card_renderer *r, const char *families,
+                            const char *style, double pt, const char *s,
+                            double width)
+{
+    char font[160];
+    snprintf(font, sizeof font, "%s %s %.2f", families, style, pt);
+    PangoLayout *l = layout(r, font, s, 0, 1);
+    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    return l;
+}
+
+/* How a text may be set to fit its box: at pt on one line, down to
+ * one_min; else on up to `lines` lines from pt down to min. */
+typedef struct fit_rule {
+    double pt, one_min, min;
+    int lines;
+} fit_rule;
+
+/* s laid out whole (never cut) in a box of width × height pixels
+ * (height 0: any) by rule f. When nothing fits, s at f->min wrapped on as
+ * many lines as it takes: a card may be crowded, never wrong. */
+static PangoLayout *fit(card_renderer *r, const char *families,
+                        const char *style, const char *s, double width,
+                        double height, const fit_rule *f)
+{
+    PangoLayout *l = NULL;
+    for (int lines = 1; lines <= f->lines; lines++) {
+        double floor_pt = lines == 1 ? f->one_min : f->min;
+        for (double pt = f->pt; pt >= floor_pt - 1e-9; pt -= 0.25) {
+            if (l)
+                g_object_unref(l);
+            l = wrapped(r, families, style, pt, s, width);
+            if (pango_layout_get_line_count(l) <= lines &&
+                (height <= 0 || layout_height(l) <= height))
+                return l;
+        }
+    }
+    return l;
+}
+
+/* Draws s fitted (fit); returns the height it took. */
+static double fitted(card_renderer *r, cairo_t *cr, const char *families,
+                     const char *style, const char *s, double x, double y,
+                     double width, double height, const fit_rule *f, rgb ink,
+                     PangoAlignment align)
+{
+    PangoLayout *l = fit(r, families, style, s, width, height, f);
     double h = layout_height(l);
     show(cr, l, x, y, ink, align);
     g_object_unref(l);
@@ -299,7 +365,7 @@ static int draw_qr(cairo_t *cr, const char *payload, double x, double y,
 #define NAMES_H (332 - NAMES_Y)
 #define NUMBER_LABEL_Y 350.0
 #define FACTS_Y 476.0
-#define LABEL_FONT SANS " 6.5"
+#define FOOTER_Y (CARD_HEIGHT_PX - STRIPE_H - 40)
 #define VALUE_FONT SANS " Bold 9"
 
 /* "बिहार · BR", or the code alone when the chapter has no other name. */
@@ -334,36 +400,67 @@ static void draw_common(card_renderer *r, cairo_t *cr, const card_face *f)
     cairo_fill(cr);
 
     /* Header: organisation and chapter on the left, the card's title on
-     * the right in both languages. */
+     * the right in the state's language and English. Names are set whole:
+     * smaller, or on a second line, never cut. */
+    const card_labels *lb = card_labels_for(f->state);
+    char fam[96], buf[256];
+    snprintf(fam, sizeof fam, "%s, " SANS, lb->family);
     const double title_w = 340;
-    double hw = W - 2 * MARGIN - title_w - 16;
+    static const fit_rule title_fit = { 8.5, 6, 6, 1 };
+    PangoLayout *title = fit(r, fam, "Bold", lb->title, title_w, 0, &title_fit);
+    PangoLayout *title_en = layout(r, SANS " Bold 6.5", CARD_LABEL_EN_TITLE,
+                                   title_w, 1);
+    PangoRectangle t1, t2;
+    pango_layout_get_pixel_extents(title, NULL, &t1);
+    pango_layout_get_pixel_extents(title_en, NULL, &t2);
+    double tw = t1.width > t2.width ? t1.width : t2.width;
+    double tx = W - MARGIN - title_w;
+    double th = layout_height(title);
+    show(cr, title, tx, 30, SAFFRON, PANGO_ALIGN_RIGHT);
+    show(cr, title_en, tx, 30 + th, HEADER_DIM, PANGO_ALIGN_RIGHT);
+    g_object_unref(title);
+    g_object_unref(title_en);
+
+    /* The organisation and the chapter share the band left of the title;
+     * the chapter's line takes at most half of its height. */
+    const double top = 20, budget = HEADER_H - top - 10;
+    double hw = W - 2 * MARGIN - tw - 24;
     char chapter[512];
     chapter_line(f, chapter);
     const char *org = f->org && *f->org ? f->org : chapter;
-    double oh = text(r, cr, SANS " Bold 10", org, MARGIN, 24, hw, WHITE,
-                     PANGO_ALIGN_LEFT);
-    if (org != chapter)
-        text(r, cr, SANS " 8.5", chapter, MARGIN, 24 + oh + 2, hw, HEADER_DIM,
-             PANGO_ALIGN_LEFT);
-    double tx = W - MARGIN - title_w;
-    double th = text(r, cr, DEVA " Bold 8.5", "सदस्यता पत्र", tx, 30, title_w,
-                     SAFFRON, PANGO_ALIGN_RIGHT);
-    text(r, cr, SANS " Bold 6.5", "MEMBERSHIP CARD", tx, 30 + th, title_w,
-         HEADER_DIM, PANGO_ALIGN_RIGHT);
+    static const fit_rule org_fit = { 10, 8, 5, 2 }, sub_fit = { 8.5, 6, 5, 2 };
+    double ch = 0;
+    PangoLayout *sub = NULL;
+    if (org != chapter) {
+        sub = fit(r, SANS, "", chapter, hw, budget / 2, &sub_fit);
+        ch = layout_height(sub);
+    }
+    double oh = fitted(r, cr, SANS, "Bold", org, MARGIN, top, hw, budget - ch,
+                       &org_fit, WHITE, PANGO_ALIGN_LEFT);
+    if (sub) {
+        show(cr, sub, MARGIN, top + oh, HEADER_DIM, PANGO_ALIGN_LEFT);
+        g_object_unref(sub);
+    }
 
     /* Labels of the text column, and the state, the same for all. */
-    r->number_y = NUMBER_LABEL_Y +
-                  text(r, cr, LABEL_FONT, "सदस्य संख्या · MEMBERSHIP NO.", MARGIN,
-                       NUMBER_LABEL_Y, COL_W, LABEL, PANGO_ALIGN_LEFT) - 4;
-    r->value_y = FACTS_Y + text(r, cr, LABEL_FONT, "राज्य · STATE", MARGIN,
-                                FACTS_Y, COL2_X - MARGIN - 8, LABEL,
-                                PANGO_ALIGN_LEFT);
-    text(r, cr, LABEL_FONT, "सदस्यता तिथि · JOINED", COL2_X, FACTS_Y,
-         MARGIN + COL_W - COL2_X, LABEL, PANGO_ALIGN_LEFT);
-    text(r, cr, VALUE_FONT, chapter, MARGIN, r->value_y, COL2_X - MARGIN - 8, INK,
-         PANGO_ALIGN_LEFT);
+    static const fit_rule label_fit = { 6.5, 5.5, 5, 2 };
+    snprintf(buf, sizeof buf, "%s · %s", lb->number, CARD_LABEL_EN_NUMBER);
+    r->number_y = NUMBER_LABEL_Y + fitted(r, cr, fam, "", buf, MARGIN,
+                                          NUMBER_LABEL_Y, COL_W, 0, &label_fit,
+                                          LABEL, PANGO_ALIGN_LEFT) - 4;
+    snprintf(buf, sizeof buf, "%s · %s", lb->state, CARD_LABEL_EN_STATE);
+    double sh = fitted(r, cr, fam, "", buf, MARGIN, FACTS_Y, COL2_X - MARGIN - 8,
+                       0, &label_fit, LABEL, PANGO_ALIGN_LEFT);
+    snprintf(buf, sizeof buf, "%s · %s", lb->joined, CARD_LABEL_EN_JOINED);
+    double jh = fitted(r, cr, fam, "", buf, COL2_X, FACTS_Y,
+                       MARGIN + COL_W - COL2_X, 0, &label_fit, LABEL,
+                       PANGO_ALIGN_LEFT);
+    r->value_y = FACTS_Y + (sh > jh ? sh : jh);
+    static const fit_rule state_fit = { 9, 7, 5, 2 };
+    fitted(r, cr, SANS, "Bold", chapter, MARGIN, r->value_y, COL2_X - MARGIN - 8,
+           FOOTER_Y - 4 - r->value_y, &state_fit, INK, PANGO_ALIGN_LEFT);
     text(r, cr, SANS " 5.5", "Scan the QR code to check this card", MARGIN,
-         H - STRIPE_H - 56, COL_W, LABEL, PANGO_ALIGN_LEFT);
+         FOOTER_Y, COL_W, LABEL, PANGO_ALIGN_LEFT);
 }
 
 /* What is the member's own: names, number, joining date, QR code. */
@@ -607,50 +704,56 @@ int card_render_name(card_renderer *r, const char *s, const char *path,
 
 /* --- reading ------------------------------------------------------------------ */
 
-int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
+/* What a file is, from its first bytes: the reader takes PNG, JPEG and
+ * SVG, and names the common others it cannot read. */
+enum { KIND_UNKNOWN, KIND_PNG, KIND_JPEG, KIND_SVG, KIND_OTHER_IMAGE };
+
+static int file_kind(const char *path, const char **name, int *err_no)
 {
-    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
-    cairo_status_t st = cairo_surface_status(img);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(img);
-        struct stat sb;
-        if (stat(path, &sb))
-            return sd_errf(err, SD_ENOTFOUND, "%s: %s", path, strerror(errno));
-        return sd_errf(err, SD_EINVAL, "%s: not a PNG image (%s)", path,
-                       cairo_status_to_string(st));
+    unsigned char b[512];
+    *name = NULL;
+    *err_no = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        *err_no = errno;
+        return -1;
     }
-    int w = cairo_image_surface_get_width(img);
-    int h = cairo_image_surface_get_height(img);
+    size_t n = fread(b, 1, sizeof b, fp);
+    fclose(fp);
+    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8))
+        return KIND_PNG;
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return KIND_JPEG;
+    if (n >= 5 && !memcmp(b, "%PDF-", 5))
+        return *name = "a PDF?", KIND_UNKNOWN;
+    if ((n >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))))
+        return *name = "a GIF: save the card as PNG or JPEG", KIND_OTHER_IMAGE;
+    if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+        return *name = "a WebP image: save it as PNG or JPEG", KIND_OTHER_IMAGE;
+    if (n >= 12 && !memcmp(b + 4, "ftyp", 4))
+        return *name = "a HEIC or video file? save the photo as JPEG",
+               KIND_OTHER_IMAGE;
+    if (n >= 4 && !memcmp(b, "PK\x03\x04", 4))
+        return *name = "a ZIP or office document?", KIND_UNKNOWN;
+    /* SVG: XML text whose first element is <svg (after a prolog). */
+    size_t i = 0;
+    if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+        i = 3;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    if (i < n && b[i] == '<') {
+        for (size_t j = i; j + 4 <= n; j++)
+            if (!memcmp(b + j, "<svg", 4))
+                return KIND_SVG;
+        return *name = "XML or HTML, not an SVG picture", KIND_UNKNOWN;
+    }
+    return KIND_UNKNOWN;
+}
 
-    /* Whatever the PNG's format, flatten it onto white, then take the
-     * luma of each pixel: zbar reads 8-bit grey ("Y800"). */
-    cairo_surface_t *rgb = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cairo_t *cr = cairo_create(rgb);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_paint(cr);
-    cairo_destroy(cr);
-    cairo_surface_destroy(img);
-    cairo_surface_flush(rgb);
-    unsigned char *grey = malloc((size_t)w * (size_t)h);
-    if (!grey) {
-        cairo_surface_destroy(rgb);
-        return sd_errf(err, SD_ENOMEM, "out of memory");
-    }
-    const unsigned char *px = cairo_image_surface_get_data(rgb);
-    int stride = cairo_image_surface_get_stride(rgb);
-    for (int y = 0; y < h; y++) {
-        const uint32_t *row = (const uint32_t *)(px + (size_t)y * (size_t)stride);
-        for (int x = 0; x < w; x++) {
-            uint32_t p = row[x];
-            unsigned rr = (p >> 16) & 0xff, gg = (p >> 8) & 0xff, bb = p & 0xff;
-            grey[(size_t)y * (size_t)w + (size_t)x] =
-                (unsigned char)((rr * 299 + gg * 587 + bb * 114) / 1000);
-        }
-    }
-    cairo_surface_destroy(rgb);
-
+/* The QR text of a grey (8-bit luma, w × h) picture; takes grey. */
+static int scan_grey(const char *path, unsigned char *grey, int w, int h,
+                     char *out, size_t cap, sd_err *err)
+{
     zbar_image_scanner_t *sc = zbar_image_scanner_create();
     zbar_image_scanner_set_config(sc, 0, ZBAR_CFG_ENABLE, 0);
     zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
@@ -686,4 +789,148 @@ int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
     zbar_image_destroy(zi); /* frees grey */
     zbar_image_scanner_destroy(sc);
     return rc;
+}
+
+/* Luma of 8-bit RGB(A) rows, alpha flattened onto white. NULL: no memory. */
+static unsigned char *grey_of_rgb(const unsigned char *px, int w, int h,
+                                  int stride, int channels)
+{
+    unsigned char *grey = malloc((size_t)w * (size_t)h);
+    if (!grey)
+        return NULL;
+    for (int y = 0; y < h; y++) {
+        const unsigned char *p = px + (size_t)y * (size_t)stride;
+        for (int x = 0; x < w; x++, p += channels) {
+            unsigned v = (p[0] * 299u + p[1] * 587u + p[2] * 114u) / 1000u;
+            if (channels == 4)
+                v = (v * p[3] + 255u * (255u - p[3])) / 255u;
+            grey[(size_t)y * (size_t)w + (size_t)x] = (unsigned char)v;
+        }
+    }
+    return grey;
+}
+
+/* A PNG or JPEG (a phone's photo of a card) through gdk-pixbuf. */
+static int read_raster(const char *path, const char *what, char *out,
+                       size_t cap, sd_err *err)
+{
+    GError *ge = NULL;
+    GdkPixbuf *pb = gdk_pixbuf_new_from_file(path, &ge);
+    if (!pb) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot read this %s image (%s)",
+                         path, what, ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        return rc;
+    }
+    /* A photo's EXIF orientation, as a viewer would show it. */
+    GdkPixbuf *up = gdk_pixbuf_apply_embedded_orientation(pb);
+    g_object_unref(pb);
+    if (!up)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    int w = gdk_pixbuf_get_width(up), h = gdk_pixbuf_get_height(up);
+    int rc;
+    if (gdk_pixbuf_get_colorspace(up) != GDK_COLORSPACE_RGB ||
+        gdk_pixbuf_get_bits_per_sample(up) != 8) {
+        rc = sd_errf(err, SD_EINVAL, "%s: an image in a colour format the "
+                     "reader does not take", path);
+    } else {
+        unsigned char *grey = grey_of_rgb(gdk_pixbuf_read_pixels(up), w, h,
+                                          gdk_pixbuf_get_rowstride(up),
+                                          gdk_pixbuf_get_n_channels(up));
+        rc = grey ? scan_grey(path, grey, w, h, out, cap, err)
+                  : sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    g_object_unref(up);
+    return rc;
+}
+
+/* An SVG card through librsvg, drawn at CARD_SVG_READ_PX wide on white. */
+#define CARD_SVG_READ_PX 2022 /* twice the PNG card: crisp modules */
+static int read_svg(const char *path, char *out, size_t cap, sd_err *err)
+{
+    GError *ge = NULL;
+    RsvgHandle *h = rsvg_handle_new_from_file(path, &ge);
+    if (!h) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot read this SVG (%s)", path,
+                         ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        return rc;
+    }
+    rsvg_handle_set_dpi(h, CARD_DPI);
+    double sw = 0, sh = 0;
+    if (!rsvg_handle_get_intrinsic_size_in_pixels(h, &sw, &sh) || sw < 1 || sh < 1) {
+        sw = CARD_WIDTH_PX;
+        sh = CARD_HEIGHT_PX;
+    }
+    int w = CARD_SVG_READ_PX;
+    int ht = (int)lround(CARD_SVG_READ_PX * sh / sw);
+    if (ht < 1 || ht > 4 * CARD_SVG_READ_PX) {
+        g_object_unref(h);
+        return sd_errf(err, SD_EINVAL, "%s: an SVG of unlikely shape for a card "
+                       "(%.0f x %.0f)", path, sw, sh);
+    }
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, ht);
+    cairo_t *cr = cairo_create(sf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    RsvgRectangle vp = { 0, 0, w, ht };
+    gboolean ok = rsvg_handle_render_document(h, cr, &vp, &ge);
+    cairo_destroy(cr);
+    g_object_unref(h);
+    if (!ok) {
+        int rc = sd_errf(err, SD_EINVAL, "%s: cannot draw this SVG (%s)", path,
+                         ge ? ge->message : "unknown error");
+        if (ge)
+            g_error_free(ge);
+        cairo_surface_destroy(sf);
+        return rc;
+    }
+    cairo_surface_flush(sf);
+    /* RGB24 is one native-endian 32-bit word per pixel: take its bytes
+     * as B, G, R (little-endian) by reading words. */
+    unsigned char *grey = malloc((size_t)w * (size_t)ht);
+    if (!grey) {
+        cairo_surface_destroy(sf);
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    }
+    const unsigned char *px = cairo_image_surface_get_data(sf);
+    int stride = cairo_image_surface_get_stride(sf);
+    for (int y = 0; y < ht; y++) {
+        const uint32_t *row = (const uint32_t *)(px + (size_t)y * (size_t)stride);
+        for (int x = 0; x < w; x++) {
+            uint32_t p = row[x];
+            unsigned rr = (p >> 16) & 0xff, gg = (p >> 8) & 0xff, bb = p & 0xff;
+            grey[(size_t)y * (size_t)w + (size_t)x] =
+                (unsigned char)((rr * 299 + gg * 587 + bb * 114) / 1000);
+        }
+    }
+    cairo_surface_destroy(sf);
+    return scan_grey(path, grey, w, ht, out, cap, err);
+}
+
+int card_qr_read(const char *path, char *out, size_t cap, sd_err *err)
+{
+    const char *name;
+    int eno;
+    int kind = file_kind(path, &name, &eno);
+    switch (kind) {
+    case -1:
+        return sd_errf(err, eno == ENOENT ? SD_ENOTFOUND : SD_EIO, "%s: %s",
+                       path, strerror(eno));
+    case KIND_PNG:
+        return read_raster(path, "PNG", out, cap, err);
+    case KIND_JPEG:
+        return read_raster(path, "JPEG", out, cap, err);
+    case KIND_SVG:
+        return read_svg(path, out, cap, err);
+    case KIND_OTHER_IMAGE:
+        return sd_errf(err, SD_EINVAL, "%s: not an image the reader takes (%s); "
+                       "give a PNG, JPEG or SVG card", path, name);
+    default:
+        return sd_errf(err, SD_EINVAL, "%s: not an image%s%s%s; give a PNG, JPEG "
+                       "or SVG card", path, name ? " (" : "", name ? name : "",
+                       name ? ")" : "");
+    }
 }

@@ -1,13 +1,18 @@
 /*
  * card_render.h — the picture of a membership card (proto/README.md), and
- * reading a card's QR code back from a PNG.
+ * reading a card's QR code back from a PNG, a JPEG (a phone's photo) or an
+ * SVG card.
  *
  * A card is CR80 size (85.60 × 53.98 mm) at 300 dpi: 1011 × 638 pixels as
  * PNG, or the same at its physical size as SVG. Text is laid out by Pango
  * over Cairo (HarfBuzz shaping: Devanagari conjuncts, matras and reph as a
- * reader expects) in Noto fonts; the QR code (libqrencode, ECC level M,
+ * reader expects) in Noto fonts; the labels are in the state's language
+ * with English beside them (card_labels.h); the organisation's and the
+ * state's names are set whole, smaller or on a second line, never cut
+ * with an ellipsis; the QR code (libqrencode, ECC level M,
  * four-module quiet zone) holds the card's signed payload (card.h).
- * Reading uses libzbar on the PNG made grey.
+ * Reading decodes PNG and JPEG with gdk-pixbuf and draws SVG with librsvg,
+ * then hands the picture, made grey, to libzbar.
  *
  * The module knows nothing of stores or keys: it takes the strings to
  * print. A renderer owns its own font map, so threads may each use one.
@@ -67,10 +72,12 @@ int card_render(card_renderer *r, const card_face *f, const char *path,
 int card_render_name(card_renderer *r, const char *text, const char *path,
                      sd_err *err);
 
-/* Reads the QR code in a PNG image. out receives the text of the first QR
- * symbol that holds a card payload (else of the first QR symbol) with a
- * NUL. SD_ENOTFOUND when the file is missing or holds no QR code,
- * SD_EINVAL when it is not a PNG or the text does not fit in cap. */
+/* Reads the QR code in a PNG, JPEG or SVG file (told apart by its first
+ * bytes, not its name). out receives the text of the first QR symbol that
+ * holds a card payload (else of the first QR symbol) with a NUL.
+ * SD_ENOTFOUND when the file is missing or holds no QR code, SD_EINVAL
+ * when it is not one of those (the message says what it seems to be: "not
+ * an image (a PDF?)"), cannot be decoded, or its text does not fit in cap. */
 int card_qr_read(const char *path, char *out, size_t cap, sd_err *err);
 
 #endif

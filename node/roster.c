@@ -165,6 +165,15 @@ int roster_fold(store *s, store_txn *txn, const Sadasya__RosterUpdate *ru,
         if (rc || (rc = put_key(s, txn, c->key.data, &rk, err)))
             return rc;
     }
+    /* The opening entry names the national node (init --name); a later
+     * one that names it again sets the organisation's name (rules). */
+    if (seq > 1 && ru->national_name && *ru->national_name) {
+        MDB_val k = { strlen(ROSTER_ORG_NAME_KEY), ROSTER_ORG_NAME_KEY },
+                mv = { strlen(ru->national_name), ru->national_name };
+        int mrc = mdb_put(txn, s->roster, &k, &mv, 0);
+        if (mrc)
+            return store_mdb_err(mrc, "writing the roster", err);
+    }
     if (ru->inactive_after_days) {
         uint8_t v[4];
         store_put_be32(v, ru->inactive_after_days);
@@ -496,6 +505,19 @@ int roster_whois(store *s, store_txn *txn, const uint8_t key[32],
         return rc;
     out->kind = own ? ROSTER_WHO_OWN : ROSTER_WHO_UNKNOWN;
     return SD_OK;
+}
+
+int roster_org_name(store *s, store_txn *txn, char *out, size_t cap)
+{
+    MDB_val k = { strlen(ROSTER_ORG_NAME_KEY), ROSTER_ORG_NAME_KEY }, v;
+    if (cap)
+        out[0] = '\0';
+    if (mdb_get(txn, s->roster, &k, &v) != 0 || !v.mv_size || !cap)
+        return 0;
+    size_t n = v.mv_size < cap ? v.mv_size : cap - 1;
+    memcpy(out, v.mv_data, n);
+    out[n] = '\0';
+    return 1;
 }
 
 uint32_t roster_inactive_days(store *s, store_txn *txn)

@@ -16,6 +16,9 @@
  * these rules has that chapter ignored (the same on every node), since
  * refusing a national entry would stop the national log everywhere.
  *
+ * "c" records hold the federation's rules: "cinactive_after_days" (be32) and
+ * "corg_name" (the organisation's name, UTF-8), both set by the national office.
+ *
  * The national key itself is the trust anchor, fixed at `init` and held in
  * meta as "national_key"; its state code is IN.
  */
@@ -30,6 +33,7 @@
 #define ROSTER_NATIONAL_STATE "IN"
 #define ROSTER_INACTIVE_KEY "cinactive_after_days"
 #define ROSTER_INACTIVE_DEFAULT 180 /* days without activity: inactive */
+#define ROSTER_ORG_NAME_KEY "corg_name"
 
 enum { ROSTER_ACTIVE = 0, ROSTER_REVOKED = 1, ROSTER_REPLACED = 2 };
 
@@ -126,6 +130,12 @@ int roster_each(store *s, store_txn *txn,
 /* The federation's rule for "inactive": days without activity (set by a
  * national RosterUpdate; ROSTER_INACTIVE_DEFAULT until then). */
 uint32_t roster_inactive_days(store *s, store_txn *txn);
+
+/* The organisation's name as the national office set it (`rules
+ * --org-name`: national_name in a RosterUpdate after the one that opens
+ * the national log) into out, truncated to cap with a NUL. Returns 1 when
+ * set, 0 (out "") until then. */
+int roster_org_name(store *s, store_txn *txn, char *out, size_t cap);
 
 /* The national key from meta. SD_ENOTFOUND when the store has none. */
 int roster_national_key(store *s, store_txn *txn, uint8_t key[32], sd_err *err);

@@ -27,16 +27,8 @@ cli_copy "$BUILD/card_name" card_name
 CARD_NAME=$T/card_name
 cd "$T"
 
-sd() { run "$S" --data "$@"; }
-first_line_is() { [[ $(head -n1 "$T/out") == "$1" ]]; }
-one_error() { # one "sadasya: error:" line on stderr
-    [[ $(grep -c '' "$T/err") -eq 1 ]] && [[ $(head -c 16 "$T/err") == "sadasya: error: " ]]
-}
-# py EXPR — a Python expression over `d`, the JSON object on stdout.
-pyt() {
-    [[ $("$PY" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(bool(eval(sys.argv[1])))' \
-        "$1" "$T/out") == True ]]
-}
+# shellcheck source=tests/cli/card_lib.sh
+. "$HERE/card_lib.sh"
 # zbar — what Debian's zbarimg reads from a PNG (its D-Bus chatter dropped).
 zbar() { zbarimg --quiet --raw "$1" 2>/dev/null | head -n1; }
 png_size() { # WIDTHxHEIGHT from the IHDR chunk
@@ -72,10 +64,6 @@ NJ=$(cat out)
 check "members registered ($N1 $N2 $N3 $NJ)" \
     eval '[[ $N1 == BR-* && $N2 == BR-* && $N3 == BR-* && $NJ == JH-* ]]'
 
-carry() { # carry FROM TO — FROM's entries to TO by bundle file
-    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" >/dev/null
-    "$S" --data "$2" bundle apply "$T/$1-to-$2.bundle" >/dev/null
-}
 carry br nat
 carry nat br
 
@@ -137,7 +125,40 @@ check "--name with another name: refused" eval 'rc_is 1 && one_error && err_has 
 sd nat card-verify
 check "card-verify with neither FILE nor --payload: usage error" eval 'rc_is 2 && one_error'
 sd nat card-verify c1.svg
-check "card-verify of an SVG: not a PNG, one-line error" eval 'rc_is 1 && one_error && err_has "not a PNG"'
+check "card-verify of the SVG card (librsvg): genuine, the same member" \
+    eval 'ok && first_line_is "$N1" && out_has "रागिनी रंजन"'
+# A phone's photo of the printed card: smaller, turned 7 degrees, on a
+# table, a little blurred, saved as a JPEG at quality 70 (PIL, not ours).
+"$PY" - c1.png photo.jpg straight.jpg <<'PYEOF'
+import sys
+from PIL import Image, ImageFilter
+card = Image.open(sys.argv[1]).convert("RGB")
+card.save(sys.argv[3], quality=90)
+small = card.resize((card.width * 3 // 4, card.height * 3 // 4), Image.BILINEAR)
+turned = small.rotate(7, resample=Image.BICUBIC, expand=True, fillcolor=(120, 110, 95))
+table = Image.new("RGB", (turned.width + 200, turned.height + 160), (120, 110, 95))
+table.paste(turned, (90, 70))
+table.filter(ImageFilter.GaussianBlur(0.8)).save(sys.argv[2], quality=70)
+PYEOF
+sd nat card-verify straight.jpg
+check "card-verify of a JPEG of the card: genuine" eval 'ok && first_line_is "$N1"'
+sd nat card-verify photo.jpg
+check "card-verify of a photo-like JPEG (scaled, turned, blurred): genuine" \
+    eval 'ok && first_line_is "$N1"'
+cp photo.jpg photo.JPG.txt
+sd nat card-verify photo.JPG.txt
+check "the file's kind comes from its bytes, not its name" eval 'ok && first_line_is "$N1"'
+printf '%%PDF-1.4\n%%fake\n' > card.pdf
+sd nat card-verify card.pdf
+check "card-verify of a PDF: says it is not an image (a PDF?)" \
+    eval 'rc_is 1 && one_error && err_has "not an image (a PDF?)"'
+head -c 2000 c1.png > cut.png
+sd nat card-verify cut.png
+check "card-verify of a truncated PNG: says it cannot read this PNG" \
+    eval 'rc_is 1 && one_error && err_has "cannot read this PNG"'
+echo "just some text" > note.txt
+sd nat card-verify note.txt
+check "card-verify of a text file: not an image" eval 'rc_is 1 && one_error && err_has "not an image"'
 sd nat card-verify missing.png
 check "card-verify of a missing file: one-line error" eval 'rc_is 1 && one_error'
 

@@ -583,12 +583,24 @@ static void test_render_and_read_back(void **state)
     fclose(fp);
     assert_non_null(strstr(head, "<?xml"));
 
-    /* Wrong extension; a file that is no PNG; no file; no QR code. */
-    char bad[TH_PATH_MAX + 32];
+    /* The SVG card reads back too (librsvg). */
+    memset(got, 0, sizeof got);
+    assert_int_equal(card_qr_read(svg, got, sizeof got, &err), SD_OK);
+    assert_string_equal(got, payload);
+
+    /* Wrong extension; a file that is no image; no file; no QR code. */
+    char bad[TH_PATH_MAX + 32], pdf[TH_PATH_MAX + 32];
     snprintf(bad, sizeof bad, "%s/card.jpg", f->root);
     assert_int_equal(card_render(r, &face, bad, &err), SD_EINVAL);
     assert_int_equal(stat(bad, &st), -1);
-    assert_int_equal(card_qr_read(svg, got, sizeof got, &err), SD_EINVAL);
+    snprintf(pdf, sizeof pdf, "%s/card.pdf", f->root);
+    fp = fopen(pdf, "w");
+    assert_non_null(fp);
+    fputs("%PDF-1.7\n", fp);
+    fclose(fp);
+    sd_err_clear(&err);
+    assert_int_equal(card_qr_read(pdf, got, sizeof got, &err), SD_EINVAL);
+    assert_non_null(strstr(err.msg, "not an image (a PDF?)"));
     assert_int_equal(card_qr_read(bad, got, sizeof got, &err), SD_ENOTFOUND);
     assert_int_equal(card_render_name(r, "क्षत्रिय", name, &err), SD_OK);
     sd_err_clear(&err);
