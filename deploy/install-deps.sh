@@ -12,6 +12,7 @@ PKGS=(
   libpango1.0-dev libcairo2-dev libpng-dev libqrencode-dev libzbar-dev fonts-noto-core
   zbar-tools pango1.0-tools python3-pil
   chromium
+  libxlsxwriter-dev python3-openpyxl
 )
 
 missing=()
