@@ -36,7 +36,9 @@ static const char usage[] =
     "A row whose phone and name are a member of this state already is not\n"
     "registered again (\"already registered\", with the number). A file from\n"
     "`export` imports back as a no-op: its number column names the member,\n"
-    "and a row that changes one is refused (use `update`).\n"
+    "and a row that changes one updates those fields (signed MemberUpdated\n"
+    "and MemberStatus entries; gender, joining date, fee and payment\n"
+    "reference cannot change, and referred-by is never re-pointed).\n"
     "\n"
     "All rows or none: a bad row is reported by its line number and nothing\n"
     "is imported.\n"
@@ -94,6 +96,7 @@ static void summary_print(const cli *c, const import_result *s)
         cJSON_AddNumberToObject(j, "skipped_bad", (double)s->skipped.n);
         cJSON_AddNumberToObject(j, "already", (double)s->already);
         cJSON_AddNumberToObject(j, "registered", (double)s->registered);
+        cJSON_AddNumberToObject(j, "updated", (double)s->updated);
         if (s->imported) {
             cJSON_AddStringToObject(j, "first", s->first);
             cJSON_AddStringToObject(j, "last", s->last);
@@ -117,6 +120,9 @@ static void summary_print(const cli *c, const import_result *s)
     if (s->skipped.n)
         printf("; skipped %" PRIu64 " bad row%s", s->skipped.n,
                s->skipped.n == 1 ? "" : "s");
+    if (s->updated)
+        printf("; updated %" PRIu64 " member%s", s->updated,
+               s->updated == 1 ? "" : "s");
     if (s->registered)
         printf("; %" PRIu64 " row%s already registered", s->registered,
                s->registered == 1 ? "" : "s");
@@ -126,11 +132,18 @@ static void summary_print(const cli *c, const import_result *s)
     putchar('\n');
 }
 
-/* The rows found registered already, by line, with their numbers. */
+/* The members corrected, by line, with the fields changed; then the rows
+ * found registered already, with their numbers. */
 static void registered_print(const cli *c, const import_result *res,
-                             const import_bad *b, const char *path)
+                             const import_plan *plan, const char *path)
 {
-    if (c->json || !res->registered)
+    if (c->json)
+        return;
+    for (size_t i = 0; res->updated && i < plan->nedits; i++)
+        printf("  %s:%lu: updated %s: %s\n", path, plan->edits[i].line,
+               plan->edits[i].ed.number, plan->edits[i].ed.changed);
+    const import_bad *b = &plan->registered;
+    if (!res->registered)
         return;
     for (size_t i = 0; i < b->kept; i++)
         printf("  %s:%lu: already registered as %s\n", path, b->line[i],
@@ -215,7 +228,7 @@ static int import_file(cli *c, store *s, FILE *f, const import_opts *o)
                 already_print(c, o->name, res);
             else {
                 summary_print(c, res);
-                registered_print(c, res, &plan->registered, o->name);
+                registered_print(c, res, plan, o->name);
             }
         }
     }

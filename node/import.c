@@ -129,8 +129,17 @@ static int row_blank(const csvio_row *row)
  * as YYYY-MM-DD, and the number column. */
 typedef struct row_extra {
     char joined[INTAKE_DATE_LEN];
-    const char *number;
+    const char *number, *status, *reason;
 } row_extra;
+
+/* Whether the file has a column for col. */
+static int col_given(const import_plan *plan, int col)
+{
+    for (size_t i = 0; i < plan->ncols; i++)
+        if (plan->of_field[i] == col)
+            return 1;
+    return 0;
+}
 
 /* Turns a data row into a member's input (pointing into the row), not yet
  * checked (member_check). SD_EINVAL with the reason when the row cannot be
@@ -176,6 +185,8 @@ static int row_input(const import_plan *plan, csvio_row *row,
             in->joined = x->joined;
             break;
         case COL_NUMBER: x->number = v; break;
+        case COL_STATUS: x->status = v; break;
+        case COL_STATUS_REASON: x->reason = v; break;
         default: break; /* read back from an export, or ignored */
         }
     }
@@ -192,7 +203,7 @@ static void bad_add(import_bad *b, unsigned long line, const char *why)
     b->n++;
 }
 
-/* --- rows already registered ------------------------------------------------ */
+/* --- rows already registered ---------------------------------------------- */
 
 /* What the check pass looks members up with. */
 typedef struct lookup {
@@ -200,23 +211,6 @@ typedef struct lookup {
     store_txn *txn;                   /* a read transaction over the pass */
     char state[STORE_STATE_BYTES];    /* this node's */
 } lookup;
-
-/* Whether a and b are the same text but for spaces around it. */
-static int same_text(const char *a, const char *b)
-{
-    a = a ? a : "";
-    b = b ? b : "";
-    while (*a == ' ')
-        a++;
-    while (*b == ' ')
-        b++;
-    size_t la = strlen(a), lb = strlen(b);
-    while (la && a[la - 1] == ' ')
-        la--;
-    while (lb && b[lb - 1] == ' ')
-        lb--;
-    return la == lb && !memcmp(a, b, la);
-}
 
 typedef struct phone_match {
     const lookup *lk;
@@ -234,7 +228,7 @@ static int phone_candidate(const char *number, void *ctx)
     if (!strcmp(m->state, pm->lk->state)) {
         Sadasya__Personal *p = NULL;
         if (!view_personal_get(pm->lk->s, pm->lk->txn, m, &p, NULL) && p) {
-            hit = same_text(p->name, pm->name);
+            hit = member_edit_same(p->name, pm->name);
             sadasya__personal__free_unpacked(p, NULL);
         }
     }
@@ -244,61 +238,72 @@ static int phone_candidate(const char *number, void *ctx)
     return hit;
 }
 
-/* Names in changed (a list) the fields of a row that differ from member
- * m (p: its personal data, or NULL). Columns not in the row, the status
- * and the referrer (never re-pointed by a row) are not compared. */
-static void row_changes(const member_input *in, const Sadasya__MemberView *m,
-                        const Sadasya__Personal *p, char *changed, size_t cap)
+/* The row in, with what its file has no column for taken from member m
+ * and its personal data p (NULL when not held): what member_edit
+ * compares. Strings point into in, m, p or bufs. */
+typedef struct row_bufs {
+    char birth_year[16], fee[24], joined[DAY_STR_LEN];
+} row_bufs;
+
+static void row_full(const import_plan *plan, const member_input *in,
+                     const Sadasya__MemberView *m, const Sadasya__Personal *p,
+                     member_input *full, row_bufs *b)
 {
-    const char *pv[] = { p ? p->name : "", p ? p->name_en : "",
-                         p ? p->guardian : "", p ? p->email : "",
-                         p ? p->address : "" };
-    const char *iv[] = { in->name, in->name_en, in->guardian, in->email,
-                         in->address };
-    const char *pn[] = { "name", "name-en", "guardian", "email", "address" };
-    for (size_t i = 0; i < sizeof pv / sizeof pv[0]; i++)
-        if (!same_text(iv[i], pv[i]))
-            names_add(changed, cap, pn[i]);
-    char a[TEXT_PHONE_MAX], b[TEXT_PHONE_MAX];
-    if (text_phone_norm(in->phone, a) < 0 || !p ||
-        text_phone_norm(p->phone, b) < 0 || strcmp(a, b))
-        names_add(changed, cap, "phone");
-    char by[16] = "";
+    *full = *in;
     if (p && p->birth_year)
-        snprintf(by, sizeof by, "%u", p->birth_year);
-    if (!same_text(in->birth_year, by))
-        names_add(changed, cap, "birth-year");
-    if (view_gender_parse(in->gender) != (int)m->gender)
-        names_add(changed, cap, "gender");
-    char district[MEMBER_FIELD_MAX + 1];
-    text_place(in->district, district, sizeof district);
-    if (strcmp(district, m->district))
-        names_add(changed, cap, "district");
-    int area = in->area && *in->area ? view_area_parse(in->area) : 0;
-    if (area != (int)m->area)
-        names_add(changed, cap, "area");
-    if (!same_text(in->occupation, m->occupation))
-        names_add(changed, cap, "occupation");
-    if (!same_text(in->payment_ref, m->payment_ref))
-        names_add(changed, cap, "payment-ref");
-    int ints = in->n_interests != m->n_interests;
-    for (size_t i = 0; !ints && i < m->n_interests; i++)
-        ints = !same_text(in->interests[i], m->interests[i]);
-    if (ints)
-        names_add(changed, cap, "interest");
-    if (in->fee_paise && *in->fee_paise &&
-        strtoull(in->fee_paise, NULL, 10) != m->fee_paise)
-        names_add(changed, cap, "fee-paise");
-    uint32_t day;
-    if (in->joined && *in->joined &&
-        (day_parse(in->joined, &day, NULL) || day != m->joined_day))
-        names_add(changed, cap, "joined");
+        snprintf(b->birth_year, sizeof b->birth_year, "%u", p->birth_year);
+    snprintf(b->fee, sizeof b->fee, "%llu", (unsigned long long)m->fee_paise);
+    day_format(m->joined_day, b->joined);
+    struct { int col; const char **field; const char *held; } keep[] = {
+        { COL_NAME_EN, &full->name_en, p ? p->name_en : NULL },
+        { COL_GUARDIAN, &full->guardian, p ? p->guardian : NULL },
+        { COL_BIRTH_YEAR, &full->birth_year, b->birth_year },
+        { COL_EMAIL, &full->email, p ? p->email : NULL },
+        { COL_ADDRESS, &full->address, p ? p->address : NULL },
+        { COL_AREA, &full->area, m->area ? view_area_name(m->area) : NULL },
+        { COL_OCCUPATION, &full->occupation, m->occupation },
+        { COL_FEE_PAISE, &full->fee_paise, b->fee },
+        { COL_PAYMENT_REF, &full->payment_ref, m->payment_ref },
+        { COL_JOINED, &full->joined, b->joined },
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (!col_given(plan, keep[i].col))
+            *keep[i].field = keep[i].held;
+    if (!col_given(plan, COL_INTEREST)) {
+        full->n_interests = m->n_interests < MEMBER_MAX_INTERESTS
+                                ? m->n_interests : MEMBER_MAX_INTERESTS;
+        for (size_t i = 0; i < full->n_interests; i++)
+            full->interests[i] = m->interests[i];
+    }
 }
 
-/* Whether a checked row is a member registered here already: 1 (its
- * number in number), 0, or a reason in why to refuse the row (a number
- * column naming no member of this state, or a member the row changes). */
-static int row_registered(const lookup *lk, const member_input *in,
+/* A correction kept in the plan, in row order. */
+static int edit_add(import_plan *plan, uint64_t row, unsigned long line,
+                    member_edit *ed)
+{
+    if (plan->nedits == plan->edits_cap) {
+        size_t cap = plan->edits_cap ? plan->edits_cap * 2 : 16;
+        import_edit *e = realloc(plan->edits, cap * sizeof *e);
+        if (!e)
+            return SD_ENOMEM;
+        plan->edits = e;
+        plan->edits_cap = cap;
+    }
+    import_edit *e = &plan->edits[plan->nedits++];
+    e->row = row;
+    e->line = line;
+    e->ed = *ed;
+    memset(ed, 0, sizeof *ed);
+    return SD_OK;
+}
+
+/* Whether a checked row (data row `row` of the plan, at line) is a
+ * member registered here already: 1 (its number in number), 2 when it
+ * corrects that member (the correction added to the plan), 0, or a reason
+ * in why to refuse the row (a number column naming no member of this
+ * state, a change no entry can record). */
+static int row_registered(const lookup *lk, import_plan *plan, uint64_t row,
+                          unsigned long line, const member_input *in,
                           const row_extra *x, char number[NUMBER_MAX_LEN],
                           sd_err *why)
 {
@@ -317,16 +322,23 @@ static int row_registered(const lookup *lk, const member_input *in,
                            number);
         Sadasya__Personal *p = NULL;
         view_personal_get(lk->s, lk->txn, m, &p, NULL);
-        char changed[256] = "";
-        row_changes(in, m, p, changed, sizeof changed);
+        member_input full;
+        row_bufs bufs;
+        row_full(plan, in, m, p, &full, &bufs);
+        member_edit ed;
+        int rc = member_edit_prepare(m, p, &full, x->status, x->reason, &ed,
+                                     &e);
+        int ret = 1;
+        if (rc)
+            ret = sd_errf(why, rc == SD_ENOMEM ? SD_ENOMEM : SD_EINVAL,
+                          "%s: %s", number, e.msg);
+        else if (ed.changed[0])
+            ret = edit_add(plan, row, line, &ed) ? SD_ENOMEM : 2;
+        member_edit_clear(&ed);
         if (p)
             sadasya__personal__free_unpacked(p, NULL);
         sadasya__member_view__free_unpacked(m, NULL);
-        if (changed[0])
-            return sd_errf(why, SD_EINVAL, "%s: the row changes %s; members "
-                           "are changed with `sadasya update`, not by an "
-                           "import", number, changed);
-        return 1;
+        return ret;
     }
     phone_match pm = { lk, in->name, "" };
     int rc = view_find_phone(lk->s, lk->txn, in->phone, phone_candidate, &pm,
@@ -363,6 +375,11 @@ static int known_has(const import_plan *plan, uint64_t i)
 
 void import_plan_release(import_plan *plan)
 {
+    for (size_t i = 0; i < plan->nedits; i++)
+        member_edit_clear(&plan->edits[i].ed);
+    free(plan->edits);
+    plan->edits = NULL;
+    plan->nedits = plan->edits_cap = 0;
     free(plan->known);
     plan->known = NULL;
     plan->known_cap = 0;
@@ -456,8 +473,16 @@ static int check_row(csvio_row *row, void *ctx)
     char number[NUMBER_MAX_LEN];
     int known = 0;
     if (row_input(cp->plan, row, &in, &x, &why) || member_check(&in, &why) ||
-        (cp->lk && (known = row_registered(cp->lk, &in, &x, number, &why)) < 0)) {
+        (cp->lk && (known = row_registered(cp->lk, cp->plan,
+                                           cp->plan->rows - 1, row->line, &in,
+                                           &x, number, &why)) < 0)) {
+        if (known == SD_ENOMEM) {
+            cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+            return 1;
+        }
         bad_add(&cp->plan->bad, row->line, why.msg);
+    } else if (known == 2) {
+        /* a correction: in plan->edits */
     } else if (known > 0) {
         if (known_set(cp->plan, cp->plan->rows - 1)) {
             cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
@@ -567,8 +592,9 @@ int import_done_rows(store *s, const import_plan *plan, uint64_t *done,
 /* --- pass 2: sign in a worker, commit in the calling thread --------------- */
 
 typedef struct batch {
-    entry_signed *items;
+    entry_signed *items;         /* room for a batch and one more row */
     size_t n;
+    size_t joins, updates;       /* members registered, corrected */
     uint64_t rows_done;          /* data rows of the file done once it lands */
     char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN];
 } batch;
@@ -590,6 +616,7 @@ typedef struct pipeline {
     uint64_t bytes;
     batch *cur;
     import_bad *skipped;         /* bad rows skipped in this run */
+    size_t next_edit;            /* the plan's next correction */
     int rc;                      /* the worker's failure, read after join */
     sd_err err;
 } pipeline;
@@ -608,7 +635,7 @@ static void batch_destroy(batch **b)
 static batch *batch_new(size_t size)
 {
     batch *b = calloc(1, sizeof *b);
-    if (b && !(b->items = calloc(size, sizeof *b->items))) {
+    if (b && !(b->items = calloc(size + MEMBER_EDIT_ENTRIES, sizeof *b->items))) {
         free(b);
         b = NULL;
     }
@@ -633,6 +660,16 @@ static int worker_fail(pipeline *pl, int rc, const sd_err *err)
     return 1;
 }
 
+/* Hands the current batch over once it holds batch_size entries. */
+static int batch_full(pipeline *pl, batch *b)
+{
+    if (b->n < pl->batch_size)
+        return 0;
+    b->rows_done = pl->pushed_rows = pl->rows;
+    pl->cur = NULL;
+    return hand_over(pl, b);
+}
+
 static int build_row(csvio_row *row, void *ctx)
 {
     pipeline *pl = ctx;
@@ -653,6 +690,19 @@ static int build_row(csvio_row *row, void *ctx)
         return worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
                            &err);
     batch *b = pl->cur;
+    const import_plan *plan = pl->plan;
+    while (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row < n - 1)
+        pl->next_edit++;
+    if (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row == n - 1) {
+        size_t k;
+        int rc = member_edit_sign(pl->w, &plan->edits[pl->next_edit++].ed,
+                                  &b->items[b->n], &k, &err);
+        if (rc)
+            return worker_fail(pl, rc, &err);
+        b->n += k;
+        b->updates++;
+        return batch_full(pl, b);
+    }
     member_input in;
     row_extra x;
     int rc = row_input(pl->plan, row, &in, &x, &err);
@@ -675,15 +725,12 @@ static int build_row(csvio_row *row, void *ctx)
         bad_add(pl->skipped, row->line, err.msg);
         return 0;
     }
-    if (!b->n)
+    if (!b->joins)
         memcpy(b->first, number, sizeof number);
     memcpy(b->last, number, sizeof number);
-    if (++b->n == pl->batch_size) {
-        b->rows_done = pl->pushed_rows = pl->rows;
-        pl->cur = NULL;
-        return hand_over(pl, b);
-    }
-    return 0;
+    b->n++;
+    b->joins++;
+    return batch_full(pl, b);
 }
 
 static void *worker_main(void *arg)
@@ -826,11 +873,12 @@ int import_commit(writer *w, FILE *in, const import_plan *plan,
         batch *b = item;
         rc = commit_batch(w, plan, b, err);
         if (!rc) {
-            if (b->n && !res->imported)
+            if (b->joins && !res->imported)
                 memcpy(res->first, b->first, sizeof res->first);
-            if (b->n)
+            if (b->joins)
                 memcpy(res->last, b->last, sizeof res->last);
-            res->imported += b->n;
+            res->imported += b->joins;
+            res->updated += b->updates;
         }
         batch_destroy(&b);
         if (rc) {

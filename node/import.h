@@ -9,7 +9,10 @@
  * state, status, ...) are known. Rows whose every cell is empty are
  * skipped and not counted. A row already registered in this state (its
  * phone and name, or the member its number column names, unchanged) is
- * not registered again: it is counted in plan->registered. Two passes over the file, which is streamed and never held whole:
+ * not registered again: it is counted in plan->registered. A row whose
+ * number column names a member of this state and changes it is a
+ * correction (member_edit.h): its MemberUpdated / MemberStatus entries
+ * are signed in the row's turn. Two passes over the file, which is streamed and never held whole:
  *
  *   1. import_check: every row is read (csvio.h) and checked through the
  *      member rules (member_check), the file's BLAKE2b-256 taken and the
@@ -37,6 +40,7 @@
 #include <sys/types.h>
 
 #include "csvio.h"
+#include "member_edit.h"
 #include "number.h"
 #include "store.h"
 #include "writer.h"
@@ -79,6 +83,13 @@ typedef struct import_bad {
     char why[IMPORT_BAD_SHOW][SD_ERR_MSG_MAX];
 } import_bad;
 
+/* A row that corrects a member: signed in its turn by pass 2. */
+typedef struct import_edit {
+    uint64_t row;                   /* data row, from 0 */
+    unsigned long line;
+    member_edit ed;
+} import_edit;
+
 /* What the check pass learnt of a file. */
 typedef struct import_plan {
     int of_field[CSVIO_FIELDS_MAX]; /* the column of each field */
@@ -94,6 +105,8 @@ typedef struct import_plan {
     size_t known_cap;               /* bytes of known */
     import_bad registered;          /* those rows: line and the member's
                                      * number (in why) */
+    import_edit *edits;             /* rows changing a member, in order */
+    size_t nedits, edits_cap;
 } import_plan;
 
 typedef struct import_result {
@@ -102,6 +115,7 @@ typedef struct import_result {
     uint64_t already;            /* rows done by an earlier run */
     uint64_t registered;         /* of the rest, rows found already
                                   * registered (not registered again) */
+    uint64_t updated;            /* members corrected now (plan->edits) */
     char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN]; /* of those imported */
     import_bad skipped;          /* bad rows skipped now (skip_bad) */
     int plain_signing;           /* presign could not start (no thread or

@@ -69,7 +69,7 @@ check "... gender" out_has '"gender":"male"'
 { cat "$FIX/excel_utf8.csv"; printf '5,नितेश शरण,9431100005,M,Gaya,02/11/2026\r\n'; } >"$T/appended.csv"
 sd --data "$D" --json import "$T/appended.csv" --ignore-unknown
 check "appended row: exit 0" rc_is 0
-check "... only the new row registered" out_has '"imported":1,"skipped_bad":0,"already":0,"registered":4,"first":"BR-0000005-5"'
+check "... only the new row registered" out_has '"imported":1,"skipped_bad":0,"already":0,"registered":4,"updated":0,"first":"BR-0000005-5"'
 check "... 5 held" count_is "$D" 5
 sed 's/\r$//' "$T/appended.csv" >"$T/lf.csv"
 sd --data "$D" import "$T/lf.csv" --ignore-unknown
@@ -128,19 +128,56 @@ sd --data "$D" verify
 check "... verify clean" rc_is 0
 check "... no failures" out_has "0 failures"
 
-# a changed cell: refused, naming the member and the fields
+# a secretary corrects three cells of the export and imports it: exactly
+# those three change, through signed entries, and are reported
 "$PY" - "$T/all.csv" "$T/edited.csv" <<'PYEOF'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-rows[2][rows[0].index("district")] = "Nalanda"
-rows[2][rows[0].index("email")] = "pawan@example.in"
+col = {h: i for i, h in enumerate(rows[0])}
+by = {r[0]: r for r in rows[1:]}
+by["BR-0000002-9"][col["district"]] = "Nalanda"
+by["BR-0000003-8"][col["email"]] = "sapna@example.in"
+by["BR-0000005-5"][col["status"]] = "inactive"
+by["BR-0000005-5"][col["status-reason"]] = "moved to Delhi"
 with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
-    csv.writer(f).writerows(rows)
+    csv.writer(f, lineterminator="\n").writerows(rows)
 PYEOF
 sd --data "$D" import "$T/edited.csv"
-check "an edited export: refused, not a new member" rc_is 1
-check "... naming the member and the fields" err_has "edited.csv:3: BR-0000002-9: the row changes \"email\", \"district\""
+check "three cells edited: exit 0" rc_is 0
+check "... 3 members updated, none registered" out_has "imported 0 members; updated 3 members; 7 rows already registered"
+check "... the district named" out_has "edited.csv:3: updated BR-0000002-9: district"
+check "... the email named" out_has "edited.csv:4: updated BR-0000003-8: email"
+check "... the status named" out_has "edited.csv:6: updated BR-0000005-5: status"
+check "... three entries signed" bash -c '[[ $(( $2 - $1 )) -eq 3 ]]' _ "$n0" "$(entries "$D")"
 check "... 10 held" count_is "$D" 10
+sd --data "$D" export --out "$T/after.csv"
+check "... the export now is the edited file, cell for cell" cmp -s "$T/edited.csv" "$T/after.csv"
+sd --data "$D" verify
+check "... verify clean" out_has "0 failures"
+n1=$(entries "$D")
+sed 's/$/\r/' "$T/after.csv" >"$T/after_crlf.csv"
+sd --data "$D" import "$T/after_crlf.csv"
+check "the new export read back (CRLF): nothing more" out_has "imported 0 members; 10 rows already registered"
+check "... no new entries" bash -c '[[ $1 -eq $2 ]]' _ "$n1" "$(entries "$D")"
+
+# what no entry changes is refused; the referrer is never re-pointed
+sed '2s/,female,9431100001,/,male,9431100001,/' "$T/after.csv" >"$T/gender.csv"
+sd --data "$D" import "$T/gender.csv"
+check "a changed gender: refused, naming the member" err_has "gender.csv:2: BR-0000001-7: gender cannot be changed (it stays female)"
+check "... nothing written" bash -c '[[ $1 -eq $2 ]]' _ "$n1" "$(entries "$D")"
+"$PY" - "$T/after.csv" "$T/ref.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+rows[2][rows[0].index("referred-by")] = "BR-0000001-7"
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows(rows)
+PYEOF
+sd --data "$D" import "$T/ref.csv"
+check "a referred-by cell: not re-pointed" out_has "imported 0 members; 10 rows already registered"
+sd --data "$D" --json show BR-0000002-9
+check "... the member still has no referrer" bash -c '! grep -q "BR-0000001-7" "$1"' _ "$T/out"
+check "... nothing written" bash -c '[[ $1 -eq $2 ]]' _ "$n1" "$(entries "$D")"
+
 sed '2s/^BR-0000001-7,BR,/UP-0000001-7,UP,/' "$T/all.csv" >"$T/other.csv"
 sd --data "$D" import "$T/other.csv"
 check "another state's number: a line error" err_has "other.csv:2: number UP-0000001-7 is of state UP; this node imports members of BR"
