@@ -102,7 +102,7 @@ const char *intake_column(const char *header)
     return NULL;
 }
 
-/* --- dates ------------------------------------------------------------------ */
+/* --- dates --------------------------------------------------------------- */
 
 static const char *const months[12] = {
     "jan", "feb", "mar", "apr", "may", "jun",
@@ -205,7 +205,7 @@ int intake_date(const char *in, char out[INTAKE_DATE_LEN], sd_err *err)
     return SD_OK;
 }
 
-/* --- gender -------------------------------------------------------------------- */
+/* --- gender -------------------------------------------------------------- */
 
 static const struct { const char *word, *gender; } genders[] = {
     { "f", "female" }, { "female", "female" }, { "w", "female" },
@@ -235,7 +235,7 @@ const char *intake_gender(const char *in)
     return in;
 }
 
-/* --- phones --------------------------------------------------------------------- */
+/* --- phones -------------------------------------------------------------- */
 
 int intake_phone(const char *in, sd_err *err)
 {
@@ -251,7 +251,8 @@ int intake_phone(const char *in, sd_err *err)
         const char *f = ++p;
         while (isdigit((unsigned char)*p))
             p++;
-        if ((*p == 'E' || *p == 'e') && (p[1] == '+' || isdigit((unsigned char)p[1])))
+        if ((*p == 'E' || *p == 'e') &&
+            (p[1] == '+' || isdigit((unsigned char)p[1])))
             mangled = 1; /* 9.43110E+09 */
         else if (!*p && p > f && lead >= 6 && strspn(f, "0") == (size_t)(p - f))
             mangled = 1; /* 9431100000.0 */
