@@ -19,19 +19,33 @@
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] import FILE.csv [--skip-bad] "
-    "[--batch N]\n"
+    "[--ignore-unknown] [--batch N]\n"
     "\n"
-    "Registers a member of this node's state for each row of FILE.csv (UTF-8).\n"
-    "The first row names the columns, as the register flags do:\n"
-    "  name, gender, phone, district (required), name-en, guardian,\n"
-    "  birth-year, email, address, area, occupation, interest (tags\n"
-    "  separated by ';' or '|'), fee-paise, payment-ref, referred-by,\n"
-    "  joined (YYYY-MM-DD). '_' may stand for '-'; case does not matter.\n"
+    "Registers a member of this node's state for each row of FILE.csv: CSV in\n"
+    "UTF-8 (with or without a BOM, as Excel's \"CSV UTF-8\"), or Excel's\n"
+    "\"Unicode Text\" (UTF-16, tab-separated). The first row names the\n"
+    "columns, as the register flags do or in English or Hindi:\n"
+    "  name (Full Name, नाम), gender (Sex, लिंग), phone (Mobile No, मोबाइल,\n"
+    "  फ़ोन), district (जिला) are required; name-en, guardian, birth-year,\n"
+    "  email, address, area, occupation, interest (tags separated by ';' or\n"
+    "  '|'), fee-paise, payment-ref, referred-by, joined (Date of joining).\n"
+    "  Case, spaces, dots, '-' and '_' do not matter. Dates are day first:\n"
+    "  DD/MM/YYYY, DD-MM-YYYY, YYYY-MM-DD or 15 Oct 2026. Gender may be F,\n"
+    "  M, Female, महिला, पुरुष, अन्य, ...\n"
+    "\n"
+    "A row whose phone and name are a member of this state already is not\n"
+    "registered again (\"already registered\", with the number). A file from\n"
+    "`export` imports back as a no-op: its number column names the member,\n"
+    "and a row that changes one updates those fields (signed MemberUpdated\n"
+    "and MemberStatus entries; gender, joining date, fee and payment\n"
+    "reference cannot change, and referred-by is never re-pointed).\n"
     "\n"
     "All rows or none: a bad row is reported by its line number and nothing\n"
     "is imported.\n"
-    "  --skip-bad   import the good rows; report the bad ones and skip them\n"
-    "  --batch N    rows signed and written per transaction (default 10000)\n"
+    "  --skip-bad        import the good rows; report the bad ones, skip them\n"
+    "  --ignore-unknown  ignore columns not known (listed) instead of refusing\n"
+    "  --batch N         rows signed and written per transaction (default\n"
+    "                    10000)\n"
     "\n"
     "An interrupted import resumes where it stopped when run again on the\n"
     "same file; a file already imported adds nothing. Progress is shown on\n"
@@ -81,6 +95,8 @@ static void summary_print(const cli *c, const import_result *s)
         cJSON_AddNumberToObject(j, "imported", (double)s->imported);
         cJSON_AddNumberToObject(j, "skipped_bad", (double)s->skipped.n);
         cJSON_AddNumberToObject(j, "already", (double)s->already);
+        cJSON_AddNumberToObject(j, "registered", (double)s->registered);
+        cJSON_AddNumberToObject(j, "updated", (double)s->updated);
         if (s->imported) {
             cJSON_AddStringToObject(j, "first", s->first);
             cJSON_AddStringToObject(j, "last", s->last);
@@ -104,10 +120,36 @@ static void summary_print(const cli *c, const import_result *s)
     if (s->skipped.n)
         printf("; skipped %" PRIu64 " bad row%s", s->skipped.n,
                s->skipped.n == 1 ? "" : "s");
+    if (s->updated)
+        printf("; updated %" PRIu64 " member%s", s->updated,
+               s->updated == 1 ? "" : "s");
+    if (s->registered)
+        printf("; %" PRIu64 " row%s already registered", s->registered,
+               s->registered == 1 ? "" : "s");
     if (s->already)
         printf("; %" PRIu64 " row%s imported earlier", s->already,
                s->already == 1 ? "" : "s");
     putchar('\n');
+}
+
+/* The members corrected, by line, with the fields changed; then the rows
+ * found registered already, with their numbers. */
+static void registered_print(const cli *c, const import_result *res,
+                             const import_plan *plan, const char *path)
+{
+    if (c->json)
+        return;
+    for (size_t i = 0; res->updated && i < plan->nedits; i++)
+        printf("  %s:%lu: updated %s: %s\n", path, plan->edits[i].line,
+               plan->edits[i].ed.number, plan->edits[i].ed.changed);
+    const import_bad *b = &plan->registered;
+    if (!res->registered)
+        return;
+    for (size_t i = 0; i < b->kept; i++)
+        printf("  %s:%lu: already registered as %s\n", path, b->line[i],
+               b->why[i]);
+    if (b->n > b->kept)
+        printf("  … and %" PRIu64 " more\n", b->n - b->kept);
 }
 
 /* A file whose every row is done: says so. */
@@ -153,6 +195,9 @@ static int import_file(cli *c, store *s, FILE *f, const import_opts *o)
     }
     int ret = CLI_EXIT_OK;
     int rc = import_check(f, o, plan, &err);
+    if (plan->ignored[0])
+        fprintf(stderr, "sadasya: note: %s: columns ignored: %s\n", o->name,
+                plan->ignored);
     if (!rc)
         rc = import_done_rows(s, plan, &res->already, &err);
     res->rows = plan->rows;
@@ -181,10 +226,13 @@ static int import_file(cli *c, store *s, FILE *f, const import_opts *o)
                 ret = commit_failed(rc, &err, res);
             else if (res->already >= plan->rows)
                 already_print(c, o->name, res);
-            else
+            else {
                 summary_print(c, res);
+                registered_print(c, res, plan, o->name);
+            }
         }
     }
+    import_plan_release(plan);
     free(plan);
     free(res);
     return ret;
@@ -194,11 +242,12 @@ int cmd_import(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "skip-bad", no_argument, 0, 's' },
+        { "ignore-unknown", no_argument, 0, 'u' },
         { "batch", required_argument, 0, 'b' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    int skip_bad = 0;
+    int skip_bad = 0, ignore_unknown = 0;
     size_t batch_size = IMPORT_BATCH_DEFAULT;
     int o;
     optind = 1;
@@ -206,6 +255,7 @@ int cmd_import(cli *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (o) {
         case 's': skip_bad = 1; break;
+        case 'u': ignore_unknown = 1; break;
         case 'b': {
             char *end;
             errno = 0;
@@ -240,7 +290,8 @@ int cmd_import(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     progress_line line = { 0 };
-    import_opts io = { path, batch_size, skip_bad, NULL, &line };
+    import_opts io = { path, batch_size, skip_bad, ignore_unknown, s, NULL,
+                       &line };
     if (isatty(STDERR_FILENO))
         io.progress = progress_draw;
     int ret = import_file(c, s, f, &io);

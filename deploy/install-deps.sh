@@ -13,6 +13,7 @@ PKGS=(
   libgdk-pixbuf-2.0-dev librsvg2-dev
   zbar-tools pango1.0-tools python3-pil
   chromium
+  libxlsxwriter-dev python3-openpyxl
 )
 
 missing=()

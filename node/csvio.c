@@ -15,9 +15,17 @@
 
 static const unsigned char parser_opts = CSV_STRICT | CSV_STRICT_FINI;
 
-/* A UTF-8 byte order mark, as spreadsheets write at the start. */
-static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
-#define BOM_DONE 3
+#define UNICODE_REPLACEMENT 0xfffd
+
+/* Byte order marks a spreadsheet writes at the start: UTF-8 ("CSV
+ * UTF-8"), and UTF-16 little or big endian ("Unicode Text", which Excel
+ * also separates with tabs). */
+static const unsigned char bom_utf8[3] = { 0xef, 0xbb, 0xbf };
+static const unsigned char bom_le[2] = { 0xff, 0xfe };
+static const unsigned char bom_be[2] = { 0xfe, 0xff };
+
+/* What the start of the input said the text is. */
+enum { ENC_SNIFFING, ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
 
 struct csvio_reader {
     struct csv_parser p;
@@ -27,8 +35,12 @@ struct csvio_reader {
     unsigned long line;      /* the line being parsed, from 1 */
     unsigned long row_start; /* the line where the current record began */
     int between;             /* no record begun since the last one ended */
-    int bom;                 /* bytes of a leading byte order mark seen;
-                              * BOM_DONE once past it */
+    int enc;                 /* ENC_*: sniffing until the start is known */
+    unsigned char head[3];   /* the first bytes, while sniffing */
+    size_t nhead;
+    unsigned char odd[4];    /* UTF-16 bytes of a character not yet whole */
+    size_t nodd;
+    unsigned char delim;     /* ',' or, for UTF-16 text, TAB */
     char *buf;               /* the current record's fields */
     size_t len, cap;
     size_t off[CSVIO_FIELDS_MAX];
@@ -136,6 +148,7 @@ int csvio_reader_new(csvio_reader **out, int flags, csvio_row_fn fn,
     r->ctx = ctx;
     r->line = r->row_start = 1;
     r->between = 1;
+    r->delim = ',';
     *out = r;
     return SD_OK;
 }
@@ -165,6 +178,8 @@ static int broken(csvio_reader *r, const char *why)
     csv_free(&r->p);
     if (csv_init(&r->p, parser_opts) != 0)
         r->rc = SD_ENOMEM;
+    else
+        csv_set_delim(&r->p, r->delim);
     return r->rc;
 }
 
@@ -205,39 +220,139 @@ static int parse(csvio_reader *r, const unsigned char *b, size_t len,
     return outcome(r, err);
 }
 
-/* The bytes of a byte order mark begun but not finished are text after
- * all: parsed now. */
-static int bom_broken(csvio_reader *r, sd_err *err)
+/* Writes code point c as UTF-8 at out; the bytes written. */
+static size_t utf8_put(unsigned long c, unsigned char *out)
 {
-    size_t held = (size_t)r->bom;
-    r->bom = BOM_DONE;
-    return held ? parse(r, bom, held, err) : SD_OK;
+    if (c < 0x80) {
+        out[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (unsigned char)(0xc0 | (c >> 6));
+        out[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | (c >> 12));
+        out[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+        out[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | (c >> 18));
+    out[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+    out[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+    out[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+/* Turns UTF-16 bytes into UTF-8 and parses them; a character cut by the
+ * end of the chunk waits in r->odd for the next (at the end of the input,
+ * fin, it becomes U+FFFD, as does a lone surrogate). */
+static int feed_utf16(csvio_reader *r, const unsigned char *b, size_t len,
+                      int fin, sd_err *err)
+{
+    unsigned char *out = malloc((r->nodd + len) / 2 * 3 + 8);
+    if (!out)
+        return sd_errf(err, SD_ENOMEM, "out of memory");
+    size_t n = 0, pos = 0;
+    int le = r->enc == ENC_UTF16LE;
+    for (;;) {
+        while (r->nodd < 4 && pos < len)
+            r->odd[r->nodd++] = b[pos++];
+        if (r->nodd < 2)
+            break;
+        unsigned long u = le ? (unsigned long)(r->odd[0] | r->odd[1] << 8)
+                             : (unsigned long)(r->odd[0] << 8 | r->odd[1]);
+        size_t used = 2;
+        if (u >= 0xd800 && u < 0xdc00) {
+            if (r->nodd < 4 && !fin)
+                break; /* the low half is in the next chunk */
+            unsigned long lo = 0;
+            if (r->nodd == 4)
+                lo = le ? (unsigned long)(r->odd[2] | r->odd[3] << 8)
+                        : (unsigned long)(r->odd[2] << 8 | r->odd[3]);
+            if (lo >= 0xdc00 && lo < 0xe000) {
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                used = 4;
+            } else {
+                u = UNICODE_REPLACEMENT;
+            }
+        } else if (u >= 0xdc00 && u < 0xe000) {
+            u = UNICODE_REPLACEMENT;
+        }
+        n += utf8_put(u, out + n);
+        memmove(r->odd, r->odd + used, r->nodd - used);
+        r->nodd -= used;
+    }
+    if (fin && r->nodd) { /* an odd byte at the very end */
+        n += utf8_put(UNICODE_REPLACEMENT, out + n);
+        r->nodd = 0;
+    }
+    int rc = n ? parse(r, out, n, err) : outcome(r, err);
+    free(out);
+    return rc;
+}
+
+/* Parses bytes once the encoding is known. */
+static int feed_known(csvio_reader *r, const unsigned char *b, size_t len,
+                      int fin, sd_err *err)
+{
+    if (r->enc == ENC_UTF8)
+        return len ? parse(r, b, len, err) : outcome(r, err);
+    return feed_utf16(r, b, len, fin, err);
+}
+
+/* Whether the bytes seen so far start with (all or part of) mark. */
+static int head_fits(const csvio_reader *r, const unsigned char *mark,
+                     size_t mlen)
+{
+    size_t n = r->nhead < mlen ? r->nhead : mlen;
+    return !memcmp(r->head, mark, n);
+}
+
+/* Decides the encoding from the first bytes, as soon as they tell (or at
+ * the end, fin); the bytes held that are text, not a mark, are parsed. */
+static int sniff(csvio_reader *r, int fin, sd_err *err)
+{
+    size_t drop = 0;
+    if (r->nhead >= 2 && (head_fits(r, bom_le, 2) || head_fits(r, bom_be, 2))) {
+        r->enc = r->head[0] == 0xff ? ENC_UTF16LE : ENC_UTF16BE;
+        r->delim = '\t';
+        csv_set_delim(&r->p, r->delim);
+        drop = 2;
+    } else if (r->nhead == 3 && head_fits(r, bom_utf8, 3)) {
+        r->enc = ENC_UTF8;
+        drop = 3;
+    } else if (fin || !(head_fits(r, bom_utf8, 3) || head_fits(r, bom_le, 2) ||
+                        head_fits(r, bom_be, 2))) {
+        r->enc = ENC_UTF8;
+    } else {
+        return SD_OK; /* not told yet */
+    }
+    return feed_known(r, r->head + drop, r->nhead - drop, fin, err);
 }
 
 int csvio_feed(csvio_reader *r, const void *bytes, size_t len, sd_err *err)
 {
     const unsigned char *b = bytes;
     size_t pos = 0;
-    while (r->bom != BOM_DONE && pos < len) {
-        if (b[pos] != bom[r->bom]) {
-            int rc = bom_broken(r, err);
-            if (rc)
-                return rc;
-            break;
-        }
-        r->bom++;
-        pos++;
+    while (r->enc == ENC_SNIFFING && pos < len) {
+        r->head[r->nhead++] = b[pos++];
+        int rc = sniff(r, 0, err);
+        if (rc)
+            return rc;
     }
-    return parse(r, b + pos, len - pos, err);
+    return feed_known(r, b + pos, len - pos, 0, err);
 }
 
 int csvio_finish(csvio_reader *r, sd_err *err)
 {
-    if (r->bom != BOM_DONE) {
-        int rc = bom_broken(r, err);
-        if (rc)
-            return rc;
-    }
+    int rc = r->enc == ENC_SNIFFING ? sniff(r, 1, err)
+                                    : r->enc == ENC_UTF8
+                                          ? SD_OK
+                                          : feed_utf16(r, NULL, 0, 1, err);
+    if (rc)
+        return rc;
     if (!r->stop && !r->rc &&
         csv_fini(&r->p, on_field, on_record, r) != 0)
         broken(r, "malformed CSV: a quoted field is never closed");

@@ -10,7 +10,10 @@
  * that cannot be read is still delivered, with the reason in `broken`
  * (a stray quote, a NUL byte, a field over CSVIO_FIELD_MAX), and reading
  * goes on at the next line. Blank lines are skipped; a UTF-8 byte order
- * mark at the start is dropped.
+ * mark at the start is dropped. A UTF-16 byte order mark (little or big
+ * endian) makes the rest UTF-16 text, as Excel saves "Unicode Text": it
+ * is turned into UTF-8 as it is fed (a lone surrogate or a last odd byte
+ * becomes U+FFFD) and its fields are separated by tabs, not commas.
  *
  * Writing: a row of cells, quoted where RFC 4180 needs (a comma, quote,
  * CR or LF in the cell), and guarded against formula injection as OWASP

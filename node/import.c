@@ -15,8 +15,12 @@
 #include <sodium.h>
 
 #include "apply.h"
+#include "intake.h"
+#include "day.h"
 #include "member.h"
 #include "notify.h"
+#include "text.h"
+#include "view.h"
 #include "workq.h"
 
 #define IMPORT_CHUNK (64 * 1024)          /* bytes read at a time */
@@ -29,58 +33,77 @@ enum {
     COL_NAME, COL_GENDER, COL_PHONE, COL_DISTRICT, /* required: the first four */
     COL_NAME_EN, COL_GUARDIAN, COL_BIRTH_YEAR, COL_EMAIL, COL_ADDRESS,
     COL_AREA, COL_OCCUPATION, COL_INTEREST, COL_FEE_PAISE, COL_PAYMENT_REF,
-    COL_REFERRED_BY, COL_JOINED, COL_COUNT
+    COL_REFERRED_BY, COL_JOINED, COL_NUMBER,
+    COL_STATE, COL_STATUS, COL_STATUS_REASON, COL_ORIGIN, COL_SEQ, /* read
+                                   * back from an export, not imported */
+    COL_COUNT
 };
+#define COL_IGNORED (-1)
 #define COL_REQUIRED 4
 
 static const char *const col_names[COL_COUNT] = {
     "name", "gender", "phone", "district", "name-en", "guardian",
     "birth-year", "email", "address", "area", "occupation", "interest",
-    "fee-paise", "payment-ref", "referred-by", "joined",
+    "fee-paise", "payment-ref", "referred-by", "joined", "number",
+    "state", "status", "status-reason", "origin", "seq",
 };
 
-static void header_name(const char *in, char *out, size_t cap)
+/* Appends ", \"name\"" (the first without the comma) to a list of column
+ * names; a list that is full ends in "...". */
+static void names_add(char *list, size_t cap, const char *name)
 {
-    size_t i = 0;
-    for (; in[i] && i + 1 < cap; i++) {
-        char ch = in[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (char)(ch - 'A' + 'a');
-        out[i] = ch == '_' ? '-' : ch;
-    }
-    out[i] = '\0';
+    size_t n = strlen(list);
+    if (n + 8 >= cap)
+        return;
+    int w = snprintf(list + n, cap - n, "%s\"%s\"", n ? ", " : "", name);
+    if (w < 0 || (size_t)w >= cap - n)
+        snprintf(list + n, cap - n, "%s...", n ? ", " : "");
 }
 
-/* Reads the header row into plan; the message names the first problem. */
-static int header_parse(const char *name, const csvio_row *row,
+/* Reads the header row into plan; the message names the first problem
+ * (every unknown column at once). */
+static int header_parse(const import_opts *o, const csvio_row *row,
                         import_plan *plan, sd_err *err)
 {
+    const char *name = o->name;
     if (row->broken)
         return sd_errf(err, SD_EINVAL, "%s:%lu: header: %s", name, row->line,
                        row->broken);
     if (row->n > CSVIO_FIELDS_MAX)
         return sd_errf(err, SD_EINVAL, "%s:%lu: header has %zu columns; "
-                       "at most %d are known", name, row->line, row->n,
-                       COL_COUNT);
+                       "at most %d are read", name, row->line, row->n,
+                       CSVIO_FIELDS_MAX);
     int seen[COL_COUNT] = { 0 };
+    char unknown[IMPORT_IGNORED_MAX] = "";
+    size_t nunknown = 0;
     for (size_t i = 0; i < row->n; i++) {
-        char col_name[64];
-        header_name(row->field[i], col_name, sizeof col_name);
-        int col = -1;
-        for (int k = 0; k < COL_COUNT; k++)
-            if (!strcmp(col_name, col_names[k]))
+        const char *canon = intake_column(row->field[i]);
+        int col = COL_IGNORED;
+        for (int k = 0; canon && k < COL_COUNT; k++)
+            if (!strcmp(canon, col_names[k]))
                 col = k;
-        if (col < 0)
-            return sd_errf(err, SD_EINVAL,
-                           "%s:%lu: unknown column \"%s\" (columns are named "
-                           "as the register flags: name, gender, phone, "
-                           "district, ...)", name, row->line, row->field[i]);
+        plan->of_field[i] = col;
+        if (col == COL_IGNORED) {
+            if (!row->field[i][0] && !o->ignore_unknown)
+                return sd_errf(err, SD_EINVAL, "%s:%lu: column %zu has no "
+                               "name (--ignore-unknown ignores it)", name,
+                               row->line, i + 1);
+            names_add(unknown, sizeof unknown,
+                      row->field[i][0] ? row->field[i] : "(no name)");
+            nunknown++;
+            continue;
+        }
         if (seen[col])
             return sd_errf(err, SD_EINVAL, "%s:%lu: column \"%s\" appears "
                            "twice", name, row->line, col_names[col]);
         seen[col] = 1;
-        plan->of_field[i] = col;
     }
+    if (nunknown && !o->ignore_unknown)
+        return sd_errf(err, SD_EINVAL, "%s:%lu: unknown column%s %s (known: "
+                       "name, gender, phone, district, joined, ... in English "
+                       "or Hindi; --ignore-unknown ignores the others)", name,
+                       row->line, nunknown == 1 ? "" : "s", unknown);
+    snprintf(plan->ignored, sizeof plan->ignored, "%s", unknown);
     plan->ncols = row->n;
     for (int k = 0; k < COL_REQUIRED; k++)
         if (!seen[k])
@@ -90,13 +113,42 @@ static int header_parse(const char *name, const csvio_row *row,
     return SD_OK;
 }
 
+/* Whether every cell of a row is empty or spaces (",,,"): skipped. */
+static int row_blank(const csvio_row *row)
+{
+    if (row->broken)
+        return 0;
+    size_t kept = row->n < CSVIO_FIELDS_MAX ? row->n : CSVIO_FIELDS_MAX;
+    for (size_t i = 0; i < kept; i++)
+        if (row->field[i][0] && strspn(row->field[i], " \t") != strlen(row->field[i]))
+            return 0;
+    return 1;
+}
+
+/* What a row holds besides its member_input: the joining date rewritten
+ * as YYYY-MM-DD, and the number column. */
+typedef struct row_extra {
+    char joined[INTAKE_DATE_LEN];
+    const char *number, *status, *reason;
+} row_extra;
+
+/* Whether the file has a column for col. */
+static int col_given(const import_plan *plan, int col)
+{
+    for (size_t i = 0; i < plan->ncols; i++)
+        if (plan->of_field[i] == col)
+            return 1;
+    return 0;
+}
+
 /* Turns a data row into a member's input (pointing into the row), not yet
  * checked (member_check). SD_EINVAL with the reason when the row cannot be
  * one. */
 static int row_input(const import_plan *plan, csvio_row *row,
-                     member_input *in, sd_err *err)
+                     member_input *in, row_extra *x, sd_err *err)
 {
     memset(in, 0, sizeof *in);
+    memset(x, 0, sizeof *x);
     if (row->broken)
         return sd_errf(err, SD_EINVAL, "%s", row->broken);
     if (row->n != plan->ncols)
@@ -106,10 +158,15 @@ static int row_input(const import_plan *plan, csvio_row *row,
         char *v = row->field[i];
         if (!*v)
             continue;
+        int rc;
         switch (plan->of_field[i]) {
         case COL_NAME: in->name = v; break;
-        case COL_GENDER: in->gender = v; break;
-        case COL_PHONE: in->phone = v; break;
+        case COL_GENDER: in->gender = intake_gender(v); break;
+        case COL_PHONE:
+            if ((rc = intake_phone(v, err)))
+                return rc;
+            in->phone = v;
+            break;
         case COL_DISTRICT: in->district = v; break;
         case COL_NAME_EN: in->name_en = v; break;
         case COL_GUARDIAN: in->guardian = v; break;
@@ -122,7 +179,15 @@ static int row_input(const import_plan *plan, csvio_row *row,
         case COL_FEE_PAISE: in->fee_paise = v; break;
         case COL_PAYMENT_REF: in->payment_ref = v; break;
         case COL_REFERRED_BY: in->referred_by = v; break;
-        case COL_JOINED: in->joined = v; break;
+        case COL_JOINED:
+            if ((rc = intake_date(v, x->joined, err)))
+                return rc;
+            in->joined = x->joined;
+            break;
+        case COL_NUMBER: x->number = v; break;
+        case COL_STATUS: x->status = v; break;
+        case COL_STATUS_REASON: x->reason = v; break;
+        default: break; /* read back from an export, or ignored */
         }
     }
     return SD_OK;
@@ -136,6 +201,199 @@ static void bad_add(import_bad *b, unsigned long line, const char *why)
         b->kept++;
     }
     b->n++;
+}
+
+/* --- rows already registered ---------------------------------------------- */
+
+/* What the check pass looks members up with. */
+typedef struct lookup {
+    store *s;
+    store_txn *txn;                   /* a read transaction over the pass */
+    char state[STORE_STATE_BYTES];    /* this node's */
+} lookup;
+
+typedef struct phone_match {
+    const lookup *lk;
+    const char *name;
+    char number[NUMBER_MAX_LEN];
+} phone_match;
+
+static int phone_candidate(const char *number, void *ctx)
+{
+    phone_match *pm = ctx;
+    Sadasya__MemberView *m = NULL;
+    if (view_member_get(pm->lk->s, pm->lk->txn, number, &m, NULL))
+        return 0;
+    int hit = 0;
+    if (!strcmp(m->state, pm->lk->state)) {
+        Sadasya__Personal *p = NULL;
+        if (!view_personal_get(pm->lk->s, pm->lk->txn, m, &p, NULL) && p) {
+            hit = member_edit_same(p->name, pm->name);
+            sadasya__personal__free_unpacked(p, NULL);
+        }
+    }
+    sadasya__member_view__free_unpacked(m, NULL);
+    if (hit)
+        snprintf(pm->number, sizeof pm->number, "%s", number);
+    return hit;
+}
+
+/* The row in, with what its file has no column for taken from member m
+ * and its personal data p (NULL when not held): what member_edit
+ * compares. Strings point into in, m, p or bufs. */
+typedef struct row_bufs {
+    char birth_year[16], fee[24], joined[DAY_STR_LEN];
+} row_bufs;
+
+static void row_full(const import_plan *plan, const member_input *in,
+                     const Sadasya__MemberView *m, const Sadasya__Personal *p,
+                     member_input *full, row_bufs *b)
+{
+    *full = *in;
+    if (p && p->birth_year)
+        snprintf(b->birth_year, sizeof b->birth_year, "%u", p->birth_year);
+    snprintf(b->fee, sizeof b->fee, "%llu", (unsigned long long)m->fee_paise);
+    day_format(m->joined_day, b->joined);
+    struct { int col; const char **field; const char *held; } keep[] = {
+        { COL_NAME_EN, &full->name_en, p ? p->name_en : NULL },
+        { COL_GUARDIAN, &full->guardian, p ? p->guardian : NULL },
+        { COL_BIRTH_YEAR, &full->birth_year, b->birth_year },
+        { COL_EMAIL, &full->email, p ? p->email : NULL },
+        { COL_ADDRESS, &full->address, p ? p->address : NULL },
+        { COL_AREA, &full->area, m->area ? view_area_name(m->area) : NULL },
+        { COL_OCCUPATION, &full->occupation, m->occupation },
+        { COL_FEE_PAISE, &full->fee_paise, b->fee },
+        { COL_PAYMENT_REF, &full->payment_ref, m->payment_ref },
+        { COL_JOINED, &full->joined, b->joined },
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (!col_given(plan, keep[i].col))
+            *keep[i].field = keep[i].held;
+    if (!col_given(plan, COL_INTEREST)) {
+        full->n_interests = m->n_interests < MEMBER_MAX_INTERESTS
+                                ? m->n_interests : MEMBER_MAX_INTERESTS;
+        for (size_t i = 0; i < full->n_interests; i++)
+            full->interests[i] = m->interests[i];
+    }
+}
+
+/* A correction kept in the plan, in row order. */
+static int edit_add(import_plan *plan, uint64_t row, unsigned long line,
+                    member_edit *ed)
+{
+    if (plan->nedits == plan->edits_cap) {
+        size_t cap = plan->edits_cap ? plan->edits_cap * 2 : 16;
+        import_edit *e = realloc(plan->edits, cap * sizeof *e);
+        if (!e)
+            return SD_ENOMEM;
+        plan->edits = e;
+        plan->edits_cap = cap;
+    }
+    import_edit *e = &plan->edits[plan->nedits++];
+    e->row = row;
+    e->line = line;
+    e->ed = *ed;
+    memset(ed, 0, sizeof *ed);
+    return SD_OK;
+}
+
+/* Whether a checked row (data row `row` of the plan, at line) is a
+ * member registered here already: 1 (its number in number), 2 when it
+ * corrects that member (the correction added to the plan), 0, or a reason
+ * in why to refuse the row (a number column naming no member of this
+ * state, a change no entry can record). */
+static int row_registered(const lookup *lk, import_plan *plan, uint64_t row,
+                          unsigned long line, const member_input *in,
+                          const row_extra *x, char number[NUMBER_MAX_LEN],
+                          sd_err *why)
+{
+    if (x->number) {
+        char st[NUMBER_STATE_MAX + 1];
+        sd_err e;
+        if (number_parse(x->number, number, st, NULL, &e))
+            return sd_errf(why, SD_EINVAL, "number: %s", e.msg);
+        if (strcmp(st, lk->state))
+            return sd_errf(why, SD_EINVAL, "number %s is of state %s; this "
+                           "node imports members of %s", number, st,
+                           lk->state);
+        Sadasya__MemberView *m = NULL;
+        if (view_member_get(lk->s, lk->txn, number, &m, NULL))
+            return sd_errf(why, SD_EINVAL, "number %s: no member holds it",
+                           number);
+        Sadasya__Personal *p = NULL;
+        view_personal_get(lk->s, lk->txn, m, &p, NULL);
+        member_input full;
+        row_bufs bufs;
+        row_full(plan, in, m, p, &full, &bufs);
+        member_edit ed;
+        int rc = member_edit_prepare(m, p, &full, x->status, x->reason, &ed,
+                                     &e);
+        int ret = 1;
+        if (rc)
+            ret = sd_errf(why, rc == SD_ENOMEM ? SD_ENOMEM : SD_EINVAL,
+                          "%s: %s", number, e.msg);
+        else if (ed.changed[0])
+            ret = edit_add(plan, row, line, &ed) ? SD_ENOMEM : 2;
+        member_edit_clear(&ed);
+        if (p)
+            sadasya__personal__free_unpacked(p, NULL);
+        sadasya__member_view__free_unpacked(m, NULL);
+        return ret;
+    }
+    phone_match pm = { lk, in->name, "" };
+    int rc = view_find_phone(lk->s, lk->txn, in->phone, phone_candidate, &pm,
+                             NULL);
+    if (rc > 0) {
+        memcpy(number, pm.number, NUMBER_MAX_LEN);
+        return 1;
+    }
+    return 0;
+}
+
+/* Marks data row i (from 0) of the plan as registered already. */
+static int known_set(import_plan *plan, uint64_t i)
+{
+    if (i / 8 >= plan->known_cap) {
+        size_t cap = plan->known_cap ? plan->known_cap * 2 : 1024;
+        while (cap <= i / 8)
+            cap *= 2;
+        uint8_t *k = realloc(plan->known, cap);
+        if (!k)
+            return SD_ENOMEM;
+        memset(k + plan->known_cap, 0, cap - plan->known_cap);
+        plan->known = k;
+        plan->known_cap = cap;
+    }
+    plan->known[i / 8] |= (uint8_t)(1u << (i % 8));
+    return SD_OK;
+}
+
+static int known_has(const import_plan *plan, uint64_t i)
+{
+    return i / 8 < plan->known_cap && (plan->known[i / 8] >> (i % 8) & 1);
+}
+
+void import_plan_release(import_plan *plan)
+{
+    for (size_t i = 0; i < plan->nedits; i++)
+        member_edit_clear(&plan->edits[i].ed);
+    free(plan->edits);
+    plan->edits = NULL;
+    plan->nedits = plan->edits_cap = 0;
+    free(plan->known);
+    plan->known = NULL;
+    plan->known_cap = 0;
+}
+
+/* The reason the check pass gave for refusing the row at line, when it
+ * kept it; SD_EINVAL either way. */
+static int bad_why(const import_bad *b, unsigned long line, sd_err *err)
+{
+    for (size_t i = 0; i < b->kept; i++)
+        if (b->line[i] == line)
+            return sd_errf(err, SD_EINVAL, "%s", b->why[i]);
+    return sd_errf(err, SD_EINVAL, "its number column names no member of "
+                   "this state as the row has it");
 }
 
 /* --- reading the file ------------------------------------------------------ */
@@ -194,6 +452,7 @@ typedef struct check_pass {
     sd_err err;             /* a header error: fatal */
     workq_progress prog;
     uint64_t bytes;
+    lookup *lk;             /* NULL: rows registered already are not sought */
 } check_pass;
 
 static int check_row(csvio_row *row, void *ctx)
@@ -201,15 +460,38 @@ static int check_row(csvio_row *row, void *ctx)
     check_pass *cp = ctx;
     if (!cp->have_header) {
         cp->have_header = 1;
-        cp->rc = header_parse(cp->o->name, row, cp->plan, &cp->err);
+        cp->rc = header_parse(cp->o, row, cp->plan, &cp->err);
         return cp->rc ? 1 : 0;
     }
+    if (row_blank(row))
+        return 0;
     cp->plan->rows++;
     member_input in;
+    row_extra x;
     sd_err why;
     sd_err_clear(&why);
-    if (row_input(cp->plan, row, &in, &why) || member_check(&in, &why))
+    char number[NUMBER_MAX_LEN];
+    int known = 0;
+    if (row_input(cp->plan, row, &in, &x, &why) || member_check(&in, &why) ||
+        (cp->lk && (known = row_registered(cp->lk, cp->plan,
+                                           cp->plan->rows - 1, row->line, &in,
+                                           &x, number, &why)) < 0)) {
+        if (known == SD_ENOMEM) {
+            cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+            return 1;
+        }
         bad_add(&cp->plan->bad, row->line, why.msg);
+    } else if (known == 2) {
+        /* a correction: in plan->edits */
+    } else if (known > 0) {
+        if (known_set(cp->plan, cp->plan->rows - 1)) {
+            cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+            return 1;
+        }
+        bad_add(&cp->plan->registered, row->line, number);
+    } else if (x.number) {
+        bad_add(&cp->plan->bad, row->line, "a number column needs a member");
+    }
     if (!(cp->plan->rows & 1023))
         workq_progress_set(&cp->prog, cp->bytes);
     return 0;
@@ -244,6 +526,23 @@ int import_check(FILE *in, const import_opts *o, import_plan *plan,
     uint64_t size = 0;
     if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
         size = (uint64_t)st.st_size - (uint64_t)plan->start;
+    lookup lk;
+    memset(&lk, 0, sizeof lk);
+    if (o->s) {
+        const void *v;
+        size_t len;
+        lk.s = o->s;
+        int rc = store_begin(o->s, 0, &lk.txn, err);
+        if (rc)
+            return rc;
+        rc = store_meta_get(o->s, lk.txn, STORE_META_STATE, &v, &len, err);
+        if (rc) {
+            store_end(lk.txn);
+            return rc;
+        }
+        snprintf(lk.state, sizeof lk.state, "%.*s", (int)len, (const char *)v);
+        cp.lk = &lk;
+    }
     phase_report pr = { o, IMPORT_CHECKING };
     workq_progress_init(&cp.prog, size, IMPORT_PROGRESS_NS,
                         o->progress ? on_progress : NULL, &pr);
@@ -252,6 +551,8 @@ int import_check(FILE *in, const import_opts *o, import_plan *plan,
                        &stopped, err);
     workq_progress_set(&cp.prog, cp.bytes);
     workq_progress_end(&cp.prog);
+    if (lk.txn)
+        store_end(lk.txn);
     if (!rc && cp.rc) {
         *err = cp.err;
         rc = cp.rc;
@@ -291,8 +592,9 @@ int import_done_rows(store *s, const import_plan *plan, uint64_t *done,
 /* --- pass 2: sign in a worker, commit in the calling thread --------------- */
 
 typedef struct batch {
-    entry_signed *items;
+    entry_signed *items;         /* room for a batch and one more row */
     size_t n;
+    size_t joins, updates;       /* members registered, corrected */
     uint64_t rows_done;          /* data rows of the file done once it lands */
     char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN];
 } batch;
@@ -314,6 +616,7 @@ typedef struct pipeline {
     uint64_t bytes;
     batch *cur;
     import_bad *skipped;         /* bad rows skipped in this run */
+    size_t next_edit;            /* the plan's next correction */
     int rc;                      /* the worker's failure, read after join */
     sd_err err;
 } pipeline;
@@ -332,7 +635,7 @@ static void batch_destroy(batch **b)
 static batch *batch_new(size_t size)
 {
     batch *b = calloc(1, sizeof *b);
-    if (b && !(b->items = calloc(size, sizeof *b->items))) {
+    if (b && !(b->items = calloc(size + MEMBER_EDIT_ENTRIES, sizeof *b->items))) {
         free(b);
         b = NULL;
     }
@@ -357,6 +660,16 @@ static int worker_fail(pipeline *pl, int rc, const sd_err *err)
     return 1;
 }
 
+/* Hands the current batch over once it holds batch_size entries. */
+static int batch_full(pipeline *pl, batch *b)
+{
+    if (b->n < pl->batch_size)
+        return 0;
+    b->rows_done = pl->pushed_rows = pl->rows;
+    pl->cur = NULL;
+    return hand_over(pl, b);
+}
+
 static int build_row(csvio_row *row, void *ctx)
 {
     pipeline *pl = ctx;
@@ -364,8 +677,10 @@ static int build_row(csvio_row *row, void *ctx)
         pl->have_header = 1;
         return 0;
     }
+    if (row_blank(row))
+        return 0;
     uint64_t n = __atomic_add_fetch(&pl->rows, 1, __ATOMIC_RELAXED);
-    if (n <= pl->skip)
+    if (n <= pl->skip || known_has(pl->plan, n - 1))
         return 0;
     if (workq_closed(pl->q))
         return 1; /* the committer failed: no use signing more */
@@ -375,8 +690,24 @@ static int build_row(csvio_row *row, void *ctx)
         return worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
                            &err);
     batch *b = pl->cur;
+    const import_plan *plan = pl->plan;
+    while (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row < n - 1)
+        pl->next_edit++;
+    if (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row == n - 1) {
+        size_t k;
+        int rc = member_edit_sign(pl->w, &plan->edits[pl->next_edit++].ed,
+                                  &b->items[b->n], &k, &err);
+        if (rc)
+            return worker_fail(pl, rc, &err);
+        b->n += k;
+        b->updates++;
+        return batch_full(pl, b);
+    }
     member_input in;
-    int rc = row_input(pl->plan, row, &in, &err);
+    row_extra x;
+    int rc = row_input(pl->plan, row, &in, &x, &err);
+    if (!rc && x.number) /* not registered, so refused by the check */
+        rc = bad_why(&pl->plan->bad, row->line, &err);
     char number[NUMBER_MAX_LEN];
     /* member_build checks the row first: only when that passes is a
      * failure not the row's (no number left, out of memory). */
@@ -394,15 +725,12 @@ static int build_row(csvio_row *row, void *ctx)
         bad_add(pl->skipped, row->line, err.msg);
         return 0;
     }
-    if (!b->n)
+    if (!b->joins)
         memcpy(b->first, number, sizeof number);
     memcpy(b->last, number, sizeof number);
-    if (++b->n == pl->batch_size) {
-        b->rows_done = pl->pushed_rows = pl->rows;
-        pl->cur = NULL;
-        return hand_over(pl, b);
-    }
-    return 0;
+    b->n++;
+    b->joins++;
+    return batch_full(pl, b);
 }
 
 static void *worker_main(void *arg)
@@ -493,7 +821,10 @@ int import_commit(writer *w, FILE *in, const import_plan *plan,
                        "imported", o->name, (unsigned long long)plan->bad.n,
                        plan->bad.n == 1 ? "" : "s",
                        (unsigned long long)plan->rows);
-    uint64_t more = at_least(plan->rows - res->already, plan->bad.n);
+    for (uint64_t i = res->already; i < plan->rows; i++)
+        res->registered += (uint64_t)known_has(plan, i);
+    uint64_t more = at_least(plan->rows - res->already - res->registered,
+                             plan->bad.n);
     if (w->first_serial - 1 + w->head.joins + more > NUMBER_SERIAL_MAX)
         return sd_errf(err, SD_EINVAL, "%s: %llu more members would pass the "
                        "last membership number of %s (serial %u); nothing "
@@ -542,11 +873,12 @@ int import_commit(writer *w, FILE *in, const import_plan *plan,
         batch *b = item;
         rc = commit_batch(w, plan, b, err);
         if (!rc) {
-            if (b->n && !res->imported)
+            if (b->joins && !res->imported)
                 memcpy(res->first, b->first, sizeof res->first);
-            if (b->n)
+            if (b->joins)
                 memcpy(res->last, b->last, sizeof res->last);
-            res->imported += b->n;
+            res->imported += b->joins;
+            res->updated += b->updates;
         }
         batch_destroy(&b);
         if (rc) {

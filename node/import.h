@@ -2,8 +2,17 @@
  * import.h — members from a CSV file (`sadasya import`, and uploads).
  *
  * The first row names the columns, as the register flags do ("name",
- * "gender", "phone", "district" required; '_' may stand for '-'; any
- * case). Two passes over the file, which is streamed and never held whole:
+ * "gender", "phone", "district" required) or as a secretary's sheet does,
+ * in English or Hindi ("Mobile No.", "जिला": intake.h, which also reads
+ * the dates, gender words and phones). Columns not known are refused,
+ * all named, unless ignore_unknown; the columns an export adds (number,
+ * state, status, ...) are known. Rows whose every cell is empty are
+ * skipped and not counted. A row already registered in this state (its
+ * phone and name, or the member its number column names, unchanged) is
+ * not registered again: it is counted in plan->registered. A row whose
+ * number column names a member of this state and changes it is a
+ * correction (member_edit.h): its MemberUpdated / MemberStatus entries
+ * are signed in the row's turn. Two passes over the file, which is streamed and never held whole:
  *
  *   1. import_check: every row is read (csvio.h) and checked through the
  *      member rules (member_check), the file's BLAKE2b-256 taken and the
@@ -31,6 +40,7 @@
 #include <sys/types.h>
 
 #include "csvio.h"
+#include "member_edit.h"
 #include "number.h"
 #include "store.h"
 #include "writer.h"
@@ -40,6 +50,7 @@
 #define IMPORT_BAD_SHOW 20           /* bad rows kept one by one */
 #define IMPORT_META_PREFIX "import:"
 #define IMPORT_META_NAME_LEN (sizeof IMPORT_META_PREFIX - 1 + 64 + 1)
+#define IMPORT_IGNORED_MAX 512       /* bytes naming the columns ignored */
 
 /* What a progress report is of. */
 enum {
@@ -55,6 +66,11 @@ typedef struct import_opts {
     const char *name;            /* the file in messages ("camp.csv") */
     size_t batch;                /* rows per transaction; 0: the default */
     int skip_bad;                /* import the good rows, skip the bad */
+    int ignore_unknown;          /* columns not known are ignored, not refused */
+    store *s;                    /* rows already registered here are found
+                                  * (same phone and name in this state, or
+                                  * a number column naming the member);
+                                  * NULL: none are looked for */
     import_progress_fn progress; /* may be NULL */
     void *ctx;
 } import_opts;
@@ -67,6 +83,13 @@ typedef struct import_bad {
     char why[IMPORT_BAD_SHOW][SD_ERR_MSG_MAX];
 } import_bad;
 
+/* A row that corrects a member: signed in its turn by pass 2. */
+typedef struct import_edit {
+    uint64_t row;                   /* data row, from 0 */
+    unsigned long line;
+    member_edit ed;
+} import_edit;
+
 /* What the check pass learnt of a file. */
 typedef struct import_plan {
     int of_field[CSVIO_FIELDS_MAX]; /* the column of each field */
@@ -76,12 +99,23 @@ typedef struct import_plan {
     uint8_t hash[ENTRY_HASH_BYTES]; /* of the file's bytes */
     char meta_name[IMPORT_META_NAME_LEN];
     off_t start;                    /* where in the stream the file began */
+    char ignored[IMPORT_IGNORED_MAX]; /* columns ignored, as the header
+                                       * names them ("Sr No", "Remarks") */
+    uint8_t *known;                 /* bit per data row: already registered */
+    size_t known_cap;               /* bytes of known */
+    import_bad registered;          /* those rows: line and the member's
+                                     * number (in why) */
+    import_edit *edits;             /* rows changing a member, in order */
+    size_t nedits, edits_cap;
 } import_plan;
 
 typedef struct import_result {
     uint64_t rows;               /* data rows of the file */
     uint64_t imported;           /* members signed and written now */
     uint64_t already;            /* rows done by an earlier run */
+    uint64_t registered;         /* of the rest, rows found already
+                                  * registered (not registered again) */
+    uint64_t updated;            /* members corrected now (plan->edits) */
     char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN]; /* of those imported */
     import_bad skipped;          /* bad rows skipped now (skip_bad) */
     int plain_signing;           /* presign could not start (no thread or
@@ -94,6 +128,10 @@ typedef struct import_result {
  * not errors here: they are in plan->bad. */
 int import_check(FILE *in, const import_opts *o, import_plan *plan,
                  sd_err *err);
+
+/* Frees what import_check allocated in plan (the plan itself is the
+ * caller's). */
+void import_plan_release(import_plan *plan);
 
 /* Data rows of the planned file an earlier run finished (0 when none). */
 int import_done_rows(store *s, const import_plan *plan, uint64_t *done,

@@ -85,17 +85,25 @@ check "third row: district with a comma (quoted)" out_has '"district":"Patna, Sa
 sd --data "$D" --json import "$FIX/import_good.csv"
 check "good file again: exit 0" rc_is 0
 check "good file again: already imported (json)" \
-    out_has '{"imported":0,"skipped_bad":0,"already":5,"first":null,"last":null,"rows":5}'
+    out_has '{"imported":0,"skipped_bad":0,"already":5,"registered":0,"updated":0,"first":null,"last":null,"rows":5}'
 check "good file again: still 5 members" count_is "$D" 5
 sd --data "$D" import "$FIX/import_good.csv"
 check "good file again: says so" out_has "already imported"
 
-# the same rows with CRLF, a BOM, upper case and '_' in the header: a
-# different file (its own hash), new numbers
-{ printf '\xef\xbb\xbf'; sed -e '1s/-/_/g' -e '1s/^name/NAME/' -e 's/$/\r/' "$FIX/import_good.csv"; } >"$T/crlf.csv"
+# the same rows re-saved with CRLF and a BOM: a different file (its own
+# hash), but every row is a member already: nothing registered again
+{ printf '\xef\xbb\xbf'; sed -e 's/$/\r/' "$FIX/import_good.csv"; } >"$T/resaved.csv"
+sd --data "$D" --json import "$T/resaved.csv"
+check "re-saved with BOM and CRLF: exit 0" rc_is 0
+check "... every row already registered" out_has '{"imported":0,"skipped_bad":0,"already":0,"registered":5,"updated":0,'
+check "... still 5 members" count_is "$D" 5
+
+# new people (other phones) with CRLF, a BOM, upper case and '_' in the
+# header: new numbers
+{ printf '\xef\xbb\xbf'; sed -e '1s/-/_/g' -e '1s/^name/NAME/' -e '2,$s/98765/88765/' -e 's/$/\r/' "$FIX/import_good.csv"; } >"$T/crlf.csv"
 sd --data "$D" --json import "$T/crlf.csv"
 check "BOM, CRLF, NAME, name_en: exit 0" rc_is 0
-check "... json summary" out_has '{"imported":5,"skipped_bad":0,"already":0,"first":"BR-0000006-'
+check "... json summary" out_has '{"imported":5,"skipped_bad":0,"already":0,"registered":0,"updated":0,"first":"BR-0000006-'
 check "... 10 members" count_is "$D" 10
 sd --data "$D" --json show BR-0000010-3
 check "... CR not kept in the last column" out_has '"joined":"2026-09-14"'
@@ -157,7 +165,7 @@ awk -v n=$N 'BEGIN {
 K=$T/big
 newstate "$K"
 killed=0
-for delay in 1.0 0.7; do   # two interruptions, then a full run
+for delay in 2.5 1.8; do   # two interruptions, then a full run
     "$S" --data "$K" import "$T/big.csv" --batch 5000 >"$T/bg.out" 2>"$T/bg.err" &
     BG=$!
     sleep "$delay"

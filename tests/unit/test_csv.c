@@ -2,7 +2,9 @@
  * test_csv.c — unit tests for node/csvio.c: quoting, embedded newlines and
  * quotes, CRLF, line numbers, a formula cell guarded on writing and read
  * back, a NUL byte (a broken row naming its line, not a cut field), a
- * trailing empty row, stray quotes, chunk boundaries anywhere.
+ * trailing empty row, stray quotes, chunk boundaries anywhere; UTF-16
+ * "Unicode Text" (LE and BE, tabs, a character cut by a chunk, a
+ * surrogate pair, a lone surrogate) read as UTF-8.
  */
 #include "helpers.h"
 
@@ -171,6 +173,60 @@ static const char *written(const char *const *cells, size_t n)
     return buf;
 }
 
+/* UTF-16 of text in LE or BE with its byte order mark; code units given. */
+static size_t utf16(const unsigned short *units, size_t n, int le,
+                    unsigned char *out)
+{
+    size_t k = 0;
+    out[k++] = le ? 0xff : 0xfe;
+    out[k++] = le ? 0xfe : 0xff;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char hi = (unsigned char)(units[i] >> 8);
+        unsigned char lo = (unsigned char)(units[i] & 0xff);
+        out[k++] = le ? lo : hi;
+        out[k++] = le ? hi : lo;
+    }
+    return k;
+}
+
+static void test_utf16(void **state)
+{
+    (void)state;
+    /* "नाम\tx,y\r\n" "\"a\tb\"\tU+1F600\r\n" "?\n" with a lone high
+     * surrogate for ? */
+    static const unsigned short units[] = {
+        0x0928, 0x093e, 0x092e, '\t', 'x', ',', 'y', '\r', '\n',
+        '"', 'a', '\t', 'b', '"', '\t', 0xd83d, 0xde00, '\r', '\n',
+        0xd800, '\n',
+    };
+    unsigned char buf[128];
+    got g;
+    for (int le = 0; le <= 1; le++) {
+        size_t len = utf16(units, sizeof units / sizeof units[0], le, buf);
+        for (size_t chunk = 0; chunk <= 5; chunk++) {
+            assert_int_equal(read_csv((const char *)buf, len, chunk, 0, &g),
+                             SD_OK);
+            assert_int_equal(g.rows, 3);
+            assert_int_equal(g.n[0], 2);
+            assert_string_equal(g.field[0][0], "नाम");
+            assert_string_equal(g.field[0][1], "x,y"); /* a comma is text */
+            assert_int_equal(g.n[1], 2);
+            assert_string_equal(g.field[1][0], "a\tb");
+            assert_string_equal(g.field[1][1], "\xf0\x9f\x98\x80");
+            assert_int_equal(g.line[2], 3);
+            assert_string_equal(g.field[2][0], "\xef\xbf\xbd");
+        }
+    }
+    /* an odd byte at the end becomes U+FFFD; a file of "\xff" alone is
+     * plain text */
+    size_t len = utf16(units, 2, 1, buf);
+    buf[len++] = 'z';
+    assert_int_equal(read_csv((const char *)buf, len, 0, 0, &g), SD_OK);
+    assert_string_equal(g.field[0][0], "\xe0\xa4\xa8\xe0\xa4\xbe\xef\xbf\xbd");
+    assert_int_equal(read_csv("\xffz", 2, 1, 0, &g), SD_OK);
+    assert_string_equal(g.field[0][0], "\xffz");
+}
+
 static void test_write_quotes_and_guards(void **state)
 {
     (void)state;
@@ -214,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_nul_byte_breaks_its_row),
         cmocka_unit_test(test_malformed_rows),
         cmocka_unit_test(test_long_field_and_stop),
+        cmocka_unit_test(test_utf16),
         cmocka_unit_test(test_write_quotes_and_guards),
         cmocka_unit_test(test_guard_round_trip),
     };
