@@ -126,7 +126,7 @@ check "read-only copy: store unchanged" eval '[[ $(sha256sum <"$RO/data.mdb") ==
 # series starts at serial 4: no gap on the national, whose audit is ok; the
 # audit of JH lists the retracted entry, and so must fail.
 BR2=$T/bihar2
-"$S" --data "$NAT" bundle create "$T/nat1.bundle" >/dev/null
+"$S" --data "$NAT" bundle create "$T/nat1.bundle" --for IN >/dev/null
 "$S" --data "$JH" bundle apply "$T/nat1.bundle" >/dev/null
 "$S" --data "$BR" register --name "चौथा" --gender male --phone 9876543215 --district Patna >/dev/null
 "$S" --data "$BR" bundle create "$T/br2.bundle" >/dev/null
@@ -134,7 +134,7 @@ BR2=$T/bihar2
 "$S" --data "$BR2" init --state BR --name Bihar --trust "$NK" --replacing >/dev/null
 BK2=$(key_of "$BR2")
 "$S" --data "$NAT" roster add --state BR --name Bihar --key "$BK2" >/dev/null
-"$S" --data "$NAT" bundle create "$T/nat2.bundle" >/dev/null
+"$S" --data "$NAT" bundle create "$T/nat2.bundle" --for IN >/dev/null
 "$S" --data "$JH" bundle apply "$T/nat2.bundle" >/dev/null
 "$S" --data "$BR2" bundle apply "$T/nat2.bundle" >/dev/null
 NB2=$("$S" --data "$BR2" register --name "नई कुंजी" --gender female --phone 9876543216 --district Patna)

@@ -73,7 +73,7 @@ check "members registered ($N1 $N2 $N3 $NJ)" \
     eval '[[ $N1 == BR-* && $N2 == BR-* && $N3 == BR-* && $NJ == JH-* ]]'
 
 carry() { # carry FROM TO — FROM's entries to TO by bundle file
-    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" >/dev/null
+    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" $([[ $1 == nat ]] && echo --for IN) >/dev/null
     "$S" --data "$2" bundle apply "$T/$1-to-$2.bundle" >/dev/null
 }
 carry br nat
