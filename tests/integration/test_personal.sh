@@ -8,7 +8,8 @@
 # there, and the national store holds all; verify is clean everywhere. An
 # erasure reaches every holder (the national office and the member's
 # chapter): the phone is no longer readable there, and a compacted copy
-# holds none. A chapter's lists default to its own state.
+# holds none. A chapter's lists default to its own state; bundles carry
+# personal data for their recipient only; audit reads a bundle.
 #
 #   tests/integration/test_personal.sh SADASYA_BINARY BUILD_DIR
 # shellcheck source=tests/integration/lib.sh
@@ -100,6 +101,22 @@ check "the national office lists every state by default" \
     bash -c "grep -q $B1 '$T/out' && grep -q $J1 '$T/out' && grep -q '\"WB-' '$T/out'"
 sd "${DIR[WB]}" --json stats
 check "WB's stats count the whole federation" grep -q '"total":6' "$T/out"
+
+# --- bundles, reports and the auditor ---------------------------------------------
+sd "$N" bundle create "$T/nat.bundle"
+check "the national office's bundle needs --for" bash -c "[[ $RC -ne 0 ]] && grep -q -- '--for' '$T/err'"
+sd "$N" bundle create "$T/wb.bundle" --for WB
+check "a bundle for WB carries WB's 2 members' personal data only" grep -q "(2 with personal data)" "$T/out"
+check "... and no other state's phone" bash -c "! grep -q 9431700001 '$T/wb.bundle' && grep -q 9431700005 '$T/wb.bundle'"
+sd "${DIR[JH]}" bundle create "$T/jh.bundle"
+check "a chapter's bundle carries its own state's personal data" grep -q "(2 with personal data)" "$T/out"
+run "$S" --json audit --bundle "$T/wb.bundle" --trust "$NK"
+check "audit of the WB bundle (no data directory): ok, 6 members" \
+    bash -c "[[ $RC -eq 0 ]] && grep -q '\"ok\":true' '$T/out' && grep -q '\"total\":6' '$T/out'"
+sd "${DIR[WB]}" --json audit
+check "audit --json on WB: ok" bash -c "[[ $RC -eq 0 ]] && grep -q '\"ok\":true' '$T/out'"
+sd "${DIR[WB]}" --json report
+check "report --json on WB counts the whole federation" grep -q '"total":{"members":6' "$T/out"
 
 # --- an erasure reaches every holder --------------------------------------------
 EPH=9431700001
