@@ -441,28 +441,17 @@ static int write_page(FILE *f, report_ctx *x, const counter_row *total)
     return SD_OK;
 }
 
-/* A counter row's figures into o. */
-static void row_json(cJSON *o, const counter_row *r)
-{
-    cJSON_AddNumberToObject(o, "members", (double)r->members);
-    cJSON_AddNumberToObject(o, "active", (double)r->active);
-    cJSON_AddNumberToObject(o, "inactive", (double)r->inactive);
-    cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
-    cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
-    cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
-}
-
 /* The dashboard's figures as one JSON object on stdout. */
 static void print_json(const report_ctx *x, const counter_row *total)
 {
     cJSON *doc = cJSON_CreateObject();
-    row_json(cJSON_AddObjectToObject(doc, "total"), total);
+    cli_counter_json(cJSON_AddObjectToObject(doc, "total"), total);
     cJSON *states = cJSON_AddArrayToObject(doc, "states");
     for (size_t i = 0; i < x->nst; i++) {
         const state_acc *a = &x->st[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "state", a->code);
-        row_json(o, &a->row);
+        cli_counter_json(o, &a->row);
         cJSON *g = cJSON_AddObjectToObject(o, "gender");
         cJSON_AddNumberToObject(g, "female", (double)a->gender[1]);
         cJSON_AddNumberToObject(g, "male", (double)a->gender[2]);

@@ -137,6 +137,16 @@ int cli_state_arg(const char *state)
     return 0;
 }
 
+void cli_counter_json(cJSON *o, const counter_row *r)
+{
+    cJSON_AddNumberToObject(o, "members", (double)r->members);
+    cJSON_AddNumberToObject(o, "active", (double)r->active);
+    cJSON_AddNumberToObject(o, "inactive", (double)r->inactive);
+    cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
+    cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
+    cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
+}
+
 int cli_list_state(store *s, store_txn *txn, const char *given, int all_states,
                    char buf[STORE_STATE_BYTES], const char **out, sd_err *err)
 {

@@ -320,6 +320,21 @@ static void fed_new(const fixture *f, fed *x, int members)
     apply_ok(&x->nat, p, NULL, NULL);
 }
 
+/* fed_new with 3 BR members, and a JH node of 4 members whose entries
+ * reach the national node by bundle too (7 members there). */
+static void fed_with_jh(const fixture *f, fed *x, node *jh)
+{
+    fed_new(f, x, 3);
+    node_new(f, "jh", "JH", x->nat.pk, jh);
+    th_roster_add(&x->nat, "JH", jh->pk);
+    th_register(jh, 4, NULL);
+    char p[PATH_BYTES];
+    path_of(f, "jh.bundle", p);
+    create(jh, p, NULL, 0, NULL);
+    apply_ok(&x->nat, p, NULL, NULL);
+    assert_int_equal(total_members(&x->nat), 7);
+}
+
 static void fed_close(fed *x)
 {
     th_node_close(&x->nat);
@@ -409,16 +424,9 @@ static void test_state_filter(void **state)
 {
     fixture *f = *state;
     fed x;
-    fed_new(f, &x, 3);
     node jh;
-    node_new(f, "jh", "JH", x.nat.pk, &jh);
-    th_roster_add(&x.nat, "JH", jh.pk);
-    th_register(&jh, 4, NULL);
+    fed_with_jh(f, &x, &jh);
     char p[PATH_BYTES];
-    path_of(f, "jh.bundle", p);
-    create(&jh, p, NULL, 0, NULL);
-    apply_ok(&x.nat, p, NULL, NULL);
-    assert_int_equal(total_members(&x.nat), 7);
 
     /* National → a new UP node, only Bihar's log. */
     node up;
@@ -465,16 +473,9 @@ static void test_audience(void **state)
 {
     fixture *f = *state;
     fed x;
-    fed_new(f, &x, 3);
     node jh;
-    node_new(f, "jh", "JH", x.nat.pk, &jh);
-    th_roster_add(&x.nat, "JH", jh.pk);
-    th_register(&jh, 4, NULL);
+    fed_with_jh(f, &x, &jh);
     char p[PATH_BYTES];
-    path_of(f, "jh.bundle", p);
-    create(&jh, p, NULL, 0, NULL);
-    apply_ok(&x.nat, p, NULL, NULL);
-
     bundle_stats all, br, jhs, wb;
     path_of(f, "for.bundle", p);
     create_for(&x.nat, p, "IN", &all);
