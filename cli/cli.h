@@ -110,6 +110,17 @@ int cli_opt_rest(const char *cmd, int argc, char **argv);
  * else prints the error and returns CLI_EXIT_FAIL. */
 int cli_state_arg(const char *state);
 
+/* A counter row's figures into o: members, active, inactive, resigned,
+ * deceased, fee_paise (stats and report --json). */
+void cli_counter_json(cJSON *o, const counter_row *r);
+
+/* The state a list or calling sheet shows (names and phones belong to the
+ * member's own chapter): given (--state CODE) if set, else every state
+ * with all_states (--all-states) or on the national node, else this
+ * chapter's own state, written into buf. *out is NULL for every state. */
+int cli_list_state(store *s, store_txn *txn, const char *given, int all_states,
+                   char buf[STORE_STATE_BYTES], const char **out, sd_err *err);
+
 /* Prints a listing: with arr (--json), {"<key>": arr} as one line (arr is
  * taken); else *t when n rows were added, or the line none when there were
  * none. Destroys *t either way. */

@@ -1,6 +1,8 @@
 /*
  * cmd_audit.c — `sadasya audit --out DIR`: the auditor's report, DIR/audit.json
- * and its twin DIR/audit.html (one static page, inline CSS).
+ * and its twin DIR/audit.html (one static page, inline CSS); with --json
+ * on stdout; of a data directory, or of a bundle file (--bundle FILE
+ * --trust ROOTKEY) with no data directory at all.
  *
  * The report is node/audit.h's (audit_run: every check of verify.h and the
  * figures an auditor signs off); this file turns it into JSON, and the
@@ -22,20 +24,28 @@
 
 #include "audit.h"
 #include "cmds.h"
+#include "day.h"
 #include "retract.h"
 #include "roster.h"
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] audit --out DIR [--scratch DIR] [--threads N]\n"
+    "usage: sadasya [--data DIR] [--json] audit [--out DIR] [--scratch DIR]\n"
+    "                                   [--threads N]\n"
+    "       sadasya [--json] audit --bundle FILE --trust ROOTKEY [--out DIR] ...\n"
     "\n"
     "Writes the auditor's report to DIR/audit.html and DIR/audit.json (DIR is\n"
     "created if absent): every check of `verify`, and per origin the head,\n"
     "entries, numbering range and gaps, members by status, fees against\n"
     "Rs 11 x members with every difference itemised, erased personal data;\n"
     "the roster history and equivocation evidence. Works on a read-only copy\n"
-    "of a data directory. Exit 0 when no check failed and the report lists\n"
-    "no numbering gap, number issued twice, retracted entry or equivocation;\n"
-    "1 otherwise.\n";
+    "of a data directory (`backup --without-key`). --bundle FILE audits a\n"
+    "bundle instead, with no data directory: its entries are verified and\n"
+    "applied to a throw-away store trusting only ROOTKEY (the national\n"
+    "office's public key), and any entry refused is a failure. --json prints\n"
+    "the JSON report on stdout (--out is then optional). The report lists\n"
+    "each erasure of personal data (number, date, reason). Exit 0 when no\n"
+    "check failed and the report lists no numbering gap, number issued\n"
+    "twice, retracted entry or equivocation; 1 otherwise.\n";
 
 /* --- the report as JSON ---------------------------------------------------- */
 
@@ -210,6 +220,16 @@ static cJSON *report_json(const audit_report *r, const char *generated,
         cJSON_AddItemToArray(arr, origin_json(&r->origins[i], &r->failures));
     add_u64(doc, "fee_exceptions", r->fee_exceptions);
     add_u64(doc, "personal_erased", r->erased);
+    cJSON *er = cJSON_AddArrayToObject(doc, "erasures");
+    for (size_t i = 0; i < r->n_erasures; i++) {
+        cJSON *e = cJSON_CreateObject();
+        char day[DAY_STR_LEN];
+        day_format(r->erasures[i].day, day);
+        cJSON_AddStringToObject(e, "number", r->erasures[i].number);
+        cJSON_AddStringToObject(e, "date", day);
+        cJSON_AddStringToObject(e, "reason", r->erasures[i].reason);
+        cJSON_AddItemToArray(er, e);
+    }
     cJSON *rh = cJSON_AddArrayToObject(doc, "roster_history");
     for (size_t i = 0; i < r->n_roster; i++)
         cJSON_AddItemToArray(rh, roster_json(r->roster[i]));
@@ -496,6 +516,11 @@ static int write_html(const char *path, const cJSON *doc)
                                         { "origin", COL_CODE }, { NULL, 0 } };
     html_grid(f, cJSON_GetObjectItem(doc, "voided"), "<tr class=\"bad\">", vo_heads,
               vo_cols);
+    fputs("<h2>Personal data erased on request</h2>\n", f);
+    static const char *const er_heads[] = { "Number", "Date", "Reason", NULL };
+    static const grid_col er_cols[] = { { "number", COL_TEXT }, { "date", COL_TEXT },
+                                        { "reason", COL_TEXT }, { NULL, 0 } };
+    html_grid(f, cJSON_GetObjectItem(doc, "erasures"), "<tr>", er_heads, er_cols);
     fputs("</body></html>\n", f);
     return fclose(f) ? -1 : 0;
 }
@@ -521,9 +546,10 @@ int cmd_audit(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         { "out", required_argument, 0, 'o' }, { "scratch", required_argument, 0, 'S' },
         { "threads", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
+        { "bundle", required_argument, 0, 'b' }, { "trust", required_argument, 0, 'T' },
         { 0, 0, 0, 0 },
     };
-    const char *out = NULL;
+    const char *out = NULL, *bundle = NULL, *trust = NULL;
     audit_opts ao = { NULL, 0 };
     int o;
     optind = 1;
@@ -533,43 +559,67 @@ int cmd_audit(cli *c, int argc, char **argv)
         case 'o': out = optarg; break;
         case 'S': ao.scratch_dir = optarg; break;
         case 't': ao.threads = atoi(optarg); break;
+        case 'b': bundle = optarg; break;
+        case 'T': trust = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("audit", argv);
         }
     }
     if (cli_opt_rest("audit", argc, argv))
         return CLI_EXIT_USAGE;
-    if (!out)
-        return cli_usagef("audit", "--out DIR is required");
-    if (mkdir(out, 0755) && errno != EEXIST)
-        return cli_errorf("cannot create %s: %s", out, strerror(errno));
-    store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
-    char when[32], real[PATH_MAX];
-    utc_time((uint64_t)time(NULL) * 1000, when);
+    if (!out && !c->json)
+        return cli_usagef("audit", "--out DIR (or --json) is required");
+    if (!bundle != !trust)
+        return cli_usagef("audit", "--bundle FILE and --trust ROOTKEY go together");
     sd_err err;
     sd_err_clear(&err);
+    uint8_t root[32];
+    if (trust && keys_parse_public(trust, root, &err))
+        return cli_error(&err);
+    if (out && mkdir(out, 0755) && errno != EEXIST)
+        return cli_errorf("cannot create %s: %s", out, strerror(errno));
+    char when[32], real[PATH_MAX], source[PATH_MAX + 8];
+    utc_time((uint64_t)time(NULL) * 1000, when);
     audit_report *r = NULL;
-    int rc = audit_run(s, &ao, &r, &err);
-    store_destroy(&s);
+    int rc;
+    if (bundle) {
+        rc = audit_bundle(bundle, root, &ao, &r, &err);
+        snprintf(source, sizeof source, "bundle %s",
+                 realpath(bundle, real) ? real : bundle);
+    } else {
+        store *s;
+        if (cli_open(c, STORE_RDONLY, &s))
+            return CLI_EXIT_FAIL;
+        rc = audit_run(s, &ao, &r, &err);
+        store_destroy(&s);
+        snprintf(source, sizeof source, "%s",
+                 realpath(c->data_dir, real) ? real : c->data_dir);
+    }
     if (rc)
         return cli_error(&err);
-    cJSON *doc = report_json(r, when, realpath(c->data_dir, real) ? real : c->data_dir);
+    cJSON *doc = report_json(r, when, source);
     verify_result vr = r->verify;
     uint64_t failures = r->failures.n;
     audit_report_destroy(&r);
-    char jp[PATH_MAX], hp[PATH_MAX];
-    snprintf(jp, sizeof jp, "%s/audit.json", out);
-    snprintf(hp, sizeof hp, "%s/audit.html", out);
-    int werr = write_json(jp, doc) || write_html(hp, doc);
-    cJSON_Delete(doc);
-    if (werr)
-        return cli_errorf("cannot write the report in %s: %s", out, strerror(errno));
-    printf("%s: %llu entries, %llu signatures checked, %llu failures, %llu "
-           "warnings; report in %s/audit.html and %s/audit.json\n",
-           failures ? "FAILED" : "ok", (unsigned long long)vr.entries,
-           (unsigned long long)vr.signatures, (unsigned long long)failures,
-           (unsigned long long)vr.warnings, out, out);
+    if (out) {
+        char jp[PATH_MAX], hp[PATH_MAX];
+        snprintf(jp, sizeof jp, "%s/audit.json", out);
+        snprintf(hp, sizeof hp, "%s/audit.html", out);
+        if (write_json(jp, doc) || write_html(hp, doc)) {
+            cJSON_Delete(doc);
+            return cli_errorf("cannot write the report in %s: %s", out,
+                              strerror(errno));
+        }
+    }
+    if (c->json) {
+        cli_json_print(doc); /* frees it */
+    } else {
+        cJSON_Delete(doc);
+        printf("%s: %llu entries, %llu signatures checked, %llu failures, %llu "
+               "warnings; report in %s/audit.html and %s/audit.json\n",
+               failures ? "FAILED" : "ok", (unsigned long long)vr.entries,
+               (unsigned long long)vr.signatures, (unsigned long long)failures,
+               (unsigned long long)vr.warnings, out, out);
+    }
     return failures ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * cmd_bundle.c — `sadasya bundle create FILE [--state CODE]…`,
+ * cmd_bundle.c — `sadasya bundle create FILE [--for CODE] [--state CODE]…`,
  * `bundle apply FILE` and `bundle check FILE`: signed entries carried
  * between nodes as a file (node/README.md). The format and the checks are
  * node/bundle.c's; applying goes through the one write path.
@@ -14,16 +14,20 @@
 #include "notify.h"
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] [--json] bundle create FILE [--state CODE]...\n"
+    "usage: sadasya [--data DIR] [--json] bundle create FILE [--for CODE]\n"
+    "                                     [--state CODE]...\n"
     "       sadasya [--data DIR] [--json] bundle apply FILE\n"
     "       sadasya [--json] bundle check FILE\n"
     "\n"
     "Carries signed entries between nodes that share no network (a USB\n"
     "stick, e-mail): a bundle is a slow peer.\n"
     "\n"
-    "  create  writes every origin's log this node holds, with the members'\n"
-    "          personal data, into FILE (mode 0600: keep it as safe as the\n"
-    "          data directory). --state CODE (repeatable) carries only those\n"
+    "  create  writes every origin's log this node holds into FILE (mode\n"
+    "          0600: keep it as safe as the data directory), with the\n"
+    "          personal data its recipient may hold: --for IN (the national\n"
+    "          office) every member's, --for CODE that state's members' only.\n"
+    "          Without --for, a chapter writes its own state's; the national\n"
+    "          node needs --for. --state CODE (repeatable) carries only those\n"
     "          states, and always the national log (its roster authorises\n"
     "          them). FILE appears whole or not at all.\n"
     "  apply   checks that FILE is whole (nothing of a damaged bundle is\n"
@@ -34,10 +38,15 @@ static const char usage[] =
     "  check   checks that FILE is whole, applying nothing.\n";
 
 static const char create_usage[] =
-    "usage: sadasya [--data DIR] [--json] bundle create FILE [--state CODE]...\n"
+    "usage: sadasya [--data DIR] [--json] bundle create FILE [--for CODE]\n"
+    "                                     [--state CODE]...\n"
     "\n"
-    "Writes the signed entries this node holds, with their personal data,\n"
-    "into FILE (mode 0600), for `sadasya bundle apply` on another node.\n"
+    "Writes the signed entries this node holds into FILE (mode 0600), for\n"
+    "`sadasya bundle apply` on another node. Members' personal data goes\n"
+    "only to the national office and the member's own chapter: --for IN\n"
+    "carries every member's, --for CODE (a state) that state's members'.\n"
+    "Without --for, a chapter carries its own state's; on the national\n"
+    "node --for is required. The entries are carried whatever --for is.\n"
     "With --state (repeatable), only those states' logs and the national\n"
     "log. Prints: wrote N entries (M with personal data) from K origins to\n"
     "FILE. --json: {\"file\", \"entries\", \"personal\", \"origins\", \"bytes\"}.\n";
@@ -62,13 +71,15 @@ static const char check_usage[] =
     "applying it; signatures are checked by `bundle apply`. Exit 0 when\n"
     "whole, 1 when damaged.\n";
 
-/* Parses the flags of a subcommand: FILE and, for create, --state. */
+/* Parses the flags of a subcommand: FILE and, for create, --state and
+ * --for (*recipient, when given). */
 static int parse(const char *sub, const char *help, int argc, char **argv,
                  int allow_state, const char **file, const char ***states,
-                 size_t *nstates)
+                 size_t *nstates, const char **recipient)
 {
     static const struct option opts[] = {
         { "state", required_argument, 0, 's' },
+        { "for", required_argument, 0, 'f' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -88,6 +99,11 @@ static int parse(const char *sub, const char *help, int argc, char **argv,
             if (!allow_state)
                 return cli_usagef(cmd, "--state is for bundle create");
             (*states)[(*nstates)++] = optarg;
+            break;
+        case 'f':
+            if (!allow_state)
+                return cli_usagef(cmd, "--for is for bundle create");
+            *recipient = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -121,9 +137,10 @@ static int run_create(cli *c, int argc, char **argv)
 {
     const char *file;
     const char **states;
+    const char *recipient = NULL;
     size_t nstates;
     int rc = parse("create", create_usage, argc, argv, 1, &file, &states,
-                   &nstates);
+                   &nstates, &recipient);
     if (rc) {
         free(states);
         return rc < 0 ? CLI_EXIT_OK : rc;
@@ -136,7 +153,24 @@ static int run_create(cli *c, int argc, char **argv)
     sd_err err;
     sd_err_clear(&err);
     bundle_stats st;
-    rc = bundle_create(s, file, states, nstates, &st, &err);
+    audience aud;
+    if (recipient) {
+        rc = audience_for_state(&aud, recipient, &err);
+    } else {
+        store_txn *txn;
+        rc = store_begin(s, 0, &txn, &err);
+        if (!rc) {
+            rc = audience_of_node(s, txn, &aud, &err);
+            store_end(txn);
+        }
+        if (!rc && aud.all)
+            rc = sd_errf(&err, SD_EINVAL, "the national node's bundle needs "
+                         "--for CODE: IN for the national office (every "
+                         "member's personal data), a state code for that "
+                         "chapter (its members' only)");
+    }
+    if (!rc)
+        rc = bundle_create(s, file, states, nstates, &aud, &st, &err);
     store_destroy(&s);
     free(states);
     if (rc)
@@ -175,9 +209,10 @@ static FILE *open_bundle(const char *file)
 static int parse_open(const char *sub, const char *help, int argc,
                       char **argv, const char **file, FILE **in)
 {
-    const char **states;
+    const char **states, *recipient = NULL;
     size_t nstates;
-    int rc = parse(sub, help, argc, argv, 0, file, &states, &nstates);
+    int rc = parse(sub, help, argc, argv, 0, file, &states, &nstates,
+                   &recipient);
     free(states);
     if (rc)
         return rc;

@@ -31,13 +31,15 @@ static const char enterprise_usage[] =
     "the enterprise is kept but not shown. --withdraw takes it out.\n";
 
 static const char directory_usage[] =
-    "usage: sadasya [--data DIR] [--json] directory [--state CODE] [--craft CRAFT]\n"
-    "           [--all]\n"
+    "usage: sadasya [--data DIR] [--json] directory [--state CODE | --all-states]\n"
+    "           [--craft CRAFT] [--all]\n"
     "\n"
     "Enterprises of members who consented to be contacted, with their name\n"
     "and phone (where this node holds them). --craft matches any case.\n"
     "--all adds listings without consent, without name or phone (for the\n"
-    "chapter's own use).\n";
+    "chapter's own use). On a chapter, its own state's enterprises unless\n"
+    "--state or --all-states says otherwise; on the national node, every\n"
+    "state's.\n";
 
 typedef struct ent_ctx {
     const char *number;
@@ -216,10 +218,12 @@ int cmd_directory(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "state", required_argument, 0, 's' }, { "craft", required_argument, 0, 'c' },
-        { "all", no_argument, 0, 'a' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "all", no_argument, 0, 'a' }, { "help", no_argument, 0, 'h' },
+        { "all-states", no_argument, 0, 'A' }, { 0, 0, 0, 0 },
     };
     list_ctx l;
     memset(&l, 0, sizeof l);
+    int all_states = 0;
     int o;
     optind = 1;
     opterr = 0;
@@ -228,6 +232,7 @@ int cmd_directory(cli *c, int argc, char **argv)
         case 's': l.state = optarg; break;
         case 'c': l.craft = optarg; break;
         case 'a': l.all = 1; break;
+        case 'A': all_states = 1; break;
         case 'h': fputs(directory_usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("directory", argv);
         }
@@ -241,7 +246,10 @@ int cmd_directory(cli *c, int argc, char **argv)
     sd_err err;
     if (cli_org_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
-    int rc = org_directory_each(s, txn, collect, &l, &err);
+    char own[STORE_STATE_BYTES];
+    int rc = cli_list_state(s, txn, l.state, all_states, own, &l.state, &err);
+    if (!rc)
+        rc = org_directory_each(s, txn, collect, &l, &err);
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
     if (!rc && l.n)

@@ -21,14 +21,17 @@
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] inactive [--since Nd|YYYY-MM-DD]\n"
-    "           [--state CODE] [--district DISTRICT] [--format table|csv]\n"
+    "           [--state CODE | --all-states] [--district DISTRICT]\n"
+    "           [--format table|csv]\n"
     "\n"
     "Members to call: those marked inactive, and active members with no\n"
     "activity (joining, attending an event, an update of their record)\n"
     "since the cutoff: N days ago (180d) or a date; by default the\n"
     "federation's rule (sadasya rules). Oldest activity first within each\n"
     "district, with phone numbers (where this node holds personal data).\n"
-    "--format csv writes a calling sheet with a header row.\n"
+    "--format csv writes a calling sheet with a header row. On a chapter,\n"
+    "its own state's members unless --state or --all-states says otherwise;\n"
+    "on the national node, every state's.\n"
     "\n"
     "Bring a member back with `sadasya status NUMBER active --reason\n"
     "reactivated`, or by recording them at an event (sadasya event attend).\n";
@@ -117,9 +120,11 @@ int cmd_inactive(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         { "since", required_argument, 0, 'S' }, { "state", required_argument, 0, 's' },
         { "district", required_argument, 0, 'd' }, { "format", required_argument, 0, 'f' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "help", no_argument, 0, 'h' }, { "all-states", no_argument, 0, 'A' },
+        { 0, 0, 0, 0 },
     };
     const char *since = NULL, *state = NULL, *format = "table";
+    int all_states = 0;
     scan_ctx x;
     memset(&x, 0, sizeof x);
     int o;
@@ -129,6 +134,7 @@ int cmd_inactive(cli *c, int argc, char **argv)
         switch (o) {
         case 'S': since = optarg; break;
         case 's': state = optarg; break;
+        case 'A': all_states = 1; break;
         case 'd': x.district = optarg; break;
         case 'f': format = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
@@ -160,7 +166,10 @@ int cmd_inactive(cli *c, int argc, char **argv)
         days = rule;
         x.cutoff = today > rule ? today - rule : 0;
     }
-    int rc = view_members_each(s, txn, state, scan, &x, &err);
+    char own[STORE_STATE_BYTES];
+    int rc = cli_list_state(s, txn, state, all_states, own, &state, &err);
+    if (!rc)
+        rc = view_members_each(s, txn, state, scan, &x, &err);
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
     if (!rc && x.n)

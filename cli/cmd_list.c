@@ -1,6 +1,7 @@
 /*
- * cmd_list.c — `sadasya list [--state CODE] [--district D] [--status S]
- * [--gender G] [--limit N]`: members of the merged view, in number order.
+ * cmd_list.c — `sadasya list [--state CODE | --all-states] [--district D]
+ * [--status S] [--gender G] [--limit N]`: members of the merged view, in
+ * number order (a chapter's own state by default).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,11 +11,14 @@
 #include "number.h"
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] [--json] list [--state CODE] [--district D]\n"
-    "         [--status active|inactive|resigned|deceased]\n"
+    "usage: sadasya [--data DIR] [--json] list [--state CODE | --all-states]\n"
+    "         [--district D] [--status active|inactive|resigned|deceased]\n"
     "         [--gender female|male|other] [--limit N]\n"
     "\n"
-    "Members of the national view in number order; --json prints JSON Lines.\n";
+    "Members of the national view in number order; --json prints JSON Lines.\n"
+    "On a chapter, its own state's members unless --state or --all-states\n"
+    "says otherwise (other states' show without name or phone); on the\n"
+    "national node, every state's.\n";
 
 int cmd_list(cli *c, int argc, char **argv)
 {
@@ -22,10 +26,10 @@ int cmd_list(cli *c, int argc, char **argv)
         { "state", required_argument, 0, 's' }, { "district", required_argument, 0, 'd' },
         { "status", required_argument, 0, 'S' }, { "gender", required_argument, 0, 'g' },
         { "limit", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
+        { "all-states", no_argument, 0, 'A' }, { 0, 0, 0, 0 },
     };
     const char *state = NULL, *district = NULL;
-    int status = 0, gender = 0;
+    int status = 0, gender = 0, all_states = 0;
     size_t limit = 0;
     int o;
     optind = 1;
@@ -38,6 +42,7 @@ int cmd_list(cli *c, int argc, char **argv)
             state = optarg;
             break;
         case 'd': district = optarg; break;
+        case 'A': all_states = 1; break;
         case 'S':
             if ((status = view_status_parse(optarg)) < 0)
                 return cli_errorf("status \"%s\" is not active, inactive, resigned or deceased", optarg);
@@ -66,7 +71,11 @@ int cmd_list(cli *c, int argc, char **argv)
     sd_err err;
     sd_err_clear(&err);
     store_txn *txn;
+    char own[STORE_STATE_BYTES];
     int rc = store_begin(s, 0, &txn, &err);
+    if (!rc && (rc = cli_list_state(s, txn, state, all_states, own, &state,
+                                    &err)))
+        store_end(txn);
     if (!rc) {
         cli_lister l;
         cli_lister_init(&l, c, s, txn);

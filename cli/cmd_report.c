@@ -6,7 +6,8 @@
  * urban/rural and active/inactive per state from one walk of the members.
  * Every chart is drawn here as <rect>/<polyline> with labelled axes and is
  * followed by a table holding the same numbers. Each mark carries
- * data-state="CODE" so a test can see that every state is drawn.
+ * data-state="CODE" so a test can see that every state is drawn. With
+ * --json the same figures are printed as one JSON object.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -25,12 +26,14 @@
 #define MARGIN_B 60
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] report --html FILE\n"
+    "usage: sadasya [--data DIR] [--json] report [--html FILE]\n"
     "\n"
     "Writes the national dashboard as one static HTML page (no network needed\n"
     "to open it): members and fees by state, joins per week by state, gender,\n"
     "urban/rural and active/inactive, each an inline SVG chart with a table of\n"
-    "the same numbers under it.\n";
+    "the same numbers under it. --json prints the same figures as one JSON\n"
+    "object ({\"total\", \"states\": [...], \"weeks\": [...]}); --html is then\n"
+    "optional. The counts are the whole federation's on every node.\n";
 
 static const char *const palette[] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                        "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -438,6 +441,41 @@ static int write_page(FILE *f, report_ctx *x, const counter_row *total)
     return SD_OK;
 }
 
+/* The dashboard's figures as one JSON object on stdout. */
+static void print_json(const report_ctx *x, const counter_row *total)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cli_counter_json(cJSON_AddObjectToObject(doc, "total"), total);
+    cJSON *states = cJSON_AddArrayToObject(doc, "states");
+    for (size_t i = 0; i < x->nst; i++) {
+        const state_acc *a = &x->st[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "state", a->code);
+        cli_counter_json(o, &a->row);
+        cJSON *g = cJSON_AddObjectToObject(o, "gender");
+        cJSON_AddNumberToObject(g, "female", (double)a->gender[1]);
+        cJSON_AddNumberToObject(g, "male", (double)a->gender[2]);
+        cJSON_AddNumberToObject(g, "other", (double)a->gender[3]);
+        cJSON_AddNumberToObject(g, "unspecified", (double)a->gender[0]);
+        cJSON *ar = cJSON_AddObjectToObject(o, "area");
+        cJSON_AddNumberToObject(ar, "urban", (double)a->area[1]);
+        cJSON_AddNumberToObject(ar, "rural", (double)a->area[2]);
+        cJSON_AddNumberToObject(ar, "unspecified", (double)a->area[0]);
+        cJSON_AddItemToArray(states, o);
+    }
+    cJSON *weeks = cJSON_AddArrayToObject(doc, "weeks");
+    for (size_t i = 0; i < x->ndj; i++) {
+        cJSON *o = cJSON_CreateObject();
+        char wk[16];
+        iso_week(x->dj[i].monday, wk);
+        cJSON_AddStringToObject(o, "week", wk);
+        cJSON_AddStringToObject(o, "state", x->st[x->dj[i].state].code);
+        cJSON_AddNumberToObject(o, "joins", (double)x->dj[i].n);
+        cJSON_AddItemToArray(weeks, o);
+    }
+    cli_json_print(doc);
+}
+
 int cmd_report(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -457,8 +495,8 @@ int cmd_report(cli *c, int argc, char **argv)
     }
     if (cli_opt_rest("report", argc, argv))
         return CLI_EXIT_USAGE;
-    if (!path)
-        return cli_usagef("report", "--html FILE is required");
+    if (!path && !c->json)
+        return cli_usagef("report", "--html FILE (or --json) is required");
     store *s;
     if (cli_open(c, STORE_RDONLY, &s))
         return CLI_EXIT_FAIL;
@@ -481,7 +519,7 @@ int cmd_report(cli *c, int argc, char **argv)
         store_end(txn);
     }
     store_destroy(&s);
-    if (!rc) {
+    if (!rc && path) {
         FILE *f = fopen(path, "w");
         if (!f) {
             rc = sd_errf(&err, SD_EIO, "cannot write %s", path);
@@ -493,10 +531,13 @@ int cmd_report(cli *c, int argc, char **argv)
                 sd_errf(&err, rc, "out of memory");
         }
     }
+    if (!rc && c->json)
+        print_json(&x, &total);
     free(x.st);
     free(x.dj);
     if (rc)
         return cli_error(&err);
-    printf("dashboard written to %s\n", path);
+    if (!c->json)
+        printf("dashboard written to %s\n", path);
     return CLI_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * cmd_search.c — `sadasya search --phone PHONE` / `search --name TEXT`:
- * members found through the phone and name-token indexes.
+ * members found through the phone and name-token indexes, of a chapter's
+ * own state by default (--state CODE, --all-states).
  */
 #include <getopt.h>
 #include <string.h>
@@ -8,21 +9,27 @@
 #include "cmds.h"
 
 static const char usage[] =
-    "usage: sadasya [--data DIR] [--json] search --phone PHONE\n"
-    "       sadasya [--data DIR] [--json] search --name TEXT\n"
+    "usage: sadasya [--data DIR] [--json] search --phone PHONE [--state CODE |\n"
+    "                                     --all-states]\n"
+    "       sadasya [--data DIR] [--json] search --name TEXT [--state CODE |\n"
+    "                                     --all-states]\n"
     "\n"
     "--phone matches the number's last ten digits (+91 and 0 prefixes are\n"
     "ignored). --name matches members having, for every word of TEXT, a word\n"
-    "of their name (in any script, or the English name) that starts with it.\n";
+    "of their name (in any script, or the English name) that starts with it.\n"
+    "On a chapter, only its own state's members are shown unless --state or\n"
+    "--all-states says otherwise; on the national node, every state's.\n";
 
 int cmd_search(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "phone", required_argument, 0, 'p' }, { "name", required_argument, 0, 'n' },
         { "limit", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
+        { "state", required_argument, 0, 's' },
+        { "all-states", no_argument, 0, 'A' }, { 0, 0, 0, 0 },
     };
-    const char *phone = NULL, *name = NULL;
+    const char *phone = NULL, *name = NULL, *state = NULL;
+    int all_states = 0;
     int o;
     optind = 1;
     opterr = 0;
@@ -30,6 +37,12 @@ int cmd_search(cli *c, int argc, char **argv)
         switch (o) {
         case 'p': phone = optarg; break;
         case 'n': name = optarg; break;
+        case 's':
+            if (cli_state_arg(optarg))
+                return CLI_EXIT_FAIL;
+            state = optarg;
+            break;
+        case 'A': all_states = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("search", argv);
         }
@@ -44,10 +57,15 @@ int cmd_search(cli *c, int argc, char **argv)
     sd_err err;
     sd_err_clear(&err);
     store_txn *txn;
+    char own[STORE_STATE_BYTES];
     int rc = store_begin(s, 0, &txn, &err);
+    if (!rc && (rc = cli_list_state(s, txn, state, all_states, own, &state,
+                                    &err)))
+        store_end(txn);
     if (!rc) {
         cli_lister l;
         cli_lister_init(&l, c, s, txn);
+        l.state = state;
         rc = phone ? view_find_phone(s, txn, phone, cli_lister_add_number, &l, &err)
                    : view_find_name(s, txn, name, cli_lister_add_number, &l, &err);
         if (!rc)

@@ -58,12 +58,7 @@ static int stats_row(const char *value, const counter_row *r, void *ctx)
     if (x->rows) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "key", value);
-        cJSON_AddNumberToObject(o, "members", (double)r->members);
-        cJSON_AddNumberToObject(o, "active", (double)r->active);
-        cJSON_AddNumberToObject(o, "inactive", (double)r->inactive);
-        cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
-        cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
-        cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
+        cli_counter_json(o, r);
         if (x->txn)
             cJSON_AddNumberToObject(o, "reactivated", (double)re);
         cJSON_AddItemToArray(x->rows, o);

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "audience.h"
 #include "day.h"
 #include "number.h"
 #include "text.h"
@@ -134,6 +135,33 @@ int cli_state_arg(const char *state)
     if (state && !number_state_valid(state))
         return cli_errorf("state code \"%s\" is not 2-3 capital letters", state);
     return 0;
+}
+
+void cli_counter_json(cJSON *o, const counter_row *r)
+{
+    cJSON_AddNumberToObject(o, "members", (double)r->members);
+    cJSON_AddNumberToObject(o, "active", (double)r->active);
+    cJSON_AddNumberToObject(o, "inactive", (double)r->inactive);
+    cJSON_AddNumberToObject(o, "resigned", (double)r->resigned);
+    cJSON_AddNumberToObject(o, "deceased", (double)r->deceased);
+    cJSON_AddNumberToObject(o, "fee_paise", (double)r->fee_paise);
+}
+
+int cli_list_state(store *s, store_txn *txn, const char *given, int all_states,
+                   char buf[STORE_STATE_BYTES], const char **out, sd_err *err)
+{
+    *out = given;
+    if (given || all_states)
+        return SD_OK;
+    audience own;
+    int rc = audience_of_node(s, txn, &own, err);
+    if (rc)
+        return rc;
+    if (!own.all) {
+        snprintf(buf, STORE_STATE_BYTES, "%s", own.state);
+        *out = buf;
+    }
+    return SD_OK;
 }
 
 void cli_list_print(const char *key, cJSON *arr, cli_table **t, size_t n,

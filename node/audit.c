@@ -5,13 +5,17 @@
  */
 #include "audit.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "bundle.h"
 #include "entry.h"
 #include "retract.h"
 #include "roster.h"
@@ -164,8 +168,17 @@ static int member_seen(const Sadasya__MemberView *m, void *ctx)
     if (m->status >= SADASYA__STATUS__ACTIVE && m->status <= SADASYA__STATUS__DECEASED)
         oa->by_status[m->status]++;
     oa->fee += m->fee_paise;
-    if (m->erased_day)
+    if (m->erased_day) {
         oa->erased++;
+        if (GROW(r->erasures, r->n_erasures, r->cap_erasures))
+            return oom(g);
+        audit_erasure *e = &r->erasures[r->n_erasures];
+        snprintf(e->number, sizeof e->number, "%s", m->number);
+        e->day = m->erased_day;
+        if (!(e->reason = strdup(m->erased_reason ? m->erased_reason : "")))
+            return oom(g);
+        r->n_erasures++;
+    }
     if (m->fee_paise != AUDIT_FEE_STANDARD) {
         if (GROW(oa->exceptions, oa->n_exceptions, oa->cap_exceptions))
             return oom(g);
@@ -425,6 +438,9 @@ void audit_report_destroy(audit_report **rp)
     free(r->roster);
     free(r->evidence);
     free(r->voided);
+    for (size_t i = 0; i < r->n_erasures; i++)
+        free(r->erasures[i].reason);
+    free(r->erasures);
     free(r);
     *rp = NULL;
 }
@@ -437,4 +453,84 @@ int audit_finding_of(const char *line, const char *state)
     char tag[16];
     snprintf(tag, sizeof tag, "(%s)", state);
     return strstr(line, tag) != NULL;
+}
+
+/* --- a bundle instead of a data directory -------------------------------- */
+
+/* The refusals of a bundle's entries, as finding lines. */
+typedef struct bundle_refusals {
+    audit_lines lines;
+    int oom;
+} bundle_refusals;
+
+static void on_refusal(const bundle_reject *r, void *ctx)
+{
+    bundle_refusals *b = ctx;
+    char line[512];
+    snprintf(line, sizeof line, "%s seq %llu: %s%s", r->state,
+             (unsigned long long)r->seq,
+             r->personal_only ? "personal data refused: " : "refused: ", r->why);
+    if (add_line(&b->lines, line))
+        b->oom = 1;
+}
+
+/* Removes the throw-away store's directory and the files in it. */
+static void remove_scratch(const char dir[4096])
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[4400]; /* dir (at most 4095) / name (at most 255) */
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+int audit_bundle(const char *path, const uint8_t trust[32],
+                 const audit_opts *opts, audit_report **out, sd_err *err)
+{
+    *out = NULL;
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return sd_errf(err, SD_EIO, "cannot open %s: %s", path, strerror(errno));
+    const char *tmp = opts && opts->scratch_dir ? opts->scratch_dir : getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/sadasya-audit.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fclose(in);
+        return sd_errf(err, SD_EIO, "cannot make a scratch directory in %s: %s",
+                       tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    }
+    store *s = NULL;
+    bundle_refusals b;
+    memset(&b, 0, sizeof b);
+    store_txn *txn;
+    int rc = store_open(&s, dir, STORE_CREATE | STORE_SCRATCH, err);
+    if (!rc && !(rc = store_begin(s, 1, &txn, err))) {
+        if ((rc = store_meta_put(s, txn, STORE_META_NATIONAL_KEY, trust, 32, err)))
+            store_end(txn);
+        else
+            rc = store_commit(s, txn, err);
+    }
+    if (!rc)
+        rc = bundle_read_apply(s, in, NULL, on_refusal, &b, err);
+    if (!rc && b.oom)
+        rc = sd_errf(err, SD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = audit_run(s, opts, out, err);
+    for (size_t i = 0; !rc && i < b.lines.n; i++)
+        if (add_line(&(*out)->failures, b.lines.line[i]))
+            rc = sd_errf(err, SD_ENOMEM, "out of memory");
+    if (rc)
+        audit_report_destroy(out);
+    lines_free(&b.lines);
+    store_destroy(&s);
+    fclose(in);
+    remove_scratch(dir);
+    return rc;
 }

@@ -78,6 +78,13 @@ typedef struct audit_void {
     char number[NUMBER_MAX_LEN];   /* a join's number, or "" */
 } audit_void;
 
+/* A member whose personal data was erased on request. */
+typedef struct audit_erasure {
+    char number[NUMBER_MAX_LEN];
+    uint32_t day;  /* days since 1970-01-01 */
+    char *reason;  /* owned; "" when none */
+} audit_erasure;
+
 /* A list of finding lines, each owned. */
 typedef struct audit_lines {
     char **line;
@@ -101,6 +108,8 @@ typedef struct audit_report {
     size_t n_evidence, cap_evidence;
     audit_void *voided;
     size_t n_voided, cap_voided;
+    audit_erasure *erasures;    /* in number order */
+    size_t n_erasures, cap_erasures;
 } audit_report;
 
 typedef struct audit_opts {
@@ -115,6 +124,16 @@ typedef struct audit_opts {
 int audit_run(store *s, const audit_opts *opts, audit_report **out,
               sd_err *err);
 void audit_report_destroy(audit_report **r);
+
+/* audit_run on a bundle file instead of a data directory (an auditor given
+ * a bundle): its entries are applied, every signature verified, to a
+ * throw-away store under opts->scratch_dir ($TMPDIR or /tmp) trusting only
+ * the national key trust, then audited; the store is removed afterwards.
+ * Entries the store refused (bad signature, broken chain, a key outside
+ * the roster) are failures of the report. A damaged bundle is SD_EINVAL,
+ * no report. */
+int audit_bundle(const char *path, const uint8_t trust[32],
+                 const audit_opts *opts, audit_report **out, sd_err *err);
 
 /* What the audit checks, one line each, for the report's reader; *n gets
  * the count. */

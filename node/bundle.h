@@ -12,7 +12,8 @@
  *   frame*      4-byte big-endian length ‖ packed BundleFrame
  *
  * Every frame but the last is `carried` (SignedEntry {entry, sig} and the
- * Personal blob where the writer holds one). The last is `end`: the
+ * Personal blob where the writer holds one and the recipient may hold it:
+ * audience.h). The last is `end`: the
  * number of carried frames and BLAKE2b-256 over every byte of the file
  * before the end frame (magic and length prefixes included). Nothing may
  * follow it. A frame is at most BUNDLE_FRAME_MAX bytes.
@@ -29,6 +30,7 @@
 #include <stdio.h>
 
 #include "apply.h"
+#include "audience.h"
 #include "entry.h"
 #include "store.h"
 
@@ -67,17 +69,21 @@ typedef void (*bundle_reject_fn)(const bundle_reject *r, void *ctx);
  * the origins of those state codes plus the national origin (its roster
  * entries authorise the states at the receiver). A state code that is
  * malformed or names no origin held here is SD_EINVAL / SD_ENOTFOUND
- * before anything is written. st (may be NULL) is filled. out is flushed
- * but neither synced nor closed. SD_EIO on a write failure. */
+ * before anything is written. Personal blobs go only where aud may hold
+ * them (audience.h: "IN" every one, a chapter its own state's); entries
+ * go whatever aud is. st (may be NULL) is filled. out is flushed but
+ * neither synced nor closed. SD_EIO on a write failure. */
 int bundle_write(store *s, FILE *out, const char *const *states,
-                 size_t nstates, bundle_stats *st, sd_err *err);
+                 size_t nstates, const audience *aud, bundle_stats *st,
+                 sd_err *err);
 
 /* bundle_write into path, atomically: into a temporary file in the same
  * directory, synced, then renamed over path (and the directory synced),
  * so that a crash never leaves a half bundle under path. On failure the
  * temporary file is removed and path is untouched. */
 int bundle_create(store *s, const char *path, const char *const *states,
-                  size_t nstates, bundle_stats *st, sd_err *err);
+                  size_t nstates, const audience *aud, bundle_stats *st,
+                  sd_err *err);
 
 /* Reads a bundle from in (which must be seekable; from its current
  * position) and applies it. First the whole structure is checked —

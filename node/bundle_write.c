@@ -163,11 +163,13 @@ typedef struct origin_writer {
     store_txn *txn;
     frame_writer *w;
     const origin_ref *o;
+    const audience *aud;
     bundle_stats *st;
     sd_err *err;
 } origin_writer;
 
-/* One entry of the origin, with its Personal blob where one is held. */
+/* One entry of the origin, with its Personal blob where one is held and
+ * the bundle's recipient may hold it. */
 static int write_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
                        size_t len, void *ctx)
 {
@@ -185,7 +187,7 @@ static int write_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
     const uint8_t *blob;
     size_t blen;
     int rc = store_personal_get(x->s, x->txn, x->o->key, seq, &blob, &blen, x->err);
-    if (rc == SD_OK && blen) {
+    if (rc == SD_OK && blen && audience_takes(x->aud, entry, len)) {
         ca.personal.data = (uint8_t *)blob;
         ca.personal.len = blen;
         x->st->personal++;
@@ -202,14 +204,16 @@ static int write_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
 }
 
 static int write_origin(store *s, store_txn *txn, frame_writer *w,
-                        const origin_ref *o, bundle_stats *st, sd_err *err)
+                        const origin_ref *o, const audience *aud,
+                        bundle_stats *st, sd_err *err)
 {
-    origin_writer x = { s, txn, w, o, st, err };
+    origin_writer x = { s, txn, w, o, aud, st, err };
     return store_log_each(s, txn, o->key, 0, write_entry, &x, err);
 }
 
 int bundle_write(store *s, FILE *out, const char *const *states,
-                 size_t nstates, bundle_stats *st, sd_err *err)
+                 size_t nstates, const audience *aud, bundle_stats *st,
+                 sd_err *err)
 {
     bundle_stats local;
     if (!st)
@@ -228,7 +232,7 @@ int bundle_write(store *s, FILE *out, const char *const *states,
         (rc = fw_raw(&w, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN, 1, err)))
         goto out;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = write_origin(s, txn, &w, &origins[i], st, err);
+        rc = write_origin(s, txn, &w, &origins[i], aud, st, err);
     if (rc)
         goto out;
     st->origins = n;
@@ -258,7 +262,8 @@ out:
 }
 
 int bundle_create(store *s, const char *path, const char *const *states,
-                  size_t nstates, bundle_stats *st, sd_err *err)
+                  size_t nstates, const audience *aud, bundle_stats *st,
+                  sd_err *err)
 {
     /* 0600: a bundle carries members' personal data. */
     durable_file *df;
@@ -266,7 +271,7 @@ int bundle_create(store *s, const char *path, const char *const *states,
     if (rc)
         return rc;
     FILE *f = durable_stream(df);
-    rc = f ? bundle_write(s, f, states, nstates, st, err)
+    rc = f ? bundle_write(s, f, states, nstates, aud, st, err)
            : sd_errf(err, SD_ENOMEM, "out of memory");
     if (rc)
         durable_abort(&df);

@@ -155,7 +155,8 @@ void node_logf(int level, const char *fmt, ...)
 /* node_serve.c: answering pulls (now, or parked until entries arrive). */
 int serve_target_send(target *t, uint8_t *buf, size_t len);
 void serve_target_init(target *t, void *sock, zmq_msg_t *who);
-long serve_answer(node *n, target *t, const Sadasya__Pull *p, int force);
+long serve_answer(node *n, target *t, const uint8_t key[32],
+                  const Sadasya__Pull *p, int force);
 void serve_park_drop(node *n, int i);
 void serve_wake_parked(node *n);
 void serve_expire_parked(node *n, int64_t now);

@@ -82,15 +82,21 @@ static void reply_error(target *t, uint64_t id, const char *why)
 
 /* --- serving pulls ------------------------------------------------------ */
 
-/* Answers a pull now with what it lacks of origin only (NULL: all).
- * Returns the entries sent, or -1 on failure. */
-static long answer_from(node *n, target *t, const Sadasya__Pull *p,
-                        const uint8_t *only, int force)
+/* Answers a pull from key now with what it lacks of origin only (NULL:
+ * all), with the Personal blobs key's node may hold (the national node
+ * every one, a chapter its state's). Returns the entries sent, or -1 on
+ * failure. */
+static long answer_from(node *n, target *t, const uint8_t key[32],
+                        const Sadasya__Pull *p, const uint8_t *only, int force)
 {
     sd_err err;
     uint8_t *buf;
     size_t len, nent;
-    if (sync_answer_only(n->s, p, only, &buf, &len, &nent, &err)) {
+    roster_who who;
+    admit_whois(n, key, &who);
+    audience aud;
+    audience_for_who(&aud, &who);
+    if (sync_answer_only(n->s, p, only, &aud, &buf, &len, &nent, &err)) {
         node_logf(LOG_ERROR, "answering a pull: %s", err.msg);
         reply_error(t, p->id, "node failed to read its store");
         return -1;
@@ -105,15 +111,16 @@ static long answer_from(node *n, target *t, const Sadasya__Pull *p,
     return (long)nent;
 }
 
-long serve_answer(node *n, target *t, const Sadasya__Pull *p, int force)
+long serve_answer(node *n, target *t, const uint8_t key[32],
+                  const Sadasya__Pull *p, int force)
 {
-    return answer_from(n, t, p, NULL, force);
+    return answer_from(n, t, key, p, NULL, force);
 }
 
-static long answer_only(node *n, target *t, const Sadasya__Pull *p,
-                        const uint8_t *origin)
+static long answer_only(node *n, target *t, const uint8_t key[32],
+                        const Sadasya__Pull *p, const uint8_t *origin)
 {
-    return answer_from(n, t, p, origin, 0);
+    return answer_from(n, t, key, p, origin, 0);
 }
 
 void serve_park_drop(node *n, int i)
@@ -134,7 +141,8 @@ void serve_wake_parked(node *n)
             serve_park_drop(n, i);
             continue;
         }
-        long sent = serve_answer(n, &n->park[i].to, n->park[i].msg->pull, 0);
+        long sent = serve_answer(n, &n->park[i].to, n->park[i].key,
+                                 n->park[i].msg->pull, 0);
         if (sent != 0)
             serve_park_drop(n, i);
         else
@@ -184,7 +192,8 @@ void serve_expire_parked(node *n, int64_t now)
         }
         if (now >= n->park[i].deadline || news) {
             if (admit_key(n, n->park[i].key) == NODE_ADMITTED)
-                serve_answer(n, &n->park[i].to, n->park[i].msg->pull, 1);
+                serve_answer(n, &n->park[i].to, n->park[i].key,
+                                 n->park[i].msg->pull, 1);
             else
                 reply_error(&n->park[i].to, n->park[i].msg->pull->id,
                             NODE_NOT_ADMITTED);
@@ -272,7 +281,7 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
         int adm = admit_key(n, key);
         if (adm == NODE_ENDED) {
             /* The national log only, and only while it has news for it. */
-            if (answer_only(n, t, m->pull, n->id.national_key) <= 0) {
+            if (answer_only(n, t, key, m->pull, n->id.national_key) <= 0) {
                 node_logf(LOG_WARN, "refused a pull from %s: %s", from, NODE_NOT_ADMITTED);
                 reply_error(t, m->pull->id, NODE_NOT_ADMITTED);
             }
@@ -284,7 +293,7 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
             break;
         }
         drop_parked_from(n, t);
-        long sent = serve_answer(n, t, m->pull, m->pull->wait_ms == 0);
+        long sent = serve_answer(n, t, key, m->pull, m->pull->wait_ms == 0);
         if (sent == 0 && n->nparked < NODE_MAX_PARKED) {
             parked *pk = &n->park[n->nparked++];
             serve_target_init(&pk->to, t->sock, t->routed ? &t->who : NULL);
@@ -297,7 +306,7 @@ void serve_on_message(node *n, target *t, peer *p, const uint8_t *key,
             return;
         }
         if (sent == 0)
-            serve_answer(n, t, m->pull, 1);
+            serve_answer(n, t, key, m->pull, 1);
         break;
     }
     case SADASYA__SYNC_MSG__MSG_BATCH: {

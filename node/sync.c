@@ -305,6 +305,7 @@ typedef struct answer_ctx {
     store *s;
     store_txn *txn;
     const uint8_t *origin;
+    const audience *aud;
     carried_list *l;
     size_t max;
     Sadasya__SignedEntry ev[SYNC_MAX_EVIDENCE], *evp[SYNC_MAX_EVIDENCE];
@@ -315,7 +316,7 @@ typedef struct answer_ctx {
 #define ANSWER_FULL 1 /* answer_entry's word: the batch is full */
 
 /* One log entry into the answer (store_log_each), with its Personal blob
- * where held. */
+ * where held and the puller may hold it. */
 static int answer_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
                         size_t len, void *ctx)
 {
@@ -326,7 +327,8 @@ static int answer_entry(uint64_t seq, const uint8_t *sig, const uint8_t *entry,
         return 0;
     const uint8_t *p = NULL;
     size_t plen = 0;
-    if (store_personal_get(x->s, x->txn, x->origin, seq, &p, &plen, NULL))
+    if (store_personal_get(x->s, x->txn, x->origin, seq, &p, &plen, NULL) ||
+        !audience_takes(x->aud, entry, len))
         p = NULL, plen = 0;
     if (carried_add(x->l, sig, entry, len, p, plen))
         return sd_errf(x->err, SD_ENOMEM, "out of memory");
@@ -358,11 +360,14 @@ static int answer_evidence(const uint8_t origin[32], uint64_t seq,
 int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
                 size_t *len, size_t *nentries, sd_err *err)
 {
-    return sync_answer_only(s, pull, NULL, out, len, nentries, err);
+    audience all;
+    audience_all(&all);
+    return sync_answer_only(s, pull, NULL, &all, out, len, nentries, err);
 }
 
 int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
-                     uint8_t **out, size_t *len, size_t *nentries, sd_err *err)
+                     const audience *aud, uint8_t **out, size_t *len,
+                     size_t *nentries, sd_err *err)
 {
     *nentries = 0;
     size_t max = pull->max ? pull->max : SYNC_BATCH_ENTRIES;
@@ -376,7 +381,8 @@ int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
     size_t n = 0;
     carried_list l;
     memset(&l, 0, sizeof l);
-    answer_ctx ax = { .s = s, .txn = txn, .l = &l, .max = max, .err = err };
+    answer_ctx ax = { .s = s, .txn = txn, .aud = aud, .l = &l, .max = max,
+                      .err = err };
     answer_ctx *x = &ax;
     int more = 0;
     if ((rc = sync_heads(s, txn, &hs, &n, err)))

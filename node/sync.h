@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "apply.h"
+#include "audience.h"
 #include "store.h"
 
 #define SYNC_VERSION 1
@@ -67,17 +68,20 @@ int sync_pull(store *s, uint64_t id, uint32_t max, uint32_t wait_ms,
 
 /* The encoded Batch answering pull from this store: entries beyond the
  * puller's heads, each origin's run in seq order, national first, with
- * Personal blobs; at most pull->max entries (SYNC_BATCH_ENTRIES if 0) and
+ * every Personal blob held (tools and tests; the daemon answers through
+ * sync_answer_only with the puller's audience); at most pull->max entries (SYNC_BATCH_ENTRIES if 0) and
  * about SYNC_BATCH_BYTES. Where the puller's head hash differs from ours
  * at its seq, that entry is sent again so the puller sees the conflict.
  * *nentries is how many entries it carries. */
 int sync_answer(store *s, const Sadasya__Pull *pull, uint8_t **out,
                 size_t *len, size_t *nentries, sd_err *err);
 
-/* sync_answer for one origin only (only != NULL): what a node whose key
- * the roster has ended may still fetch, the national log that tells it. */
+/* sync_answer carrying only the Personal blobs aud may hold (audience.h),
+ * and for one origin only when only != NULL: what a node whose key the
+ * roster has ended may still fetch, the national log that tells it. */
 int sync_answer_only(store *s, const Sadasya__Pull *pull, const uint8_t *only,
-                     uint8_t **out, size_t *len, size_t *nentries, sd_err *err);
+                     const audience *aud, uint8_t **out, size_t *len,
+                     size_t *nentries, sd_err *err);
 
 /* A received batch made ready to apply, with no store needed (any thread
  * may prepare it): its entries as items borrowing the message's buffers

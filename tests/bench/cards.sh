@@ -47,7 +47,7 @@ sd() { "$sadasya" --data "$@"; }
 nk=$(sd "$tmp/national" init --national --name "राष्ट्रीय सदस्यता संघ" | tail -n1)
 bk=$(sd "$tmp/br" init --state BR --name "बिहार" --trust "$nk" | tail -n1)
 sd "$tmp/national" roster add --state BR --name "बिहार" --key "$bk" >/dev/null
-sd "$tmp/national" bundle create "$tmp/nat.bundle" >/dev/null
+sd "$tmp/national" bundle create "$tmp/nat.bundle" --for IN >/dev/null
 sd "$tmp/br" bundle apply "$tmp/nat.bundle" >/dev/null
 "$python" "$top/tests/bench/gen_members.py" "$count" BR >"$tmp/members.csv"
 sd "$tmp/br" import "$tmp/members.csv" >/dev/null

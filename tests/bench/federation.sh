@@ -95,7 +95,7 @@ for c in "${codes[@]}"; do
 done
 # Every state starts holding the national log (the roster), as after a
 # first contact: the figures are the members' catch-up.
-"$S" --data "$prep/IN" bundle create "$work/roster.bundle" >/dev/null
+"$S" --data "$prep/IN" bundle create "$work/roster.bundle" --for IN >/dev/null
 gen() { # gen STATE COUNT FIRST_INDEX > csv
   python3 - "$1" "$2" "$3" <<'EOF'
 import sys

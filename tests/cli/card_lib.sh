@@ -16,6 +16,6 @@ pyt() {
         "$1" "$T/out") == True ]]
 }
 carry() { # carry FROM TO — FROM's entries to TO by bundle file
-    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" >/dev/null
+    "$S" --data "$1" bundle create "$T/$1-to-$2.bundle" $([[ $1 == nat ]] && echo --for IN) >/dev/null
     "$S" --data "$2" bundle apply "$T/$1-to-$2.bundle" >/dev/null
 }

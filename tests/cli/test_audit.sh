@@ -126,7 +126,7 @@ check "read-only copy: store unchanged" eval '[[ $(sha256sum <"$RO/data.mdb") ==
 # series starts at serial 4: no gap on the national, whose audit is ok; the
 # audit of JH lists the retracted entry, and so must fail.
 BR2=$T/bihar2
-"$S" --data "$NAT" bundle create "$T/nat1.bundle" >/dev/null
+"$S" --data "$NAT" bundle create "$T/nat1.bundle" --for IN >/dev/null
 "$S" --data "$JH" bundle apply "$T/nat1.bundle" >/dev/null
 "$S" --data "$BR" register --name "चौथा" --gender male --phone 9876543215 --district Patna >/dev/null
 "$S" --data "$BR" bundle create "$T/br2.bundle" >/dev/null
@@ -134,7 +134,7 @@ BR2=$T/bihar2
 "$S" --data "$BR2" init --state BR --name Bihar --trust "$NK" --replacing >/dev/null
 BK2=$(key_of "$BR2")
 "$S" --data "$NAT" roster add --state BR --name Bihar --key "$BK2" >/dev/null
-"$S" --data "$NAT" bundle create "$T/nat2.bundle" >/dev/null
+"$S" --data "$NAT" bundle create "$T/nat2.bundle" --for IN >/dev/null
 "$S" --data "$JH" bundle apply "$T/nat2.bundle" >/dev/null
 "$S" --data "$BR2" bundle apply "$T/nat2.bundle" >/dev/null
 NB2=$("$S" --data "$BR2" register --name "नई कुंजी" --gender female --phone 9876543216 --district Patna)
@@ -166,6 +166,34 @@ consistent() { # every report given: ok only when nothing is listed as wrong
 }
 check "every report: a listed gap, void entry or evidence never comes with an ok verdict" \
     consistent "$A" "$B" "$H" "$V"
+
+# --- --json, erasures, an auditor's copy and a bundle ---------------------------
+# jout PYEXPR — PYEXPR over d = the JSON on $T/out is true.
+jout() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/out" "$1"; }
+run "$S" --data "$NAT" --json audit
+check "audit --json: exit 0 and the report on stdout" eval 'rc_is 0 && jout "d[\"ok\"] is True and len(d[\"origins\"]) == 4"'
+JE=$("$S" --data "$JH" register --name "मीना" --gender female --phone 9876543299 --district Ranchi)
+"$S" --data "$JH" erase "$JE" --reason "her letter" >/dev/null
+run "$S" --data "$JH" --json audit
+check "audit lists the erasure: number, date, reason" \
+    jout "[(e['number'], e['date'], e['reason']) for e in d['erasures']] == [('$JE', '$(date -u +%F)', 'her letter')]"
+E=$T/audit-erased
+run "$S" --data "$JH" audit --out "$E"
+check "the HTML report lists the erasure" eval 'grep -q "erased on request" "$E/audit.html" && grep -q "$JE" "$E/audit.html" && grep -q "her letter" "$E/audit.html"'
+"$S" --data "$NAT" backup --without-key "$T/nokey" >/dev/null
+run "$S" --data "$T/nokey" --json audit
+check "audit on a copy made by backup --without-key: ok" eval 'rc_is 0 && jout "d[\"ok\"] is True"'
+"$S" --data "$NAT" --json stats >"$T/stats.json"
+"$S" --data "$NAT" bundle create "$T/all.bundle" --for IN >/dev/null
+run "$S" --data "$T/none" --json audit --bundle "$T/all.bundle" --trust "$NK"
+check "audit of a bundle with no data directory: ok, the national totals" \
+    eval 'rc_is 0 && jout "d[\"ok\"] is True and d[\"total\"] == json.load(open(\"$T/stats.json\"))[\"total\"] and d[\"data_dir\"].startswith(\"bundle \")"'
+check "... and no data directory was made" test ! -e "$T/none"
+run "$S" --json audit --bundle "$T/all.bundle" --trust "$JK"
+check "audit of a bundle trusting another key: exit 1, its entries refused" \
+    eval 'rc_is 1 && jout "d[\"ok\"] is False and any(\"refused\" in f for f in d[\"failures\"])"'
+run "$S" --json audit --bundle "$T/all.bundle"
+check "audit --bundle without --trust is a usage error (2)" rc_is 2
 
 run "$S" audit --help
 check "audit --help exits 0" rc_is 0

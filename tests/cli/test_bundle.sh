@@ -65,7 +65,7 @@ check "JH bundle adds 2 at national ($j)" test "$(field added <<<"$j")" = 2
 check "national total is 5" test "$(total nat)" = 5
 
 # --- national → states -----------------------------------------------------------
-sd nat bundle create nat.bundle >/dev/null
+sd nat bundle create nat.bundle --for IN >/dev/null
 out=$(sd br bundle apply nat.bundle)
 check "apply prints what was added ($out)" grep -q "added" <<<"$out"
 sd jh bundle apply nat.bundle >/dev/null
@@ -139,15 +139,45 @@ check "after roster add, UP's entry is added ($j)" test "$(field added <<<"$j")"
 # --- --state ------------------------------------------------------------------------------
 MK=$(sd mp init --state MP --name "Madhya Pradesh" --trust "$NK" | tail -n 1)
 : "$MK"
-out=$(sd nat bundle create jh-only.bundle --state JH)
+out=$(sd nat bundle create jh-only.bundle --for IN --state JH)
 check "--state JH carries national + JH ($out)" grep -q "from 2 origins" <<<"$out"
 sd mp bundle apply jh-only.bundle >/dev/null
 check "MP got JH's 2 members only" test "$(total mp)" = 2
-if sd nat bundle create none.bundle --state XY >/dev/null 2>err.txt; then
+if sd nat bundle create none.bundle --for IN --state XY >/dev/null 2>err.txt; then
     bad "--state of a state not held accepted"
 else
     check "--state XY: clear error" grep -q "no entries of state XY" err.txt
     check "--state XY: no file" test ! -e none.bundle
+fi
+
+# --- --for: a member's personal data only for the national office and the
+# member's own chapter; the entries for everyone -----------------------------
+if sd nat bundle create nofor.bundle >/dev/null 2>err.txt; then
+    bad "a national bundle without --for accepted"
+else
+    check "national bundle without --for: error naming --for" grep -q -- "needs --for" err.txt
+    check "national bundle without --for: no file" test ! -e nofor.bundle
+fi
+n_of() { sed -n 's/^wrote \([0-9]*\) entries.*/\1/p'; }
+p_of() { sed -n 's/.*(\([0-9]*\) with personal data).*/\1/p'; }
+all=$(sd nat bundle create for-in.bundle --for IN)
+jh=$(sd nat bundle create for-jh.bundle --for JH)
+check "--for IN carries every member's personal data ($all)" test "$(p_of <<<"$all")" = "$(total nat)"
+check "--for JH carries JH's members' only ($jh)" test "$(p_of <<<"$jh")" = 2
+check "--for JH carries every entry" test "$(n_of <<<"$jh")" = "$(n_of <<<"$all")"
+# BR holds every blob (it applied the national office's --for IN bundle).
+own=$(sd br bundle create br-own.bundle)
+check "a chapter's bundle carries its own state's personal data by default ($own)" \
+    test "$(p_of <<<"$own")" = 3
+wb=$(sd br bundle create br-wb.bundle --for WB)
+check "--for WB from BR carries none ($wb)" test "$(p_of <<<"$wb")" = 0
+sd mp bundle apply for-jh.bundle >/dev/null
+check "a bundle for JH shows JH names at MP" eval 'sd mp list --all-states | grep -q Anita'
+check "a bundle for JH shows no BR names at MP" eval '! sd mp list --all-states | grep -q "Ram Kumar"'
+if sd nat bundle create bad.bundle --for Bihar >/dev/null 2>err.txt; then
+    bad "--for Bihar accepted"
+else
+    check "--for Bihar: clear error" grep -q "not a state code" err.txt
 fi
 
 echo "test_bundle: $passed passed, $failed failed"

@@ -490,7 +490,7 @@ check "independent_verify.py rejects a log with an entry left out" eval 'rc_is 1
 
 # --- carrying entries between nodes (bundle) -------------------------------------
 if [[ $BUNDLE_BUILT -eq 1 ]]; then
-    sd --data "$NAT" bundle create "$T/nat.bundle"
+    sd --data "$NAT" bundle create "$T/nat.bundle" --for IN
     check "bundle create on the national node" ok
     sd --data "$JH" bundle create "$T/jh.bundle"
     check "bundle create on JH" ok

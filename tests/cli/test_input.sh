@@ -75,7 +75,7 @@ check "an error quoting typed text shows the escape as \\x1b" \
 
 FORGE=$T/bin/forge
 if [[ -x $FORGE ]]; then
-    must "$S" --data "$NAT" bundle create "$T/nat.bundle" >/dev/null
+    must "$S" --data "$NAT" bundle create "$T/nat.bundle" --for IN >/dev/null
     must "$S" --data "$BR" bundle apply "$T/nat.bundle" >/dev/null
     must "$S" --data "$BR" bundle create "$T/ok.bundle" >/dev/null
     must "$S" --data "$NAT" bundle apply "$T/ok.bundle" >/dev/null

@@ -53,7 +53,7 @@ sync() {
         must "$S" --data "$NAT" bundle apply "$T/up.bundle" >/dev/null
         rm -f "$T/up.bundle"
     done
-    must "$S" --data "$NAT" bundle create "$T/down.bundle" >/dev/null
+    must "$S" --data "$NAT" bundle create "$T/down.bundle" --for IN >/dev/null
     for st in "$BR" "$JH"; do
         must "$S" --data "$st" bundle apply "$T/down.bundle" >/dev/null
     done
@@ -399,17 +399,23 @@ sync
 same_on_all "stats" --json stats
 same_on_all "stats by status" --json stats --by status
 same_on_all "stats by district" --json stats --by district
-same_on_all "the calling list (JSON)" --json inactive
-same_on_all "the calling list (CSV)" inactive --format csv
+same_on_all "the calling list (JSON)" --json inactive --all-states
+same_on_all "the calling list (CSV)" inactive --format csv --all-states
 same_on_all "campaign" --json campaign --festival "Navratri:$(D -40):$(D -32)"
 same_on_all "officers" --json officers --all
 same_on_all "events" --json events
 same_on_all "event attendees" --json event show "$EV"
 same_on_all "honours" --json honours
 same_on_all "notices" --json notices
-same_on_all "directory" --json directory
-sd "$JH" --json inactive
+same_on_all "directory" --json directory --all-states
+sd "$JH" --json inactive --all-states
 check "on JH too, the national calling list is BR's 2" \
+    test "$(jv '" ".join(m["number"] for m in d["members"])')" = "${NUM[4]} ${NUM[5]}"
+sd "$JH" --json inactive
+check "JH's own calling list by default: none of BR's" \
+    test "$(jv 'len(d["members"])')" = 0
+sd "$BR" --json inactive
+check "BR's own calling list by default: its 2" \
     test "$(jv '" ".join(m["number"] for m in d["members"])')" = "${NUM[4]} ${NUM[5]}"
 sd "$JH" --json notices
 check "notices on JH, newest first: national, then BR" \

@@ -123,6 +123,19 @@ sys.exit(0 if len(p.charts) == 6 and not bad else 1)
 EOF
 check "every chart in the rendered DOM has marks for every state ($STATES)" rc_is 0
 
+# --json: the same figures as JSON.
+"$S" --data "$NAT" --json stats >"$T/stats.json"
+for d in "$NAT"; do
+    run "$S" --data "$d" --json report
+    check "report --json on $(basename "$d"): totals and states of the federation" \
+        eval 'rc_is 0 && "$PY" -c "
+import json, sys
+d = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+ok = d[\"total\"][\"members\"] == s[\"total\"] and sorted(x[\"state\"] for x in d[\"states\"]) == sorted(sys.argv[3].split())
+ok = ok and sum(x[\"members\"] for x in d[\"states\"]) == s[\"total\"] and sum(w[\"joins\"] for w in d[\"weeks\"]) == s[\"total\"]
+sys.exit(0 if ok else 1)" "$T/out" "$T/stats.json" "$STATES"'
+done
+
 run "$S" report --help
 check "report --help exits 0" rc_is 0
 run "$S" --data "$NAT" report

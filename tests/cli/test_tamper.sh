@@ -48,7 +48,7 @@ N4=$(reg --name "दीपक कुमार वर्मा" --gender male --p
 check "federation: four BR members" [ "$N2" = BR-0000002-9 ]
 
 FEDERATED=0
-if "$S" --data "$NAT" bundle create "$T/nat.bundle" >/dev/null 2>&1 &&
+if "$S" --data "$NAT" bundle create "$T/nat.bundle" --for IN >/dev/null 2>&1 &&
     "$S" --data "$BR" bundle apply "$T/nat.bundle" >/dev/null 2>&1; then
     FEDERATED=1
 else

@@ -62,7 +62,9 @@ static void answer(const Sadasya__Pull *pull)
     uint8_t *out = NULL;
     size_t len = 0, nent = 0;
     sd_err err;
-    int rc = sync_answer_only(fz.s, pull, NULL, &out, &len, &nent, &err);
+    audience aud; /* a chapter's: each blob's member is looked at */
+    audience_for_state(&aud, "BR", NULL);
+    int rc = sync_answer_only(fz.s, pull, NULL, &aud, &out, &len, &nent, &err);
     if (fz.verbose)
         fprintf(stderr, "sync_answer_only: rc %d, %zu entries, %zu bytes\n", rc,
                 nent, len);

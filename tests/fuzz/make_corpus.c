@@ -583,7 +583,9 @@ static void bundle_written(const char *name, const char *const *states,
 {
     FILE *f = tmpfile();
     sd_err err;
-    if (!f || bundle_write(fz.s, f, states, nstates, NULL, &err))
+    audience all;
+    audience_all(&all);
+    if (!f || bundle_write(fz.s, f, states, nstates, &all, NULL, &err))
         FZ_DIE("bundle_write: %s", f ? err.msg : "tmpfile");
     long n = ftell(f);
     uint8_t *p = malloc((size_t)n);

@@ -437,19 +437,39 @@ evidence() {
         "$PY" -c 'import json,sys; print(json.load(sys.stdin)["evidence"])' 2>/dev/null || echo -1
 }
 
+# Members' export lines or log entries (JSON Lines on stdin) without their
+# personal data.
+LIB_NO_PERSONAL='
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        print(line.rstrip()); continue
+    for k in ("name", "name_en", "phone", "email", "guardian", "birth_year",
+              "address", "personal_held", "personal"):
+        m.pop(k, None)
+    print(json.dumps(m, sort_keys=True))
+'
+
 # snapshot DATA — what must be equal on converged nodes: stats by several
-# dimensions, every member (export, sorted), and every signed entry (log,
-# sorted). Printed as a few lines; compare with snapshot of another node.
+# dimensions, every member (export, sorted, without personal data), and
+# every signed entry (log, sorted). Printed as a few lines; compare with
+# snapshot of another node.
 snapshot() {
     local d=$1 dim
     for dim in state district gender status month; do
         timeout "$LIB_CMD_TIMEOUT" "$S" --data "$d" --json stats --by "$dim" 2>&1 || echo "stats failed"
     done
-    echo "export $(timeout "$LIB_CMD_TIMEOUT" "$S" --data "$d" export 2>&1 | LC_ALL=C sort | sha256sum)"
+    # Personal data is held only by the member's chapter and the national
+    # office (node/README.md), so members and entries are compared without
+    # it (an entry still commits to its blob's hash).
+    echo "export $(timeout "$LIB_CMD_TIMEOUT" "$S" --data "$d" export --format jsonl 2>&1 |
+        "$PY" -c "$LIB_NO_PERSONAL" | LC_ALL=C sort | sha256sum)"
     local log
     log=$(timeout "$LIB_CMD_TIMEOUT" "$S" --data "$d" --json log 2>&1)
     echo "log lines $(printf '%s\n' "$log" | grep -c .)"
-    echo "log $(printf '%s\n' "$log" | LC_ALL=C sort | sha256sum)"
+    echo "log $(printf '%s\n' "$log" | "$PY" -c "$LIB_NO_PERSONAL" | LC_ALL=C sort | sha256sum)"
 }
 
 # converged DATA... — 0 when every node shows the same snapshot. The last

@@ -189,7 +189,7 @@ reg "$bb" "पहली" 9431300001 Patna >/dev/null
 reg "$bb" "दूसरी" 9431300002 Patna >/dev/null
 must "$S" --data "$bb" bundle create "$T/br1.bundle" >/dev/null
 must "$S" --data "$bn" bundle apply "$T/br1.bundle" >/dev/null
-must "$S" --data "$bn" bundle create "$T/nat0.bundle" >/dev/null
+must "$S" --data "$bn" bundle create "$T/nat0.bundle" --for IN >/dev/null
 for d in "$bx" "$by"; do must "$S" --data "$d" bundle apply "$T/nat0.bundle" >/dev/null; done
 # The device is lost after signing two more that only UP and MP receive.
 late1=$(reg "$bb" "खोई तीसरी" 9431300003 Patna)
@@ -198,7 +198,7 @@ must "$S" --data "$bb" bundle create "$T/brlate.bundle" >/dev/null
 K2=$(must "$S" --data "$bb2" init --state BR --name Bihar --trust "$NK" --replacing | tail -n 1)
 sd "$bn" roster add --state BR --name Bihar --key "$K2" --lost
 BFIRST=$(tail -n 1 "$T/out" | awk '{print $NF}')
-must "$S" --data "$bn" bundle create "$T/nat.bundle" >/dev/null
+must "$S" --data "$bn" bundle create "$T/nat.bundle" --for IN >/dev/null
 # UP: the late entries first, then the roster with the cut.
 must "$S" --data "$bx" bundle apply "$T/brlate.bundle" >/dev/null
 check "bundles: UP took the late members first" has_member "$bx" "$late1"

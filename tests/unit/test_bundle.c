@@ -132,8 +132,22 @@ static void create(node *n, const char *path, const char *const *states,
 {
     sd_err err;
     sd_err_clear(&err);
-    if (bundle_create(n->s, path, states, nstates, st, &err))
+    audience all;
+    audience_all(&all);
+    if (bundle_create(n->s, path, states, nstates, &all, st, &err))
         fail_msg("bundle_create: %s", err.msg);
+}
+
+/* A bundle of every origin for the recipient of state code (IN: all). */
+static void create_for(node *n, const char *path, const char *code,
+                       bundle_stats *st)
+{
+    sd_err err;
+    sd_err_clear(&err);
+    audience aud;
+    if (audience_for_state(&aud, code, &err) ||
+        bundle_create(n->s, path, NULL, 0, &aud, st, &err))
+        fail_msg("bundle_create for %s: %s", code, err.msg);
 }
 
 typedef struct rejects {
@@ -306,6 +320,21 @@ static void fed_new(const fixture *f, fed *x, int members)
     apply_ok(&x->nat, p, NULL, NULL);
 }
 
+/* fed_new with 3 BR members, and a JH node of 4 members whose entries
+ * reach the national node by bundle too (7 members there). */
+static void fed_with_jh(const fixture *f, fed *x, node *jh)
+{
+    fed_new(f, x, 3);
+    node_new(f, "jh", "JH", x->nat.pk, jh);
+    th_roster_add(&x->nat, "JH", jh->pk);
+    th_register(jh, 4, NULL);
+    char p[PATH_BYTES];
+    path_of(f, "jh.bundle", p);
+    create(jh, p, NULL, 0, NULL);
+    apply_ok(&x->nat, p, NULL, NULL);
+    assert_int_equal(total_members(&x->nat), 7);
+}
+
 static void fed_close(fed *x)
 {
     th_node_close(&x->nat);
@@ -395,16 +424,9 @@ static void test_state_filter(void **state)
 {
     fixture *f = *state;
     fed x;
-    fed_new(f, &x, 3);
     node jh;
-    node_new(f, "jh", "JH", x.nat.pk, &jh);
-    th_roster_add(&x.nat, "JH", jh.pk);
-    th_register(&jh, 4, NULL);
+    fed_with_jh(f, &x, &jh);
     char p[PATH_BYTES];
-    path_of(f, "jh.bundle", p);
-    create(&jh, p, NULL, 0, NULL);
-    apply_ok(&x.nat, p, NULL, NULL);
-    assert_int_equal(total_members(&x.nat), 7);
 
     /* National → a new UP node, only Bihar's log. */
     node up;
@@ -421,11 +443,14 @@ static void test_state_filter(void **state)
 
     /* Unknown or malformed state codes write nothing. */
     sd_err err;
+    audience all;
+    audience_all(&all);
     path_of(f, "none.bundle", p);
     const char *bad[] = { "Bihar" };
-    assert_int_equal(bundle_create(x.nat.s, p, bad, 1, NULL, &err), SD_EINVAL);
+    assert_int_equal(bundle_create(x.nat.s, p, bad, 1, &all, NULL, &err), SD_EINVAL);
     const char *absent[] = { "MP" };
-    assert_int_equal(bundle_create(x.nat.s, p, absent, 1, NULL, &err),
+    assert_int_equal(bundle_create(x.nat.s, p, absent, 1, &all, NULL,
+                                   &err),
                      SD_ENOTFOUND);
     assert_non_null(strstr(err.msg, "MP"));
     struct stat sb;
@@ -442,6 +467,42 @@ static void test_state_filter(void **state)
 
 /* A bundle cut anywhere, or with a byte changed anywhere, is refused and
  * changes nothing. */
+/* A bundle carries a member's personal data only to the national office
+ * and to the member's own chapter; entries go to everyone. */
+static void test_audience(void **state)
+{
+    fixture *f = *state;
+    fed x;
+    node jh;
+    fed_with_jh(f, &x, &jh);
+    char p[PATH_BYTES];
+    bundle_stats all, br, jhs, wb;
+    path_of(f, "for.bundle", p);
+    create_for(&x.nat, p, "IN", &all);
+    create_for(&x.nat, p, "BR", &br);
+    create_for(&x.nat, p, "JH", &jhs);
+    create_for(&x.nat, p, "WB", &wb);
+    assert_int_equal(all.personal, 7);
+    assert_int_equal(br.personal, 3);
+    assert_int_equal(jhs.personal, 4);
+    assert_int_equal(wb.personal, 0);
+    assert_int_equal(br.entries, all.entries);
+    assert_int_equal(wb.entries, all.entries);
+
+    /* JH applies the national bundle for JH: every member, no BR blob. */
+    create_for(&x.nat, p, "JH", &jhs);
+    bundle_stats got;
+    apply_ok(&jh, p, &got, NULL);
+    assert_int_equal(total_members(&jh), 7);
+    assert_int_equal(got.personal, 4);
+
+    sd_err err;
+    audience aud;
+    assert_int_equal(audience_for_state(&aud, "Bihar", &err), SD_EINVAL);
+    th_node_close(&jh);
+    fed_close(&x);
+}
+
 static void test_damaged(void **state)
 {
     fixture *f = *state;
@@ -746,6 +807,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audience, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_frames, setup,
                                         teardown),
