@@ -130,16 +130,10 @@ int member_check(const member_input *in, sd_err *err)
 
 int member_birth_year(const char *year, uint32_t latest_day, sd_err *err)
 {
-    char d[DAY_STR_LEN];
-    day_format(latest_day, d);
     unsigned long long v;
-    unsigned long long last = strtoull(d, NULL, 10); /* "YYYY-MM-DD" */
     if (parse_uint(year, 9999, &v) || v < 1900)
         return sd_errf(err, SD_EINVAL, "birth year \"%s\" is not a year", year);
-    if (v > last)
-        return sd_errf(err, SD_EINVAL, "birth year %llu is in the future "
-                       "(after %llu)", v, last);
-    return SD_OK;
+    return rules_birth_year((uint32_t)v, latest_day, err);
 }
 
 /* Rupees as people write them: an optional "₹", "Rs", "Rs." or "INR",

@@ -69,6 +69,16 @@ int rules_day(const char *what, uint32_t day, uint32_t latest, sd_err *err);
  * its day + RULES_DAY_SLACK. */
 uint32_t rules_latest_day(uint64_t time_ms);
 
+/* A birth year from 1900 to the year of the day latest. SD_OK or
+ * SD_EINVAL ("birth year 2090 is in the future (after 2026)"). */
+int rules_birth_year(uint32_t year, uint32_t latest, sd_err *err);
+
+/* The Personal data an entry committed to, checked like the body: a name
+ * that is not blank, every text field (rules_text), a birth year (0: not
+ * given) by rules_birth_year against the entry's signed time_ms. SD_OK or
+ * SD_EINVAL naming the field ("personal data: name is empty"). */
+int rules_personal(const Sadasya__Personal *p, uint64_t time_ms, sd_err *err);
+
 /* Checks every text field and bound of e's body, whatever its kind:
  * texts (rules_text), tags (rules_tag), the fee, the dates, the number of
  * interests; a referred-by number well formed. Numbers, serials and what
