@@ -33,6 +33,12 @@ num() {
     done
 }
 reg() { sd "$BR" register --gender female --district Gaya "$@"; }
+# refused_reg DESC PATTERN [FLAGS]... — register of Sita, with FLAGS
+# replacing or adding to hers (the last of a repeated flag counts), refused.
+refused_reg() {
+    refused "$1" "$2" "$BR" register --name "सीता देवी" --gender female --phone 9431000001 \
+        --district Gaya "${@:3}"
+}
 
 NK=$(init_national "$NAT" "Bharat Sangh")
 BK=$(init_state "$BR" BR "बिहार" "$NK")
@@ -40,37 +46,23 @@ must "$S" --data "$NAT" roster add --state BR --name "बिहार" --key "$B
 
 # --- blank, control and bidi text ------------------------------------------------
 
-refused "register: a name of only spaces" "name is empty" \
-    "$BR" register --name "   " --gender female --phone 9431000001 --district Gaya
-refused "register: a blank district" "district is empty" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district "  "
-refused "register: a right-to-left override in the name" "name holds a bidirectional override" \
-    "$BR" register --name $'सीता\u202eदेवी' --gender female --phone 9431000001 --district Gaya
-refused "register: a line break in the guardian" "guardian holds a control character" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya \
-    --guardian $'राम\nप्रसाद'
+refused_reg "register: a name of only spaces" "name is empty" --name "   "
+refused_reg "register: a blank district" "district is empty" --district "  "
+refused_reg "register: a right-to-left override in the name" "name holds a bidirectional override" \
+    --name $'सीता\u202eदेवी'
+refused_reg "register: a line break in the guardian" "guardian holds a control character" --guardian $'राम\nप्रसाद'
 
 # --- future dates ------------------------------------------------------------------
 
-refused "register: a birth year in the future" "birth year $((YEAR + 1)) is in the future" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya \
-    --birth-year $((YEAR + 1))
-refused "register: a joining date in the future" "joining date .* is after" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya \
-    --joined "$(D 5)"
+refused_reg "register: a birth year in the future" "birth year $((YEAR + 1)) is in the future" --birth-year $((YEAR + 1))
+refused_reg "register: a joining date in the future" "joining date .* is after" --joined "$(D 5)"
 
 # --- fees ----------------------------------------------------------------------------
 
-refused "register --fee-paise 11: did you mean --fee 11?" "below Rs 1: did you mean --fee 11\\?" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya \
-    --fee-paise 11
-refused "register --fee 0.50: below Rs 1" "below Rs 1" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya --fee 0.50
-refused "register --fee and --fee-paise together" "give the fee once" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya \
-    --fee 11 --fee-paise 1100
-refused "register --fee eleven" "not an amount in rupees" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000001 --district Gaya --fee eleven
+refused_reg "register --fee-paise 11: did you mean --fee 11?" "below Rs 1: did you mean --fee 11\\?" --fee-paise 11
+refused_reg "register --fee 0.50: below Rs 1" "below Rs 1" --fee 0.50
+refused_reg "register --fee and --fee-paise together" "give the fee once" --fee 11 --fee-paise 1100
+refused_reg "register --fee eleven" "not an amount in rupees" --fee eleven
 
 i=10
 for fee in 11 11.00 "₹11" "Rs 11" "Rs. 11"; do
@@ -91,9 +83,8 @@ reg --name "सीता देवी" --phone 9431000001 --guardian "राम 
 check "register Sita" test "$RC" -eq 0
 R1=$(cat "$T/out")
 UNKNOWN=$(num BR 99)
-refused "register --referred-by a number no member of BR has" "no member $UNKNOWN in BR" \
-    "$BR" register --name "गीता" --gender female --phone 9431000002 --district Gaya \
-    --referred-by "$UNKNOWN"
+refused_reg "register --referred-by a number no member of BR has" "no member $UNKNOWN in BR" \
+    --name "गीता" --phone 9431000002 --referred-by "$UNKNOWN"
 JHREF=$(num JH 5)
 reg --name "गीता" --phone 9431000002 --referred-by "$JHREF"
 check "register --referred-by another state's number not held here: taken" test "$RC" -eq 0
@@ -106,15 +97,12 @@ check "... and shown" test "$(jv 'd["referred_by"]')" = "$R1"
 
 # --- likely duplicates ----------------------------------------------------------------
 
-refused "register: the same phone again (written otherwise)" \
-    "likely the same person as $R1 \\(same phone\\)" \
-    "$BR" register --name "सुनीता" --gender female --phone "+91 94310-00001" --district Gaya
-refused "register: the same name and guardian" "likely the same person as $R1" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000004 --district Gaya \
-    --guardian "राम प्रसाद"
-refused "register: the same name and birth year" "likely the same person as $R1" \
-    "$BR" register --name "सीता देवी" --gender female --phone 9431000004 --district Gaya \
-    --birth-year 1990
+refused_reg "register: the same phone again (written otherwise)" \
+    "likely the same person as $R1 \\(same phone\\)" --name "सुनीता" --phone "+91 94310-00001"
+refused_reg "register: the same name and guardian" "likely the same person as $R1" \
+    --phone 9431000004 --guardian "राम प्रसाद"
+refused_reg "register: the same name and birth year" "likely the same person as $R1" \
+    --phone 9431000004 --birth-year 1990
 reg --name "सीता देवी" --phone 9431000004 --birth-year 1995
 check "register: the same name, another birth year and phone: not a duplicate" test "$RC" -eq 0
 OTHER=$(cat "$T/out")
@@ -184,33 +172,24 @@ check "verify agrees with the view" test "$RC" -eq 0
 
 FORGE=$T/bin/forge
 if [[ -x $FORGE ]]; then
-    must "$S" --data "$NAT" bundle create "$T/nat.bundle" >/dev/null
-    must "$S" --data "$BR" bundle apply "$T/nat.bundle" >/dev/null
-    must "$S" --data "$BR" bundle create "$T/ok.bundle" >/dev/null
-    must "$S" --data "$NAT" bundle apply "$T/ok.bundle" >/dev/null
+    bundle_swap "$NAT" "$BR"
     sd "$NAT" --json stats
     total=$(jv 'd["total"]' 2>/dev/null || sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$T/out")
     check "national holds BR's members" test "${total:-0}" -gt 0
-    cp -a "$BR" "$T/br.clean"
     serial=$(($(sed -n 's/^BR-0*\([0-9]*\)-.*/\1/p' <<<"$M2") + 1))
     for forged in "--name" "--birth-year" "--district" "--joined-day"; do
         case $forged in
-        --name) run "$FORGE" "$BR" BR "$serial" --name "   "; why="name is empty" ;;
-        --birth-year) run "$FORGE" "$BR" BR "$serial" --birth-year $((YEAR + 1)); why="in the future" ;;
-        --district) run "$FORGE" "$BR" BR "$serial" --district "  "; why="district is empty" ;;
-        --joined-day) run "$FORGE" "$BR" BR "$serial" --joined-day $(($(date -u +%s) / 86400 + 5))
-            why="joining date" ;;
+        --name) value="   " why="name is empty" ;;
+        --birth-year) value=$((YEAR + 1)) why="in the future" ;;
+        --district) value="  " why="district is empty" ;;
+        --joined-day) value=$(($(date -u +%s) / 86400 + 5)) why="joining date" ;;
         esac
-        check "forge $forged: signed into BR's log" test "$RC" -eq 0
-        must "$S" --data "$BR" bundle create "$T/bad.bundle" >/dev/null
-        sd "$NAT" bundle apply "$T/bad.bundle"
-        check "forged $forged: national refuses it" grep -q "1 rejected" "$T/out"
+        forge_offer "$forged" "$NAT" "$BR" "$FORGE" BR "$serial" "$forged" "$value"
         check "forged $forged: the warning says why ($why)" grep -q "$why" "$T/err"
         sd "$NAT" --json stats
         now=$(jv 'd["total"]' 2>/dev/null || sed -n 's/.*"total":\([0-9]*\).*/\1/p' "$T/out")
         check "forged $forged: national's total unchanged" test "$now" = "$total"
-        rm -rf "$BR" "$T/bad.bundle"
-        cp -a "$T/br.clean" "$BR"
+        forge_undo "$BR"
     done
 else
     note "tests/tools/forge not built: the peer checks are skipped"
