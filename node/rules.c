@@ -36,6 +36,13 @@ int rules_text(const char *what, const char *s, size_t max, int flags,
     return SD_OK;
 }
 
+int rules_no_nul(const char *what, const char *s, size_t len, sd_err *err)
+{
+    if (len && memchr(s, '\0', len))
+        return sd_errf(err, SD_EINVAL, "%s holds a NUL byte", what);
+    return SD_OK;
+}
+
 int rules_tag(const char *what, const char *s, int required, sd_err *err)
 {
     if (!s || !*s)

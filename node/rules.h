@@ -53,6 +53,12 @@
 int rules_text(const char *what, const char *s, size_t max, int flags,
                sd_err *err);
 
+/* A field read with its length (a CSV cell, a web form's value) holds no
+ * NUL byte: C strings would end there and keep only the part before it
+ * ("Pat\0na" read as "Pat"). SD_OK or SD_EINVAL naming the field ("name
+ * holds a NUL byte"). Call it before the field becomes a C string. */
+int rules_no_nul(const char *what, const char *s, size_t len, sd_err *err);
+
 /* A tag (role, cell, event kind) as stored: letters a-z, digits and single
  * hyphens inside, at most RULES_TAG_MAX bytes; empty only when !required.
  * SD_OK or SD_EINVAL. */

@@ -585,6 +585,19 @@ static void test_birth_year_and_personal(void **state)
     assert_int_equal(rules_personal(&p, signed_ms, &err), SD_OK);
 }
 
+/* A field read with its length is refused, naming it, when it holds NUL. */
+static void test_no_nul(void **state)
+{
+    (void)state;
+    sd_err err;
+    sd_err_clear(&err);
+    static const char patna[] = "Pat\0na";
+    assert_int_equal(rules_no_nul("district", patna, sizeof patna - 1, &err), SD_EINVAL);
+    assert_string_equal(err.msg, "district holds a NUL byte");
+    assert_int_equal(rules_no_nul("district", "Patna", 5, &err), SD_OK);
+    assert_int_equal(rules_no_nul("district", "", 0, &err), SD_OK);
+}
+
 /* One definition of last activity: raised by activity, never lowered;
  * attendance re-activates only for an event not before the status change. */
 static void test_last_activity(void **state)
@@ -628,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_member_fee),
         cmocka_unit_test(test_birth_year_and_personal),
         cmocka_unit_test(test_last_activity),
+        cmocka_unit_test(test_no_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
