@@ -489,7 +489,7 @@ static void test_member_fee(void **state)
     in.fee_paise = NULL;
     assert_int_equal(member_fee(&in, &p, &err), SD_OK);
     assert_int_equal(p, MEMBER_DEFAULT_FEE);
-    const char *rupees[] = { "11", "11.00", "11.0", "\xe2\x82\xb9" "11", "Rs 11",
+    const char *rupees[] = { "11", "11.00", "11.0", "₹11", "Rs 11",
                              "Rs. 11", "INR 11" };
     for (size_t i = 0; i < sizeof rupees / sizeof rupees[0]; i++) {
         in.fee = rupees[i];
