@@ -34,10 +34,11 @@ static const char event_usage[] =
     "  leadership-training or any other, written as words joined by hyphens.\n"
     "attend: records who attended one of this chapter's events: numbers on\n"
     "  the command line and/or a CSV file with a `number` column (the first\n"
-    "  row names the columns). Members of this chapter who were inactive\n"
-    "  become active; the event's date becomes their latest activity. All\n"
-    "  numbers are checked first: one bad number and nothing is recorded.\n"
-    "  Attendees recorded before are skipped.\n"
+    "  row names the columns). Members of this chapter marked inactive\n"
+    "  before the event's date become active; the event's date counts as\n"
+    "  activity when it is their latest. An event dated after today is\n"
+    "  refused. All numbers are checked first: one bad number and nothing\n"
+    "  is recorded. Attendees recorded before are skipped.\n"
     "show: an event and its attendees.\n";
 
 static const char events_usage[] =
@@ -321,6 +322,8 @@ static int attend_write(cli_org_tx *t, void *ctx, sd_err *err)
     if (!ours)
         rc = sd_errf(err, SD_EAUTH, "event %s is %s's: only %s's node records who "
                      "attended it", a->id, ev->state, ev->state);
+    else
+        rc = org_attend_day_check(a->id, a->day, day_today(), err);
     sadasya__event_view__free_unpacked(ev, NULL);
     if (rc)
         return rc;
@@ -335,7 +338,7 @@ static int attend_write(cli_org_tx *t, void *ctx, sd_err *err)
             return rc;
         int dead = m->status == SADASYA__STATUS__DECEASED;
         int own = m->origin.len == 32 && !memcmp(m->origin.data, t->w->kp.pk, 32);
-        int inactive = m->status == SADASYA__STATUS__INACTIVE;
+        int inactive = view_attend_reactivates(m, a->day);
         sadasya__member_view__free_unpacked(m, NULL);
         if (RECORDED(a->ns->v[i])) {
             a->already++;

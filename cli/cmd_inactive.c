@@ -36,17 +36,6 @@ static const char usage[] =
     "Bring a member back with `sadasya status NUMBER active --reason\n"
     "reactivated`, or by recording them at an event (sadasya event attend).\n";
 
-/* A member's last activity: the day of the latest entry about them; for a
- * member with no entry since joining, the day they joined when that is
- * earlier (a paper form registered later). */
-static uint32_t last_activity(const Sadasya__MemberView *m)
-{
-    uint32_t d = m->last_day;
-    if (m->last_seq == m->seq && m->joined_day && m->joined_day < d)
-        d = m->joined_day;
-    return d;
-}
-
 typedef struct row {
     Sadasya__MemberView *m;
     uint32_t last;
@@ -64,7 +53,7 @@ static int scan(const Sadasya__MemberView *m, void *ctx)
     scan_ctx *x = ctx;
     if (m->erased_day || (x->district && strcasecmp(x->district, m->district)))
         return 0;
-    uint32_t last = last_activity(m);
+    uint32_t last = view_last_activity(m); /* view.h defines it */
     int on = m->status == SADASYA__STATUS__INACTIVE ||
              (m->status == SADASYA__STATUS__ACTIVE && last < x->cutoff);
     if (!on)

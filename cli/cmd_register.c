@@ -14,25 +14,34 @@ static const char usage[] =
     "         --gender female|male|other --phone PHONE --district DISTRICT\n"
     "         [--name-en NAME] [--guardian NAME] [--birth-year YYYY]\n"
     "         [--email EMAIL] [--address TEXT] [--area urban|rural]\n"
-    "         [--occupation TEXT] [--interest TAG]... [--fee-paise N]\n"
+    "         [--occupation TEXT] [--interest TAG]... [--fee RUPEES|--fee-paise N]\n"
     "         [--payment-ref REF] [--referred-by NUMBER] [--joined YYYY-MM-DD]\n"
+    "         [--allow-duplicate]\n"
     "\n"
     "Registers a member of this node's state and prints the new membership\n"
-    "number. The fee defaults to 1100 paise (Rs 11). Works with or without\n"
-    "the node running.\n";
+    "number. The fee defaults to Rs 11 (--fee 11, --fee-paise 1100). A\n"
+    "likely duplicate (same phone, or same name and guardian or birth year,\n"
+    "in this state) is refused unless --allow-duplicate. Works with or\n"
+    "without the node running.\n";
 
 typedef struct reg_ctx {
     const member_input *in;
     char number[NUMBER_MAX_LEN];
+    sd_err warn;
 } reg_ctx;
 
-/* Signs the MemberJoined (cli_org_write's fn). */
+/* Checks the referrer and duplicates, signs the MemberJoined
+ * (cli_org_write's fn). */
 static int reg_sign(cli_org_tx *t, void *ctx, sd_err *err)
 {
     reg_ctx *x = ctx;
     entry_signed es;
     memset(&es, 0, sizeof es);
-    int rc = member_build(t->w, x->in, &es, x->number, err);
+    int rc = member_check_store(t->s, t->txn, t->w->state, NULL, x->in,
+                                &x->warn, err);
+    if (rc)
+        return rc;
+    rc = member_build(t->w, x->in, &es, x->number, err);
     if (rc) {
         entry_signed_clear(&es);
         return rc;
@@ -51,6 +60,7 @@ int cmd_register(cli *c, int argc, char **argv)
         { "occupation", required_argument, 0, 'o' }, { "interest", required_argument, 0, 'i' },
         { "fee-paise", required_argument, 0, 'f' }, { "payment-ref", required_argument, 0, 'P' },
         { "referred-by", required_argument, 0, 'R' }, { "joined", required_argument, 0, 'j' },
+        { "fee", required_argument, 0, 'F' }, { "allow-duplicate", no_argument, 0, 'D' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     member_input in;
@@ -80,6 +90,8 @@ int cmd_register(cli *c, int argc, char **argv)
         case 'P': in.payment_ref = optarg; break;
         case 'R': in.referred_by = optarg; break;
         case 'j': in.joined = optarg; break;
+        case 'F': in.fee = optarg; break;
+        case 'D': in.allow_duplicate = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("register", argv);
         }
@@ -91,10 +103,14 @@ int cmd_register(cli *c, int argc, char **argv)
     /* Check before touching the store: bad input writes nothing. */
     if (member_check(&in, &err))
         return cli_error(&err);
-    reg_ctx x = { &in, "" };
+    reg_ctx x;
+    memset(&x, 0, sizeof x);
+    x.in = &in;
     int rc = cli_org_write(c, reg_sign, &x);
     if (rc)
         return rc;
+    if (x.warn.msg[0])
+        fprintf(stderr, "sadasya: warning: %s\n", x.warn.msg);
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "number", x.number);

@@ -62,7 +62,7 @@ int cmd_show(cli *c, int argc, char **argv)
     } else {
         char day[DAY_STR_LEN], last[DAY_STR_LEN], fee[32], hex[65] = "", seq[32];
         day_format(m->joined_day, day);
-        day_format(m->last_day, last);
+        day_format(view_last_activity(m), last);
         cli_rupees(m->fee_paise, fee);
         if (m->origin.len == 32)
             cli_hex32(m->origin.data, hex);

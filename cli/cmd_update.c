@@ -18,10 +18,12 @@ static const char usage[] =
     "         [--name-en NAME] [--guardian NAME] [--birth-year YYYY]\n"
     "         [--phone PHONE] [--email EMAIL] [--address TEXT]\n"
     "         [--district DISTRICT] [--area urban|rural] [--occupation TEXT]\n"
-    "         [--interest TAG]...\n"
+    "         [--interest TAG]... [--allow-duplicate]\n"
     "\n"
     "Records new values for a member of this node's state. --interest\n"
-    "replaces the member's interests with those given.\n";
+    "replaces the member's interests with those given. A new phone, name,\n"
+    "guardian or birth year that makes the member a likely duplicate of\n"
+    "another (as register checks) is refused unless --allow-duplicate.\n";
 
 static const char *pick(const char *new_value, const char *old)
 {
@@ -32,6 +34,7 @@ typedef struct upd_ctx {
     const member_input *nw; /* only what the user gave */
     const char *number;
     int personal, interests;
+    int identity; /* phone, name, guardian or birth year given */
 } upd_ctx;
 
 /* Checks the member as it will be and signs the MemberUpdated, with the
@@ -78,7 +81,11 @@ static int update_sign(cli_org_tx *t, void *ctx, sd_err *err)
         all.occupation = nw.occupation;
         all.n_interests = nw.n_interests;
         memcpy(all.interests, nw.interests, sizeof all.interests);
+        all.allow_duplicate = nw.allow_duplicate;
         rc = member_check(&all, err);
+        if (!rc && x->identity)
+            rc = member_check_store(t->s, t->txn, m->state, x->number, &all,
+                                    NULL, err);
 
         Sadasya__MemberUpdated u = SADASYA__MEMBER_UPDATED__INIT;
         u.number = (char *)x->number;
@@ -130,20 +137,21 @@ int cmd_update(cli *c, int argc, char **argv)
         { "address", required_argument, 0, 'A' }, { "district", required_argument, 0, 'd' },
         { "area", required_argument, 0, 'r' }, { "occupation", required_argument, 0, 'o' },
         { "interest", required_argument, 0, 'i' }, { "help", no_argument, 0, 'h' },
+        { "allow-duplicate", no_argument, 0, 'D' },
         { 0, 0, 0, 0 },
     };
     member_input nw; /* only what the user gave */
     memset(&nw, 0, sizeof nw);
-    int o, personal = 0, interests = 0;
+    int o, personal = 0, interests = 0, identity = 0;
     optind = 1;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case 'a': nw.name = optarg; personal = 1; break;
+        case 'a': nw.name = optarg; personal = 1; identity = 1; break;
         case 'e': nw.name_en = optarg; personal = 1; break;
-        case 'G': nw.guardian = optarg; personal = 1; break;
-        case 'b': nw.birth_year = optarg; personal = 1; break;
-        case 'p': nw.phone = optarg; personal = 1; break;
+        case 'G': nw.guardian = optarg; personal = 1; identity = 1; break;
+        case 'b': nw.birth_year = optarg; personal = 1; identity = 1; break;
+        case 'p': nw.phone = optarg; personal = 1; identity = 1; break;
         case 'm': nw.email = optarg; personal = 1; break;
         case 'A': nw.address = optarg; personal = 1; break;
         case 'd': nw.district = optarg; break;
@@ -155,6 +163,7 @@ int cmd_update(cli *c, int argc, char **argv)
             nw.interests[nw.n_interests++] = optarg;
             interests = 1;
             break;
+        case 'D': nw.allow_duplicate = 1; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("update", argv);
         }
@@ -167,7 +176,7 @@ int cmd_update(cli *c, int argc, char **argv)
     if (cli_number(argv[optind], number))
         return CLI_EXIT_FAIL;
 
-    upd_ctx x = { &nw, number, personal, interests };
+    upd_ctx x = { &nw, number, personal, interests, identity };
     int rc = cli_org_write(c, update_sign, &x);
     if (rc)
         return rc;

@@ -312,7 +312,7 @@ cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p)
     }
     cJSON_AddNumberToObject(o, "seq", (double)m->seq);
     cJSON_AddNumberToObject(o, "last_seq", (double)m->last_seq);
-    day_format(m->last_day, day);
+    day_format(view_last_activity(m), day);
     add_str(o, "last_activity", day);
     cJSON_AddBoolToObject(o, "personal_held", p != NULL);
     return o;

@@ -13,6 +13,7 @@
 #include "fence.h"
 #include "fold.h"
 #include "retract.h"
+#include "rules.h"
 #include "roster.h"
 #include "store_db.h"
 #include "view.h"
@@ -343,6 +344,10 @@ static int apply_one(apply_ctx *a, entry_signed *es, const apply_prepared *pr,
     if (!rc)
         rc = fold_check(a->s, a->txn, e, state, national,
                         a->cur_key.first_serial, &a->head, &why);
+    /* The Personal data the entry committed to meets the same rules as
+     * the body (a blank name is refused here as at `register`). */
+    if (!rc && pr->p)
+        rc = rules_personal(pr->p, e->time_ms, &why);
     if (rc) {
         if (!is_refusal(rc)) { /* a store failure, not the entry's fault */
             if (err)

@@ -4,11 +4,13 @@
 #include "member.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "day.h"
+#include "number.h"
 #include "text.h"
 #include "view.h"
 
@@ -99,23 +101,16 @@ int member_check(const member_input *in, sd_err *err)
     if (given(in->email) && !check_email(in->email))
         return sd_errf(err, SD_EINVAL, "email \"%s\" is not an e-mail address",
                        in->email);
-    unsigned long long v;
-    if (given(in->birth_year) &&
-        (parse_uint(in->birth_year, 9999, &v) || v < 1900 || v > 2100))
-        return sd_errf(err, SD_EINVAL, "birth year \"%s\" is not a year",
-                       in->birth_year);
-    if (given(in->fee_paise)) {
-        if (!all_digits(in->fee_paise))
-            return sd_errf(err, SD_EINVAL,
-                           "fee \"%s\" is not a whole number of paise",
-                           in->fee_paise);
-        /* Any longer run of digits is above the limit too. */
-        if (parse_uint(in->fee_paise, FEE_PARSE_MAX, &v))
-            v = FEE_PARSE_MAX + 1;
-        int rc = rules_fee(v, err);
+    uint32_t latest = rules_latest_day((uint64_t)time(NULL) * 1000);
+    if (given(in->birth_year)) {
+        int rc = member_birth_year(in->birth_year, latest, err);
         if (rc)
             return rc;
     }
+    uint64_t fee;
+    int frc = member_fee(in, &fee, err);
+    if (frc)
+        return frc;
     if (given(in->referred_by)) {
         sd_err why;
         int rc = number_parse(in->referred_by, NULL, NULL, NULL, &why);
@@ -126,11 +121,204 @@ int member_check(const member_input *in, sd_err *err)
         uint32_t d;
         int rc = day_parse(in->joined, &d, err);
         if (!rc)
-            rc = rules_day("joining date", d,
-                           rules_latest_day((uint64_t)time(NULL) * 1000), err);
+            rc = rules_day("joining date", d, latest, err);
         if (rc)
             return rc;
     }
+    return SD_OK;
+}
+
+int member_birth_year(const char *year, uint32_t latest_day, sd_err *err)
+{
+    unsigned long long v;
+    if (parse_uint(year, 9999, &v) || v < 1900)
+        return sd_errf(err, SD_EINVAL, "birth year \"%s\" is not a year", year);
+    return rules_birth_year((uint32_t)v, latest_day, err);
+}
+
+/* Rupees as people write them: an optional "₹", "Rs", "Rs." or "INR",
+ * then digits (commas between them allowed) and at most two decimals. */
+static int parse_rupees(const char *s, uint64_t *paise)
+{
+    static const char *const marks[] = { "\xe2\x82\xb9", "Rs.", "Rs", "rs.",
+                                         "rs", "RS", "INR", "inr" };
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (!strncmp(s, marks[i], strlen(marks[i]))) {
+            s += strlen(marks[i]);
+            break;
+        }
+    while (*s == ' ')
+        s++;
+    uint64_t rupees = 0;
+    int digits = 0;
+    for (; isdigit((unsigned char)*s) || (*s == ',' && digits); s++) {
+        if (*s == ',')
+            continue;
+        rupees = rupees * 10 + (uint64_t)(*s - '0');
+        if (rupees > RULES_FEE_MAX_PAISE)
+            rupees = RULES_FEE_MAX_PAISE + 1; /* refused by rules_fee */
+        digits++;
+    }
+    if (!digits)
+        return -1;
+    uint64_t p = 0;
+    if (*s == '.') {
+        s++;
+        int dec = 0;
+        for (; isdigit((unsigned char)*s) && dec < 2; s++, dec++)
+            p = p * 10 + (uint64_t)(*s - '0');
+        if (!dec)
+            return -1;
+        if (dec == 1)
+            p *= 10;
+    }
+    if (*s)
+        return -1;
+    *paise = rupees * 100 + p;
+    return 0;
+}
+
+int member_fee(const member_input *in, uint64_t *paise, sd_err *err)
+{
+    unsigned long long v;
+    if (given(in->fee) && given(in->fee_paise))
+        return sd_errf(err, SD_EINVAL, "give the fee once: --fee or --fee-paise");
+    if (given(in->fee)) {
+        uint64_t p;
+        if (parse_rupees(in->fee, &p))
+            return sd_errf(err, SD_EINVAL,
+                           "fee \"%s\" is not an amount in rupees (like 11 "
+                           "or 11.00)", in->fee);
+        int rc = rules_fee(p, err);
+        if (rc)
+            return rc;
+        if (p && p < MEMBER_FEE_MIN)
+            return sd_errf(err, SD_EINVAL,
+                           "fee of Rs %s is below Rs 1: give the fee in rupees "
+                           "(like --fee 11)", in->fee);
+        *paise = p;
+        return SD_OK;
+    }
+    if (!given(in->fee_paise)) {
+        *paise = MEMBER_DEFAULT_FEE;
+        return SD_OK;
+    }
+    if (!all_digits(in->fee_paise))
+        return sd_errf(err, SD_EINVAL, "fee \"%s\" is not a whole number of paise",
+                       in->fee_paise);
+    /* Any longer run of digits is above the limit too. */
+    if (parse_uint(in->fee_paise, FEE_PARSE_MAX, &v))
+        v = FEE_PARSE_MAX + 1;
+    int rc = rules_fee(v, err);
+    if (rc)
+        return rc;
+    if (v && v < MEMBER_FEE_MIN)
+        return sd_errf(err, SD_EINVAL,
+                       "fee of %llu paise is below Rs 1: did you mean --fee %llu?",
+                       v, v);
+    *paise = v;
+    return SD_OK;
+}
+
+/* --- checks against the store ------------------------------------------ */
+
+typedef struct dup_ctx {
+    store *s;
+    store_txn *txn;
+    const char *state, *self;
+    const member_input *in;
+    unsigned by_phone; /* 1: any member of state; 0: same name and kin */
+    char found[NUMBER_MAX_LEN];
+    sd_err *err;
+} dup_ctx;
+
+static int same_text(const char *a, const char *b)
+{
+    return given(a) && given(b) && !strcmp(a, b);
+}
+
+/* view_find_* callback: stops (1) at the first likely duplicate. */
+static int dup_one(const char *number, void *ctx)
+{
+    dup_ctx *x = ctx;
+    if (x->self && !strcmp(number, x->self))
+        return 0;
+    Sadasya__MemberView *m = NULL;
+    Sadasya__Personal *p = NULL;
+    int hit = 0;
+    if (view_member_get(x->s, x->txn, number, &m, NULL) || strcmp(m->state, x->state))
+        goto done;
+    if (x->by_phone) {
+        hit = 1;
+        goto done;
+    }
+    if (view_personal_get(x->s, x->txn, m, &p, NULL))
+        goto done;
+    char by[16] = "";
+    if (p->birth_year)
+        snprintf(by, sizeof by, "%u", p->birth_year);
+    hit = same_text(p->name, x->in->name) &&
+          (same_text(p->guardian, x->in->guardian) ||
+           same_text(by, x->in->birth_year));
+done:
+    if (hit)
+        snprintf(x->found, sizeof x->found, "%s", number);
+    if (p)
+        sadasya__personal__free_unpacked(p, NULL);
+    if (m)
+        sadasya__member_view__free_unpacked(m, NULL);
+    return hit;
+}
+
+static int check_referrer(store *s, store_txn *txn, const char *state,
+                          const char *referred_by, sd_err *warn, sd_err *err)
+{
+    char canon[NUMBER_MAX_LEN], st[NUMBER_MAX_LEN];
+    int rc = number_parse(referred_by, canon, st, NULL, err);
+    if (rc)
+        return rc;
+    Sadasya__MemberView *m = NULL;
+    rc = view_member_get(s, txn, canon, &m, NULL);
+    if (m)
+        sadasya__member_view__free_unpacked(m, NULL);
+    if (rc != SD_ENOTFOUND)
+        return rc ? sd_errf(err, rc, "referred-by: cannot read %s", canon) : SD_OK;
+    if (!strcmp(st, state))
+        return sd_errf(err, SD_ENOTFOUND, "referred-by: no member %s in %s",
+                       canon, state);
+    if (warn)
+        sd_errf(warn, SD_OK, "referred-by: %s is not held here (yet): "
+                "recorded as given", canon);
+    return SD_OK;
+}
+
+int member_check_store(store *s, store_txn *txn, const char *state,
+                       const char *self, const member_input *in,
+                       sd_err *warn, sd_err *err)
+{
+    if (warn)
+        sd_err_clear(warn);
+    int rc;
+    if (given(in->referred_by) &&
+        (rc = check_referrer(s, txn, state, in->referred_by, warn, err)))
+        return rc;
+    if (in->allow_duplicate)
+        return SD_OK;
+    dup_ctx x = { s, txn, state, self, in, 1, "", err };
+    rc = given(in->phone) ? view_find_phone(s, txn, in->phone, dup_one, &x, err) : 0;
+    if (!rc && given(in->name) && (given(in->guardian) || given(in->birth_year))) {
+        x.by_phone = 0;
+        rc = view_find_name(s, txn, in->name, dup_one, &x, err);
+        if (rc == SD_EINVAL && !x.found[0])
+            rc = SD_OK; /* a name with nothing to search for */
+    }
+    if (rc < 0)
+        return rc;
+    if (x.found[0])
+        return sd_errf(err, SD_ECONFLICT,
+                       "likely the same person as %s (same %s): give "
+                       "--allow-duplicate to register anyway", x.found,
+                       x.by_phone ? "phone" : "name and guardian or birth year");
     return SD_OK;
 }
 
@@ -175,9 +363,9 @@ int member_build(writer *w, const member_input *in, entry_signed *out,
     j.occupation = nz(in->occupation);
     j.n_interests = in->n_interests;
     j.interests = (char **)in->interests;
-    j.fee_paise = MEMBER_DEFAULT_FEE;
-    if (given(in->fee_paise) && !parse_uint(in->fee_paise, RULES_FEE_MAX_PAISE, &v))
-        j.fee_paise = v;
+    uint64_t fee = MEMBER_DEFAULT_FEE;
+    member_fee(in, &fee, NULL); /* checked above */
+    j.fee_paise = fee;
     j.payment_ref = nz(in->payment_ref);
     char ref[NUMBER_MAX_LEN] = "";
     if (given(in->referred_by))

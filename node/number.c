@@ -165,9 +165,11 @@ int number_parse(const char *in, char canon[NUMBER_MAX_LEN],
 
     int want = verhoeff_digit(digits);
     int got = in[i] - '0';
+    /* The message never names the right digit: a mistyped serial with
+     * its digit "corrected" would be another member's number. */
     if (got != want)
-        return sd_errf(err, SD_EINVAL, "check digit of %s-%s is %d, not %d",
-                       st, digits, want, got);
+        return sd_errf(err, SD_EINVAL, "%s-%s-%d: wrong check digit (mistyped?)",
+                       st, digits, got);
 
     uint64_t s = 0;
     for (size_t k = 0; k < NUMBER_SERIAL_DIGITS; k++)

@@ -36,7 +36,9 @@ int number_format(char out[NUMBER_MAX_LEN], const char *state, uint64_t serial,
  * spaces ignored. On success writes the canonical form to canon, the state
  * code (NUL-terminated) to state and the serial to *serial (any of these
  * may be NULL). A wrong check digit is SD_EINVAL with a message that says
- * so ("check digit of BR-0000042 is 7, not 3"). */
+ * so without naming the right digit ("BR-0000042-3: wrong check digit
+ * (mistyped?)"), which would turn a mistyped serial into another
+ * member's number. */
 int number_parse(const char *in, char canon[NUMBER_MAX_LEN],
                  char state[NUMBER_STATE_MAX + 1], uint64_t *serial,
                  sd_err *err);

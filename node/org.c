@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "number.h"
 #include "store_db.h"
 
@@ -103,11 +104,24 @@ static size_t join_key(char *out, const char *const *parts, size_t n)
     return len;
 }
 
+int org_attend_day_check(const char *id, uint32_t event_day, uint32_t today,
+                         sd_err *err)
+{
+    if (event_day <= today)
+        return SD_OK;
+    char d[DAY_STR_LEN];
+    day_format(event_day, d);
+    return sd_errf(err, SD_EINVAL, "event %s is dated %s, in the future: "
+                   "record who attended once it has taken place", id, d);
+}
+
 typedef struct attend_ctx {
     const Sadasya__Entry *e;
 } attend_ctx;
 
-/* Attendance makes a member of the writing chapter active. */
+/* Attendance is activity (at the event's date), and makes an inactive
+ * member of the writing chapter active when the event is after the day
+ * they were marked inactive (view_attend_reactivates). */
 static int attend_member(store *s, store_txn *txn, view_batch *b,
                          Sadasya__MemberView *m, const Sadasya__MemberView *old,
                          void *ctx, void **tofree, sd_err *err)
@@ -117,8 +131,11 @@ static int attend_member(store *s, store_txn *txn, view_batch *b,
     (void)old;
     (void)tofree;
     const Sadasya__Entry *e = ((attend_ctx *)ctx)->e;
-    if (m->status == SADASYA__STATUS__INACTIVE) {
+    uint32_t day = e->attendance->day ? e->attendance->day
+                                      : (uint32_t)(e->time_ms / 86400000ull);
+    if (view_attend_reactivates(m, day)) {
         m->status = SADASYA__STATUS__ACTIVE;
+        m->status_day = day;
         m->status_reason = "attended an event";
         m->reactivations++;
         int64_t d[6] = { 1, 0, 0, 0, 0, 0 };
@@ -127,8 +144,7 @@ static int attend_member(store *s, store_txn *txn, view_batch *b,
             return rc;
     }
     m->last_seq = e->seq;
-    m->last_day = e->attendance->day ? e->attendance->day
-                                     : (uint32_t)(e->time_ms / 86400000ull);
+    view_activity(m, day);
     return SD_OK;
 }
 

@@ -24,6 +24,11 @@ int org_check(store *s, store_txn *txn, const Sadasya__Entry *e,
 int org_fold(store *s, store_txn *txn, view_batch *b, const Sadasya__Entry *e,
              const char *state, sd_err *err);
 
+/* Attendance may be recorded only once the event has taken place: an
+ * event (id) dated after today is refused (SD_EINVAL). */
+int org_attend_day_check(const char *id, uint32_t event_day, uint32_t today,
+                         sd_err *err);
+
 /* The id an EventHeld written by state at seq must carry. */
 void org_event_id(char out[ORG_ID_MAX], const char *state, uint64_t seq);
 

@@ -36,6 +36,13 @@ int rules_text(const char *what, const char *s, size_t max, int flags,
     return SD_OK;
 }
 
+int rules_no_nul(const char *what, const char *s, size_t len, sd_err *err)
+{
+    if (len && memchr(s, '\0', len))
+        return sd_errf(err, SD_EINVAL, "%s holds a NUL byte", what);
+    return SD_OK;
+}
+
 int rules_tag(const char *what, const char *s, int required, sd_err *err)
 {
     if (!s || !*s)
@@ -86,6 +93,20 @@ int rules_day(const char *what, uint32_t day, uint32_t latest, sd_err *err)
         return sd_errf(err, SD_EINVAL, "%s %s is after %s", what,
                        day > 2932896u ? "beyond 9999-12-31" : d, b);
     }
+    return SD_OK;
+}
+
+int rules_birth_year(uint32_t year, uint32_t latest, sd_err *err)
+{
+    char d[DAY_STR_LEN];
+    day_format(latest, d);
+    uint32_t last = (uint32_t)((d[0] - '0') * 1000 + (d[1] - '0') * 100 +
+                               (d[2] - '0') * 10 + (d[3] - '0'));
+    if (year < 1900)
+        return sd_errf(err, SD_EINVAL, "birth year %u is before 1900", year);
+    if (year > last)
+        return sd_errf(err, SD_EINVAL, "birth year %u is in the future (after %u)",
+                       year, last);
     return SD_OK;
 }
 
@@ -230,6 +251,23 @@ static int check_body(const Sadasya__Entry *e, sd_err *err)
     default:
         return SD_OK; /* an unknown kind is fold_check's to refuse */
     }
+}
+
+int rules_personal(const Sadasya__Personal *p, uint64_t time_ms, sd_err *err)
+{
+    sd_err why;
+    sd_err_clear(&why);
+    int rc;
+    if ((rc = need("name", p->name, &why)) ||
+        (rc = line("name-en", p->name_en, &why)) ||
+        (rc = line("guardian", p->guardian, &why)) ||
+        (rc = need("phone", p->phone, &why)) ||
+        (rc = line("email", p->email, &why)) ||
+        (rc = line("address", p->address, &why)) ||
+        (p->birth_year &&
+         (rc = rules_birth_year(p->birth_year, rules_latest_day(time_ms), &why))))
+        return sd_errf(err, rc, "personal data: %s", why.msg);
+    return SD_OK;
 }
 
 int rules_body_check(const Sadasya__Entry *e, sd_err *err)

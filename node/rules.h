@@ -53,6 +53,12 @@
 int rules_text(const char *what, const char *s, size_t max, int flags,
                sd_err *err);
 
+/* A field read with its length (a CSV cell, a web form's value) holds no
+ * NUL byte: C strings would end there and keep only the part before it
+ * ("Pat\0na" read as "Pat"). SD_OK or SD_EINVAL naming the field ("name
+ * holds a NUL byte"). Call it before the field becomes a C string. */
+int rules_no_nul(const char *what, const char *s, size_t len, sd_err *err);
+
 /* A tag (role, cell, event kind) as stored: letters a-z, digits and single
  * hyphens inside, at most RULES_TAG_MAX bytes; empty only when !required.
  * SD_OK or SD_EINVAL. */
@@ -68,6 +74,16 @@ int rules_day(const char *what, uint32_t day, uint32_t latest, sd_err *err);
 /* The latest date an entry signed at time_ms may carry:
  * its day + RULES_DAY_SLACK. */
 uint32_t rules_latest_day(uint64_t time_ms);
+
+/* A birth year from 1900 to the year of the day latest. SD_OK or
+ * SD_EINVAL ("birth year 2090 is in the future (after 2026)"). */
+int rules_birth_year(uint32_t year, uint32_t latest, sd_err *err);
+
+/* The Personal data an entry committed to, checked like the body: a name
+ * that is not blank, every text field (rules_text), a birth year (0: not
+ * given) by rules_birth_year against the entry's signed time_ms. SD_OK or
+ * SD_EINVAL naming the field ("personal data: name is empty"). */
+int rules_personal(const Sadasya__Personal *p, uint64_t time_ms, sd_err *err);
 
 /* Checks every text field and bound of e's body, whatever its kind:
  * texts (rules_text), tags (rules_tag), the fee, the dates, the number of

@@ -334,3 +334,19 @@ int view_counter_each(store *s, MDB_txn *txn, const char *dim,
     mdb_cursor_close(c);
     return ret;
 }
+
+uint32_t view_last_activity(const Sadasya__MemberView *m)
+{
+    return m->last_day;
+}
+
+void view_activity(Sadasya__MemberView *m, uint32_t day)
+{
+    if (day > m->last_day)
+        m->last_day = day;
+}
+
+int view_attend_reactivates(const Sadasya__MemberView *m, uint32_t day)
+{
+    return m->status == SADASYA__STATUS__INACTIVE && day >= m->status_day;
+}

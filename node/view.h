@@ -138,6 +138,24 @@ int view_check_member_of(store *s, store_txn *txn, const Sadasya__Entry *e,
 int view_count(view_batch *b, const char *dim, const char *value,
                const int64_t d[6], sd_err *err);
 
+/* --- last activity ---------------------------------------------------- */
+
+/* A member's last activity, the one definition `show`, `inactive` and the
+ * web app read: the latest of the joining date, the day of an update of
+ * the record, of a status change to active, and of an event the member
+ * attended (the event's date). A status change to inactive, resigned or
+ * deceased, an erasure, an honour or an appointment is not activity. */
+uint32_t view_last_activity(const Sadasya__MemberView *m);
+
+/* Raises m's last activity to day (the fold's side of the above). */
+void view_activity(Sadasya__MemberView *m, uint32_t day);
+
+/* Whether attending an event dated day makes m active again: m is
+ * inactive, and the event is not before the day m was marked so (an
+ * older event's attendance, recorded late, does not undo the status
+ * change; an event the same day counts, days being all we know). */
+int view_attend_reactivates(const Sadasya__MemberView *m, uint32_t day);
+
 /* --- reading ---------------------------------------------------------- */
 
 /* The member with canonical number; caller frees *out with

@@ -269,7 +269,9 @@ int view_fold_joined(store *s, MDB_txn *txn, view_batch *b,
     m.n_personal_seqs = 1;
     m.personal_seqs = &pseq;
     m.last_seq = e->seq;
-    m.last_day = entry_day(e);
+    /* A paper form registered later: activity from the joining date. */
+    m.last_day = j->joined_day ? j->joined_day : entry_day(e);
+    m.status_day = m.last_day;
     int rc;
     if ((rc = member_put(s, txn, b, &m, err)) ||
         (rc = member_count(b, &m, +1, err)))
@@ -359,8 +361,10 @@ static int change_status(store *s, MDB_txn *txn, view_batch *b,
     int was = m->status;
     m->status = e->status->status;
     m->status_reason = e->status->reason;
+    m->status_day = entry_day(e);
     m->last_seq = e->seq;
-    m->last_day = entry_day(e);
+    if (m->status == SADASYA__STATUS__ACTIVE)
+        view_activity(m, entry_day(e));
     return count_reactivation(b, m, was, err);
 }
 
@@ -443,7 +447,7 @@ static int change_updated(store *s, MDB_txn *txn, view_batch *b,
         m->interests = u->interests;
     }
     m->last_seq = e->seq;
-    m->last_day = entry_day(e);
+    view_activity(m, entry_day(e));
     return SD_OK;
 }
 
@@ -476,8 +480,7 @@ static int erase_member(store *s, MDB_txn *txn, view_batch *b,
     }
     m->erased_day = entry_day(e);
     m->erased_reason = e->redaction->reason;
-    m->last_seq = e->seq;
-    m->last_day = entry_day(e);
+    m->last_seq = e->seq; /* not activity: last_day stays */
     return SD_OK;
 }
 

@@ -214,8 +214,8 @@ refuses "register with a bad area" "$BR" register --name "शेखर" --gender
 refuses "register with a bad fee" "$BR" register --name "शेखर" --gender male --phone 9876500000 --district Gaya --fee-paise lots
 BADREF=${N1%?}$(( (${N1: -1} + 1) % 10 ))
 refuses "register --referred-by with a wrong check digit" "$BR" register --name "शेखर" --gender male --phone 9876500000 --district Gaya --referred-by "$BADREF"
-check "register --referred-by with a wrong check digit: the message says \"referred-by: check digit of …\"" \
-    eval 'grep -q "^sadasya: error: referred-by: check digit of " "$T/err"'
+check "register --referred-by with a wrong check digit: the message says \"referred-by: NUMBER: wrong check digit (mistyped?)\"" \
+    eval 'grep -qx "sadasya: error: referred-by: $BADREF: wrong check digit (mistyped?)" "$T/err"'
 refuses "register with an unknown flag" "$BR" register --name "शेखर" --gender male --phone 9876500000 --district Gaya --colour blue
 
 # Key file permissions are enforced.

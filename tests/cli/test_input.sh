@@ -75,34 +75,24 @@ check "an error quoting typed text shows the escape as \\x1b" \
 
 FORGE=$T/bin/forge
 if [[ -x $FORGE ]]; then
-    must "$S" --data "$NAT" bundle create "$T/nat.bundle" --for IN >/dev/null
-    must "$S" --data "$BR" bundle apply "$T/nat.bundle" >/dev/null
-    must "$S" --data "$BR" bundle create "$T/ok.bundle" >/dev/null
-    must "$S" --data "$NAT" bundle apply "$T/ok.bundle" >/dev/null
+    bundle_swap "$NAT" "$BR"
     sd "$NAT" --json stats
     check "national holds BR's honest member" grep -q '"total":1,' "$T/out"
-    cp -a "$BR" "$T/br.clean"
     forgeries=("--fee 18446744073709550616" "--joined-day 0" "--joined-day 4294967295"
                "--district ESC[31mPatna")
     for forged in "${forgeries[@]}"; do
         if [[ $forged == --district* ]]; then
-            run "$FORGE" "$BR" BR 2 --district "${ESC}[31mPatna"
+            forge_offer "$forged" "$NAT" "$BR" "$FORGE" BR 2 --district "${ESC}[31mPatna"
         else
             # shellcheck disable=SC2086  # an option and its value
-            run "$FORGE" "$BR" BR 2 $forged
+            forge_offer "$forged" "$NAT" "$BR" "$FORGE" BR 2 $forged
         fi
-        check "forge $forged: signed into BR's log" test "$RC" -eq 0
-        must "$S" --data "$BR" bundle create "$T/bad.bundle" >/dev/null
-        sd "$NAT" bundle apply "$T/bad.bundle"
-        check "forged $forged: national refuses it" grep -q "1 rejected" "$T/out"
         check "forged $forged: the warning shows no raw escape" \
             bash -c "grep -q 'rejected BR seq 2' '$T/err' && ! grep -q \"\$1\" '$T/err'" _ "$ESC"
         sd "$NAT" --json stats
         check "forged $forged: totals unchanged (1 member, Rs 10,00,000)" \
             bash -c "grep -q '\"total\":1,' '$T/out' && grep -q '\"fee_paise\":100000000[,}]' '$T/out'"
-        # Undo the forgery: BR's store as it was before.
-        rm -rf "$BR" "$T/bad.bundle"
-        cp -a "$T/br.clean" "$BR"
+        forge_undo "$BR"
     done
 else
     note "tests/tools/forge not built: the peer checks are skipped"

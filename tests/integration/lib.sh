@@ -416,6 +416,38 @@ log_lines() {
     timeout "$LIB_CMD_TIMEOUT" "$S" --data "$1" --json log 2>/dev/null | wc -l
 }
 
+# bundle_swap A B — A and B exchange their logs by bundle, each way once.
+bundle_swap() {
+    # The first is the national node: its bundle must name its recipient.
+    must "$S" --data "$1" bundle create "$T/swap.bundle" --for IN >/dev/null
+    must "$S" --data "$2" bundle apply "$T/swap.bundle" >/dev/null
+    must "$S" --data "$2" bundle create "$T/swap.bundle" >/dev/null
+    must "$S" --data "$1" bundle apply "$T/swap.bundle" >/dev/null
+    rm -f "$T/swap.bundle"
+}
+
+# forge_offer LABEL NAT SRC FORGE ARGS... — SRC's own key signs a forged
+# join (tests/tools/forge at FORGE, with ARGS after SRC) into SRC's log and
+# NAT applies SRC's bundle: checks that it was signed and that NAT refused
+# it. $T/out and $T/err hold the apply's output for further checks; undo
+# with forge_undo SRC once done.
+forge_offer() {
+    local label=$1 nat=$2 src=$3 forge=$4
+    shift 4
+    [[ -d $T/forge.clean ]] || cp -a "$src" "$T/forge.clean"
+    run "$forge" "$src" "$@"
+    check "forge $label: signed into the log" test "$RC" -eq 0
+    must "$S" --data "$src" bundle create "$T/forge.bundle" >/dev/null
+    sd "$nat" bundle apply "$T/forge.bundle"
+    check "forged $label: refused" grep -q "1 rejected" "$T/out"
+}
+
+# forge_undo SRC — SRC's store as it was before the first forge_offer.
+forge_undo() {
+    rm -rf "$1" "$T/forge.bundle"
+    cp -a "$T/forge.clean" "$1"
+}
+
 # refused DESC PATTERN DATA ARGS... — two checks: the CLI on DATA with ARGS
 # fails with exactly one "sadasya: error: " line, matching PATTERN (grep -E)
 # and holding no raw ESC, and it writes nothing (log_lines unchanged).

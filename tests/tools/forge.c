@@ -4,7 +4,7 @@
  * on the forging node names it. Test tool only: never installed.
  *
  *   forge DATA_DIR STATE [SERIAL] [--bad-sig] [--fee PAISE]
- *         [--district TEXT] [--joined-day N]
+ *         [--district TEXT] [--joined-day N] [--name TEXT] [--birth-year N]
  *
  * Signs, with DATA_DIR's own key, a MemberJoined whose number carries
  * STATE's prefix (e.g. a BR node's key signing "JH-0000001-7"), at the
@@ -15,7 +15,9 @@
  * With --bad-sig one bit of the signature is flipped after signing (the
  * entry's number then carries STATE as given, which may be the node's own).
  * --fee, --district and --joined-day set those fields of the body (by
- * default 1100, "Forgery" and today), to forge what the body rules forbid.
+ * default 1100, "Forgery" and today), to forge what the body rules forbid;
+ * --name and --birth-year those of the Personal data (by default
+ * "जाली सदस्य" and none), to forge what the personal rules forbid.
  *
  * Takes the data directory's writer lock, so no local `sadasya` signs the
  * same seq meanwhile, and nudges the running node (if any) afterwards.
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
     uint64_t fee = 1100;
     const char *district = "Forgery";
     uint32_t joined_day = day_today();
+    const char *name = "जाली सदस्य";
+    uint32_t birth_year = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--bad-sig")) {
             bad_sig = 1;
@@ -56,6 +60,10 @@ int main(int argc, char **argv)
             district = argv[++i];
         } else if (!strcmp(argv[i], "--joined-day") && i + 1 < argc) {
             joined_day = (uint32_t)strtoul(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+            name = argv[++i];
+        } else if (!strcmp(argv[i], "--birth-year") && i + 1 < argc) {
+            birth_year = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (argv[i][0] == '-') {
             npos = -100;
         } else if (npos == 0) {
@@ -76,7 +84,8 @@ int main(int argc, char **argv)
     }
     if (npos < 2 || !dir || !state) {
         fputs("usage: forge DATA_DIR STATE [SERIAL] [--bad-sig] [--fee PAISE] "
-              "[--district TEXT] [--joined-day N]\n", stderr);
+              "[--district TEXT] [--joined-day N] [--name TEXT] [--birth-year N]\n",
+              stderr);
         return 2;
     }
     if (sodium_init() < 0) {
@@ -99,7 +108,8 @@ int main(int argc, char **argv)
 
     /* The Personal blob, sealed as a real registration seals it. */
     Sadasya__Personal p = SADASYA__PERSONAL__INIT;
-    p.name = "जाली सदस्य";
+    p.name = (char *)name;
+    p.birth_year = birth_year;
     p.name_en = "Forged Member";
     p.guardian = "";
     p.phone = "9999900001";

@@ -14,8 +14,12 @@
  */
 #include "helpers.h"
 
+#include <time.h>
+
 #include "day.h"
+#include "member.h"
 #include "number.h"
+#include "org.h"
 #include "rules.h"
 #include "view.h"
 
@@ -471,6 +475,155 @@ static void test_register_checks_speak_alike(void **state)
     assert_has(err.msg, "is after");
 }
 
+/* --fee in rupees as people write it, --fee-paise as digits, and a fee
+ * below Rs 1 refused as a likely mistake (0 is a waived fee). */
+static void test_member_fee(void **state)
+{
+    (void)state;
+    th_member_buf buf;
+    member_input in = th_member(&buf, 1);
+    sd_err err;
+    sd_err_clear(&err);
+    uint64_t p = 0;
+    in.fee = NULL;
+    in.fee_paise = NULL;
+    assert_int_equal(member_fee(&in, &p, &err), SD_OK);
+    assert_int_equal(p, MEMBER_DEFAULT_FEE);
+    const char *rupees[] = { "11", "11.00", "11.0", "₹11", "Rs 11",
+                             "Rs. 11", "INR 11" };
+    for (size_t i = 0; i < sizeof rupees / sizeof rupees[0]; i++) {
+        in.fee = rupees[i];
+        p = 0;
+        assert_int_equal(member_fee(&in, &p, &err), SD_OK);
+        assert_int_equal(p, 1100);
+    }
+    in.fee = "1,100.50";
+    assert_int_equal(member_fee(&in, &p, &err), SD_OK);
+    assert_int_equal(p, 110050);
+    const char *bad[] = { "eleven", "11.", "11.005", "Rs", "", "-11", "1 1" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in.fee = bad[i];
+        int rc = member_fee(&in, &p, &err);
+        if (*bad[i]) {
+            assert_int_equal(rc, SD_EINVAL);
+            assert_has(err.msg, "not an amount in rupees");
+        }
+    }
+    in.fee = "0.50";
+    assert_int_equal(member_fee(&in, &p, &err), SD_EINVAL);
+    assert_has(err.msg, "below Rs 1");
+    in.fee = "10000001"; /* above Rs 10,00,000 */
+    assert_int_equal(member_fee(&in, &p, &err), SD_EINVAL);
+    assert_has(err.msg, "above the limit");
+    in.fee = "11";
+    in.fee_paise = "1100";
+    assert_int_equal(member_fee(&in, &p, &err), SD_EINVAL);
+    assert_has(err.msg, "give the fee once");
+    in.fee = NULL;
+    in.fee_paise = "11";
+    assert_int_equal(member_fee(&in, &p, &err), SD_EINVAL);
+    assert_string_equal(err.msg, "fee of 11 paise is below Rs 1: did you mean --fee 11?");
+    assert_int_equal(member_check(&in, &err), SD_EINVAL);
+    in.fee_paise = "99";
+    assert_int_equal(member_fee(&in, &p, &err), SD_EINVAL);
+    in.fee_paise = "100";
+    assert_int_equal(member_fee(&in, &p, &err), SD_OK);
+    assert_int_equal(p, 100);
+    in.fee_paise = "0";
+    assert_int_equal(member_fee(&in, &p, &err), SD_OK);
+    assert_int_equal(p, 0);
+}
+
+/* A birth year after this year is refused, at register and in the
+ * Personal data a peer signs (against the entry's own time). */
+static void test_birth_year_and_personal(void **state)
+{
+    (void)state;
+    th_member_buf buf;
+    member_input in = th_member(&buf, 1);
+    sd_err err;
+    sd_err_clear(&err);
+    char year[16], next[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
+    snprintf(next, sizeof next, "%d", tm.tm_year + 1901);
+    in.birth_year = year;
+    assert_int_equal(member_check(&in, &err), SD_OK);
+    in.birth_year = next;
+    assert_int_equal(member_check(&in, &err), SD_EINVAL);
+    assert_has(err.msg, "is in the future");
+    in.birth_year = "1899";
+    assert_int_equal(member_check(&in, &err), SD_EINVAL);
+
+    assert_int_equal(rules_birth_year(2026, SIGNED_DAY, &err), SD_OK);
+    assert_int_equal(rules_birth_year(2027, SIGNED_DAY, &err), SD_EINVAL);
+    assert_string_equal(err.msg, "birth year 2027 is in the future (after 2026)");
+
+    uint64_t signed_ms = (uint64_t)SIGNED_DAY * 86400000ull;
+    Sadasya__Personal p = SADASYA__PERSONAL__INIT;
+    p.name = "सीता देवी";
+    p.phone = "9431000001";
+    p.birth_year = 1990;
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_OK);
+    p.name = "   ";
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_EINVAL);
+    assert_string_equal(err.msg, "personal data: name is empty");
+    p.name = "Sita \xe2\x80\xae" "atiS";
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_EINVAL);
+    assert_has(err.msg, "personal data: name holds a bidirectional override");
+    p.name = "सीता देवी";
+    p.guardian = "राम\nप्रसाद";
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_EINVAL);
+    assert_has(err.msg, "guardian holds a control character");
+    p.guardian = "";
+    p.birth_year = 2027;
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_EINVAL);
+    assert_has(err.msg, "personal data: birth year 2027 is in the future");
+    p.birth_year = 0; /* not given */
+    assert_int_equal(rules_personal(&p, signed_ms, &err), SD_OK);
+}
+
+/* A field read with its length is refused, naming it, when it holds NUL. */
+static void test_no_nul(void **state)
+{
+    (void)state;
+    sd_err err;
+    sd_err_clear(&err);
+    static const char patna[] = "Pat\0na";
+    assert_int_equal(rules_no_nul("district", patna, sizeof patna - 1, &err), SD_EINVAL);
+    assert_string_equal(err.msg, "district holds a NUL byte");
+    assert_int_equal(rules_no_nul("district", "Patna", 5, &err), SD_OK);
+    assert_int_equal(rules_no_nul("district", "", 0, &err), SD_OK);
+}
+
+/* One definition of last activity: raised by activity, never lowered;
+ * attendance re-activates only for an event not before the status change. */
+static void test_last_activity(void **state)
+{
+    (void)state;
+    Sadasya__MemberView m = SADASYA__MEMBER_VIEW__INIT;
+    m.status = SADASYA__STATUS__ACTIVE;
+    m.last_day = 20700;
+    m.status_day = 20700;
+    view_activity(&m, 20690); /* an old event recorded late */
+    assert_int_equal(view_last_activity(&m), 20700);
+    view_activity(&m, 20710);
+    assert_int_equal(view_last_activity(&m), 20710);
+    assert_false(view_attend_reactivates(&m, 20720)); /* active already */
+    m.status = SADASYA__STATUS__INACTIVE;
+    m.status_day = 20705;
+    assert_false(view_attend_reactivates(&m, 20704));
+    assert_true(view_attend_reactivates(&m, 20705));
+    assert_true(view_attend_reactivates(&m, 20706));
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(org_attend_day_check("BR-E1", 20706, 20706, &err), SD_OK);
+    assert_int_equal(org_attend_day_check("BR-E1", 20707, 20706, &err), SD_EINVAL);
+    assert_has(err.msg, "event BR-E1 is dated 2026-09-11, in the future");
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -485,6 +638,10 @@ int main(void)
         T(test_roster_text),
         T(test_own_entries_meet_the_rules),
         cmocka_unit_test(test_register_checks_speak_alike),
+        cmocka_unit_test(test_member_fee),
+        cmocka_unit_test(test_birth_year_and_personal),
+        cmocka_unit_test(test_last_activity),
+        cmocka_unit_test(test_no_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
