@@ -82,16 +82,27 @@ if os.path.exists(sys.argv[1]):
         num, phone = line.split()
         acked[phone] = None if num == "-" else num
 rows = list(csv.DictReader(sys.stdin))
-phones = Counter(r["phone"] for r in rows)
+# A chapter holds personal data for its own state's members only (node/
+# README.md, where personal data goes): other members come without a
+# phone. Those are matched by number; an imported row (no number known)
+# only where its phone is held. The national node holds every phone, so
+# a member lost anywhere is still caught there.
+held = [r for r in rows if r["phone"]]
+all_held = len(held) == len(rows)
+phones = Counter(r["phone"] for r in held)
 numbers = Counter(r["number"] for r in rows)
 by_phone = {}
-for r in rows:
+for r in held:
     by_phone.setdefault(r["phone"], []).append(r["number"])
 lost, doubled, problems = 0, 0, []
 for phone, num in acked.items():
-    if phones.get(phone, 0) == 0:
+    if num is not None and numbers.get(num, 0) == 0:
         lost += 1
-        problems.append("lost: %s %s" % (num or "(imported)", phone))
+        problems.append("lost: %s %s" % (num, phone))
+    elif phones.get(phone, 0) == 0:
+        if num is None and all_held:
+            lost += 1
+            problems.append("lost: (imported) %s" % phone)
     elif num is not None and num not in by_phone[phone]:
         lost += 1
         problems.append("lost: %s (phone %s is on %s)" % (num, phone, by_phone[phone]))

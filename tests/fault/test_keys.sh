@@ -178,7 +178,7 @@ must "$S" --data "${D[IMP]}" roster add --state BR --name Bihar --key "${K[BR]}"
     --endpoint "tcp://127.0.0.1:${P[BR]}" >/dev/null
 must "$S" --data "${D[IMP]}" roster add --state ZZ --name Nowhere --key "${K[ZZ]}" >/dev/null
 must "$S" --data "${D[IMP]}" roster revoke --state JH >/dev/null
-sd "${D[IMP]}" bundle create "$T/imp.bundle"
+sd "${D[IMP]}" bundle create "$T/imp.bundle" --for IN
 imp_lines=$(log_lines "${D[IMP]}")
 for n in BR JH; do
     sd "${D[$n]}" --json bundle apply "$T/imp.bundle"
