@@ -36,7 +36,7 @@ int admit_whois(node *n, const uint8_t key[32], roster_who *who)
 
 /* The state code a key speaks for, as log lines show it ("IN", "BR"), or
  * "" for a key the roster does not list. */
-static const char *who_state(const roster_who *who)
+const char *admit_who_state(const roster_who *who)
 {
     switch (who->kind) {
     case ROSTER_WHO_NATIONAL:
@@ -76,8 +76,8 @@ const char *admit_user_label(node *n, const char *user)
         return label;
     roster_who who;
     admit_whois(n, key, &who);
-    if (who_state(&who)[0])
-        snprintf(label, sizeof label, "%s", who_state(&who));
+    if (admit_who_state(&who)[0])
+        snprintf(label, sizeof label, "%s", admit_who_state(&who));
     return label;
 }
 
@@ -222,7 +222,7 @@ peer *admit_inbound_link(node *n, const zmq_msg_t *rid, const char *user)
     p->dirty = 1;
     roster_who who;
     admit_whois(n, key, &who);
-    const char *st = who_state(&who);
+    const char *st = admit_who_state(&who);
     snprintf(p->state, sizeof p->state, "%s", st);
     /* Named by the address the roster gives that node, when it gives one
      * and the key is the chapter's current one, so that sync-status shows

@@ -111,7 +111,7 @@ typedef struct parked {
     target to;
     Sadasya__SyncMsg *msg;     /* owns the pull */
     int64_t deadline;
-    int64_t since;             /* parked then (heads news at most once a
+    int64_t since;             /* parked, or last asked for heads news, then (at most once a
                                 * NODE_HEADS_EVERY_MS) */
     uint64_t heads_version;    /* the node's heads_version then */
     uint8_t key[32];           /* who asked */
@@ -169,6 +169,9 @@ enum { NODE_REFUSED = 0, NODE_ADMITTED = 1, NODE_ENDED = 2 };
 /* roster_whois for the node's loop (a read transaction of its own); on a
  * store error the key is unknown. Returns who->kind. */
 int admit_whois(node *n, const uint8_t key[32], roster_who *who);
+/* The state code a classified key speaks for ("IN", "BR"), or "" for a
+ * key the roster does not list. */
+const char *admit_who_state(const roster_who *who);
 int admit_key(node *n, const uint8_t *key);
 const char *admit_user_label(node *n, const char *user);
 void admit_on_zap(node *n);

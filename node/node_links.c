@@ -234,17 +234,9 @@ int links_config_peer(node *n, const char *spec, sd_err *err)
         if (keys_parse_public(hex, key, err))
             return SD_EINVAL;
         roster_who who;
-        switch (admit_whois(n, key, &who)) {
-        case ROSTER_WHO_NATIONAL:
-            snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);
-            break;
-        case ROSTER_WHO_CHAPTER:
-        case ROSTER_WHO_ENDED:
-            snprintf(state, sizeof state, "%s", who.rk.state);
-            break;
-        default:
-            snprintf(state, sizeof state, "?");
-        }
+        admit_whois(n, key, &who);
+        const char *st = admit_who_state(&who);
+        snprintf(state, sizeof state, "%s", st[0] ? st : "?");
     } else {
         memcpy(key, n->id.national_key, 32);
         snprintf(state, sizeof state, "%s", ROSTER_NATIONAL_STATE);

@@ -186,9 +186,13 @@ void serve_expire_parked(node *n, int64_t now)
             }
             /* Our heads moved since it was parked (the puller's picture of
              * them, in sync-status and for its sources, is then stale), or
-             * we hold more of an origin it asked elsewhere. */
+             * we hold more of an origin it asked elsewhere. Asked at most
+             * once a NODE_HEADS_EVERY_MS per pull, not on every turn of
+             * the loop. */
             news = n->park[i].heads_version != n->heads_version ||
                    heads_news(pull, hs, nh);
+            if (!news)
+                n->park[i].since = now;
         }
         if (now >= n->park[i].deadline || news) {
             if (admit_key(n, n->park[i].key) == NODE_ADMITTED)
