@@ -77,6 +77,11 @@ void cli_table_destroy(cli_table **t);
  * (personal data not held here): those fields are then null. */
 cJSON *cli_member_json(const Sadasya__MemberView *m, const Sadasya__Personal *p);
 
+/* Opens the store read-only with a read transaction and clears err for
+ * what the caller reads next; cli_read_end closes both. */
+int cli_read(cli *c, store **s, store_txn **txn, sd_err *err);
+void cli_read_end(store **s, store_txn **txn);
+
 /* Prints members one by one: an aligned table for people (printed by
  * cli_lister_finish), JSON Lines with --json (printed as they come).
  * Filters: any of state, district (case-insensitive), status, gender set
@@ -89,9 +94,18 @@ typedef struct cli_lister {
     size_t n, limit;
     const char *state, *district;
     int status, gender;
+    char own[STORE_STATE_BYTES]; /* the state cli_lister_open chose */
 } cli_lister;
 
 void cli_lister_init(cli_lister *l, cli *c, store *s, store_txn *txn);
+/* Opens the store read-only with a read transaction and inits l for the
+ * state a listing shows (cli_list_state: given, every state, or this
+ * chapter's own). Returns SD_OK, or the printed error's exit code. */
+int cli_lister_open(cli_lister *l, cli *c, const char *given, int all_states);
+/* After a walk that returned rc (err set when rc is an error; rc > 0, a
+ * limit reached, is success): prints the listing or the error, ends the
+ * transaction and closes the store. Returns the command's exit code. */
+int cli_lister_close(cli_lister *l, int rc, sd_err *err);
 /* Adds m if it passes the filters; returns 1 once the limit is reached. */
 int cli_lister_add(cli_lister *l, const Sadasya__MemberView *m);
 /* The same, by number (a view_find_* callback; ctx is the lister). */
@@ -105,6 +119,9 @@ void cli_lister_finish(cli_lister *l);
  * returns CLI_EXIT_USAGE; cli_opt_rest returns 0 when nothing is left. */
 int cli_opt_bad(const char *cmd, char **argv);
 int cli_opt_rest(const char *cmd, int argc, char **argv);
+/* --limit N: a positive count into *out; else prints the usage error and
+ * returns CLI_EXIT_USAGE. */
+int cli_limit_arg(const char *cmd, const char *arg, size_t *out);
 
 /* A state code given by the user: 0 when NULL or 2-3 capital letters,
  * else prints the error and returns CLI_EXIT_FAIL. */

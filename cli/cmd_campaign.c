@@ -262,13 +262,9 @@ int cmd_campaign(cli *c, int argc, char **argv)
     }
 
     store *s;
-
     store_txn *txn;
-
     sd_err err;
-
-    if (cli_org_read(c, &s, &txn, &err))
-
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     int rc = view_counter_each(s, txn, "day", day_counter, &x, &err);
     if (!rc)
@@ -276,7 +272,7 @@ int cmd_campaign(cli *c, int argc, char **argv)
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
     if (rc) {
-        cli_org_read_end(&s, &txn);
+        cli_read_end(&s, &txn);
         free(x.days);
         free(x.refs);
         return cli_error(&err);
@@ -439,7 +435,7 @@ int cmd_campaign(cli *c, int argc, char **argv)
             cli_table_destroy(&t);
         }
     }
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     free(x.days);
     free(x.refs);
     if (root)

@@ -244,7 +244,7 @@ int cmd_directory(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     char own[STORE_STATE_BYTES];
     int rc = cli_list_state(s, txn, l.state, all_states, own, &l.state, &err);
@@ -281,13 +281,7 @@ int cmd_directory(cli *c, int argc, char **argv)
             cJSON_AddStringToObject(j, "products", en->products);
             cJSON_AddStringToObject(j, "place", en->place);
             cJSON_AddBoolToObject(j, "consent", en->contact_consent);
-            if (p) {
-                cJSON_AddStringToObject(j, "name", p->name);
-                cJSON_AddStringToObject(j, "phone", p->phone);
-            } else {
-                cJSON_AddNullToObject(j, "name");
-                cJSON_AddNullToObject(j, "phone");
-            }
+            cli_org_contact_json(j, p);
             cJSON_AddItemToArray(arr, j);
         } else {
             const char *who = p ? p->name : en->contact_consent ? "(not held)" : "(no consent)";
@@ -298,7 +292,7 @@ int cmd_directory(cli *c, int argc, char **argv)
         if (p)
             sadasya__personal__free_unpacked(p, NULL);
     }
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     for (size_t i = 0; i < l.n; i++)
         sadasya__enterprise_listed__free_unpacked(l.v[i], NULL);
     free(l.v);

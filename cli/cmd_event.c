@@ -503,7 +503,7 @@ static int event_show(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     Sadasya__EventView *ev = NULL;
     int rc = org_event_get(s, txn, id, &ev, &err);
@@ -512,7 +512,7 @@ static int event_show(cli *c, int argc, char **argv)
                    c->json ? NULL : cli_table_new(3, heads) };
     if (!rc)
         rc = org_attendance_each(s, txn, id, show_attendee, &x, &err);
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     if (!rc) {
         if (c->json) {
             cJSON *j = event_json(ev);
@@ -628,10 +628,10 @@ int cmd_events(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     int rc = org_events_each(s, txn, collect, &l, &err);
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     if (rc == SD_ENOMEM && !err.msg[0])
         sd_errf(&err, SD_ENOMEM, "out of memory");
     if (!rc && l.n)

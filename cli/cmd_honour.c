@@ -139,7 +139,7 @@ int cmd_honours(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     list_ctx l = { NULL, 0, 0 };
     int rc = SD_OK;
@@ -175,7 +175,7 @@ int cmd_honours(cli *c, int argc, char **argv)
         }
         cli_org_person_free(&who);
     }
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     for (size_t i = 0; i < l.n; i++)
         sadasya__honour__free_unpacked(l.rows[i].h, NULL);
     free(l.rows);

@@ -142,13 +142,9 @@ int cmd_inactive(cli *c, int argc, char **argv)
         return CLI_EXIT_FAIL;
 
     store *s;
-
     store_txn *txn;
-
     sd_err err;
-
-    if (cli_org_read(c, &s, &txn, &err))
-
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     uint32_t rule = roster_inactive_days(s, txn);
     if (!since) {
@@ -191,13 +187,7 @@ int cmd_inactive(cli *c, int argc, char **argv)
         if (arr) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "number", m->number);
-            if (p) {
-                cJSON_AddStringToObject(j, "name", p->name);
-                cJSON_AddStringToObject(j, "phone", p->phone);
-            } else {
-                cJSON_AddNullToObject(j, "name");
-                cJSON_AddNullToObject(j, "phone");
-            }
+            cli_org_contact_json(j, p);
             cJSON_AddStringToObject(j, "state", m->state);
             cJSON_AddStringToObject(j, "district", m->district);
             cJSON_AddStringToObject(j, "status", st);
@@ -218,7 +208,7 @@ int cmd_inactive(cli *c, int argc, char **argv)
         if (p)
             sadasya__personal__free_unpacked(p, NULL);
     }
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     for (size_t i = 0; i < x.n; i++)
         sadasya__member_view__free_unpacked(x.rows[i].m, NULL);
     free(x.rows);

@@ -51,51 +51,29 @@ int cmd_list(cli *c, int argc, char **argv)
             if ((gender = view_gender_parse(optarg)) < 0)
                 return cli_errorf("gender \"%s\" is not female, male or other", optarg);
             break;
-        case 'l': {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (*end || v <= 0)
-                return cli_usagef("list", "--limit needs a positive number");
-            limit = (size_t)v;
+        case 'l':
+            if (cli_limit_arg("list", optarg, &limit))
+                return CLI_EXIT_USAGE;
             break;
-        }
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("list", argv);
         }
     }
     if (cli_opt_rest("list", argc, argv))
         return CLI_EXIT_USAGE;
-    store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
+    cli_lister l;
+    int rc = cli_lister_open(&l, c, state, all_states);
+    if (rc)
+        return rc;
     sd_err err;
     sd_err_clear(&err);
-    store_txn *txn;
-    char own[STORE_STATE_BYTES];
-    int rc = store_begin(s, 0, &txn, &err);
-    if (!rc && (rc = cli_list_state(s, txn, state, all_states, own, &state,
-                                    &err)))
-        store_end(txn);
-    if (!rc) {
-        cli_lister l;
-        cli_lister_init(&l, c, s, txn);
-        l.state = state;
-        l.district = district;
-        l.status = status;
-        l.gender = gender;
-        l.limit = limit;
-        if (state && district)
-            rc = view_find_district(s, txn, state, district, cli_lister_add_number, &l, &err);
-        else
-            rc = view_members_each(s, txn, state, cli_lister_add_view, &l, &err);
-        if (rc > 0)
-            rc = 0; /* the limit stopped the walk */
-        if (!rc)
-            cli_lister_finish(&l);
-        else
-            cli_table_destroy(&l.t);
-        store_end(txn);
-    }
-    store_destroy(&s);
-    return rc ? cli_error(&err) : CLI_EXIT_OK;
+    l.district = district;
+    l.status = status;
+    l.gender = gender;
+    l.limit = limit;
+    if (l.state && district)
+        rc = view_find_district(l.s, l.txn, l.state, district, cli_lister_add_number, &l, &err);
+    else
+        rc = view_members_each(l.s, l.txn, l.state, cli_lister_add_view, &l, &err);
+    return cli_lister_close(&l, rc, &err);
 }

@@ -197,13 +197,10 @@ int cmd_notices(cli *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's': l.state = optarg; break;
-        case 'l': {
-            char *end;
-            l.limit = strtoul(optarg, &end, 10);
-            if (!*optarg || *end || !l.limit)
-                return cli_errorf("--limit %s: give a number above 0", optarg);
+        case 'l':
+            if (cli_limit_arg("notices", optarg, &l.limit))
+                return CLI_EXIT_USAGE;
             break;
-        }
         case 'h': fputs(notices_usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("notices", argv);
         }
@@ -215,12 +212,12 @@ int cmd_notices(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     if (c->json)
         l.arr = cJSON_CreateArray();
     int rc = org_notices_each(s, txn, show_notice, &l, &err);
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     if (rc < 0) {
         cJSON_Delete(l.arr);
         return cli_error(&err);

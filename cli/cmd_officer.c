@@ -300,7 +300,7 @@ int cmd_officers(cli *c, int argc, char **argv)
     store *s;
     store_txn *txn;
     sd_err err;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     int rc = org_officers_each(s, txn, state, collect, &l, &err);
     if (rc == SD_ENOMEM && !err.msg[0])
@@ -345,7 +345,7 @@ int cmd_officers(cli *c, int argc, char **argv)
         }
         cli_org_person_free(&who);
     }
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     for (size_t i = 0; i < l.n; i++)
         sadasya__officer_view__free_unpacked(l.rows[i].o, NULL);
     free(l.rows);

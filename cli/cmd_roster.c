@@ -80,11 +80,11 @@ static int list_one(const Sadasya__ChapterView *cv, void *ctx)
 static int roster_list(cli *c)
 {
     store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
     store_txn *txn;
+    sd_err err;
+    int rc = cli_read(c, &s, &txn, &err);
+    if (rc)
+        return rc;
     static const char *const heads[] = { "STATE", "NAME", "KEY", "ENDPOINTS", "STATUS",
                                          "FIRST NUMBER" };
     list_ctx l = { NULL, NULL };
@@ -92,12 +92,8 @@ static int roster_list(cli *c)
         l.arr = cJSON_CreateArray();
     else
         l.t = cli_table_new(6, heads);
-    int rc = store_begin(s, 0, &txn, &err);
-    if (!rc) {
-        rc = roster_each(s, txn, list_one, &l, &err);
-        store_end(txn);
-    }
-    store_destroy(&s);
+    rc = roster_each(s, txn, list_one, &l, &err);
+    cli_read_end(&s, &txn);
     if (!rc) {
         if (l.arr) {
             cJSON *o = cJSON_CreateObject();

@@ -80,12 +80,12 @@ int cmd_rules(cli *c, int argc, char **argv)
     }
     store *s;
     store_txn *txn;
-    if (cli_org_read(c, &s, &txn, &err))
+    if (cli_read(c, &s, &txn, &err))
         return CLI_EXIT_FAIL;
     uint32_t days = roster_inactive_days(s, txn);
     char name[RULES_TEXT_MAX + 1];
     int named = roster_org_name(s, txn, name, sizeof name);
-    cli_org_read_end(&s, &txn);
+    cli_read_end(&s, &txn);
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "inactive_after_days", days);

@@ -10,9 +10,9 @@
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] search --phone PHONE [--state CODE |\n"
-    "                                     --all-states]\n"
+    "                                     --all-states] [--limit N]\n"
     "       sadasya [--data DIR] [--json] search --name TEXT [--state CODE |\n"
-    "                                     --all-states]\n"
+    "                                     --all-states] [--limit N]\n"
     "\n"
     "--phone matches the number's last ten digits (+91 and 0 prefixes are\n"
     "ignored). --name matches members having, for every word of TEXT, a word\n"
@@ -30,6 +30,7 @@ int cmd_search(cli *c, int argc, char **argv)
     };
     const char *phone = NULL, *name = NULL, *state = NULL;
     int all_states = 0;
+    size_t limit = 0;
     int o;
     optind = 1;
     opterr = 0;
@@ -43,6 +44,10 @@ int cmd_search(cli *c, int argc, char **argv)
             state = optarg;
             break;
         case 'A': all_states = 1; break;
+        case 'l':
+            if (cli_limit_arg("search", optarg, &limit))
+                return CLI_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_opt_bad("search", argv);
         }
@@ -51,29 +56,14 @@ int cmd_search(cli *c, int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!phone == !name)
         return cli_usagef("search", "give --phone PHONE or --name TEXT");
-    store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
+    cli_lister l;
+    int rc = cli_lister_open(&l, c, state, all_states);
+    if (rc)
+        return rc;
     sd_err err;
     sd_err_clear(&err);
-    store_txn *txn;
-    char own[STORE_STATE_BYTES];
-    int rc = store_begin(s, 0, &txn, &err);
-    if (!rc && (rc = cli_list_state(s, txn, state, all_states, own, &state,
-                                    &err)))
-        store_end(txn);
-    if (!rc) {
-        cli_lister l;
-        cli_lister_init(&l, c, s, txn);
-        l.state = state;
-        rc = phone ? view_find_phone(s, txn, phone, cli_lister_add_number, &l, &err)
-                   : view_find_name(s, txn, name, cli_lister_add_number, &l, &err);
-        if (!rc)
-            cli_lister_finish(&l);
-        else
-            cli_table_destroy(&l.t);
-        store_end(txn);
-    }
-    store_destroy(&s);
-    return rc ? cli_error(&err) : CLI_EXIT_OK;
+    l.limit = limit;
+    rc = phone ? view_find_phone(l.s, l.txn, phone, cli_lister_add_number, &l, &err)
+               : view_find_name(l.s, l.txn, name, cli_lister_add_number, &l, &err);
+    return cli_lister_close(&l, rc, &err);
 }

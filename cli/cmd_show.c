@@ -26,24 +26,20 @@ int cmd_show(cli *c, int argc, char **argv)
     if (cli_number(argv[1], number))
         return CLI_EXIT_FAIL;
     store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
     store_txn *txn;
+    sd_err err;
+    int rc = cli_read(c, &s, &txn, &err);
+    if (rc)
+        return rc;
     Sadasya__MemberView *m = NULL;
     Sadasya__Personal *p = NULL;
-    int rc = store_begin(s, 0, &txn, &err);
+    rc = view_member_get(s, txn, number, &m, &err);
     if (!rc) {
-        rc = view_member_get(s, txn, number, &m, &err);
-        if (!rc) {
-            int prc = view_personal_get(s, txn, m, &p, &err);
-            if (prc && prc != SD_ENOTFOUND)
-                rc = prc;
-        }
-        store_end(txn);
+        int prc = view_personal_get(s, txn, m, &p, &err);
+        if (prc && prc != SD_ENOTFOUND)
+            rc = prc;
     }
-    store_destroy(&s);
+    cli_read_end(&s, &txn);
     if (rc) {
         if (m)
             sadasya__member_view__free_unpacked(m, NULL);

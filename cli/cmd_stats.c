@@ -94,11 +94,11 @@ int cmd_stats(cli *c, int argc, char **argv)
         return cli_usagef("stats", "--by %s: not one of state, district, gender, "
                           "status, area, month", dim);
     store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
     store_txn *txn;
+    sd_err err;
+    int rc = cli_read(c, &s, &txn, &err);
+    if (rc)
+        return rc;
     counter_row total;
     stats_ctx x = { NULL, NULL, s, NULL, 0 };
     int by_state = !strcmp(dim, "state");
@@ -117,16 +117,12 @@ int cmd_stats(cli *c, int argc, char **argv)
         x.rows = cJSON_CreateArray();
     else
         x.t = cli_table_new(by_state ? 8 : 7, h0);
-    int rc = store_begin(s, 0, &txn, &err);
-    if (!rc) {
-        if (by_state)
-            x.txn = txn;
-        rc = view_counter_get(s, txn, "total", "", &total, &err);
-        if (!rc)
-            rc = view_counter_each(s, txn, dim, stats_row, &x, &err);
-        store_end(txn);
-    }
-    store_destroy(&s);
+    if (by_state)
+        x.txn = txn;
+    rc = view_counter_get(s, txn, "total", "", &total, &err);
+    if (!rc)
+        rc = view_counter_each(s, txn, dim, stats_row, &x, &err);
+    cli_read_end(&s, &txn);
     if (!rc) {
         if (c->json) {
             cJSON *j = cJSON_CreateObject();

@@ -139,18 +139,16 @@ static int one_peer(const Sadasya__PeerStatus *ps, void *ctx)
 static int run(cli *c, int full)
 {
     store *s;
-    if (cli_open(c, STORE_RDONLY, &s))
-        return CLI_EXIT_FAIL;
-    sd_err err;
-    sd_err_clear(&err);
     store_txn *txn;
+    sd_err err;
+    int rc = cli_read(c, &s, &txn, &err);
+    if (rc)
+        return rc;
     status_ctx x = { c, NULL, 0, NULL, NULL, full, node_running(c->data_dir) };
     cJSON *origins = NULL;
     uint64_t nevidence = 0;
     uint64_t nretracted = 0, nheld = 0;
-    int rc = store_begin(s, 0, &txn, &err);
-    if (!rc)
-        rc = sync_heads(s, txn, &x.mine, &x.nmine, &err);
+    rc = sync_heads(s, txn, &x.mine, &x.nmine, &err);
     if (!rc) {
         store_evidence_count(s, txn, &nevidence, NULL);
         retract_count(s, txn, &nretracted, &nheld, NULL);
@@ -205,9 +203,8 @@ static int run(cli *c, int full)
         else
             x.t = full ? cli_table_new(10, fh) : cli_table_new(5, ph);
         rc = peers_status_each(s, txn, one_peer, &x, &err);
-        store_end(txn);
     }
-    store_destroy(&s);
+    cli_read_end(&s, &txn);
     sync_heads_free(x.mine, x.nmine);
     if (rc) {
         cJSON_Delete(origins);

@@ -4,14 +4,12 @@
  * Personal fields are merged with the held Personal data and sealed anew.
  */
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
 #include "org_cli.h"
-#include "day.h"
 #include "member.h"
-#include "text.h"
+#include "member_edit.h"
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] update NUMBER [--name NAME]\n"
@@ -25,33 +23,29 @@ static const char usage[] =
     "guardian or birth year that makes the member a likely duplicate of\n"
     "another (as register checks) is refused unless --allow-duplicate.\n";
 
-static const char *pick(const char *new_value, const char *old)
-{
-    return new_value ? new_value : old;
-}
-
 typedef struct upd_ctx {
     const member_input *nw; /* only what the user gave */
     const char *number;
     int personal, interests;
     int identity; /* phone, name, guardian or birth year given */
+    char changed[MEMBER_EDIT_CHANGED_MAX];
 } upd_ctx;
 
-/* Checks the member as it will be and signs the MemberUpdated, with the
- * Personal data sealed anew when a personal field changes (cli_org_write's
- * fn). */
+/* The member as it will be (member_edit_fill), checked as register checks
+ * a new one (member_edit_prepare; member_check_store when its identity
+ * changes), and the MemberUpdated that records the difference
+ * (cli_org_write's fn). */
 static int update_sign(cli_org_tx *t, void *ctx, sd_err *err)
 {
     upd_ctx *x = ctx;
-    const member_input nw = *x->nw;
     Sadasya__MemberView *m = NULL;
     Sadasya__Personal *p = NULL;
-    uint8_t *blob = NULL;
-    size_t blen = 0;
+    member_edit ed;
+    memset(&ed, 0, sizeof ed);
     int rc = view_member_get(t->s, t->txn, x->number, &m, err);
     if (!rc)
         rc = cli_org_own(t->w, m, "update it", err);
-    if (!rc && x->personal) {
+    if (!rc) {
         int prc = view_personal_get(t->s, t->txn, m, &p, err);
         if (prc == SD_ENOTFOUND)
             rc = sd_errf(err, SD_ENOTFOUND,
@@ -60,67 +54,27 @@ static int update_sign(cli_org_tx *t, void *ctx, sd_err *err)
         else
             rc = prc;
     }
+    member_input full;
+    member_edit_bufs bufs;
     if (!rc) {
-        /* Check the member as it will be, with the same rules as register. */
-        char by[16] = "", day[DAY_STR_LEN];
-        if (p && p->birth_year)
-            snprintf(by, sizeof by, "%u", p->birth_year);
-        day_format(m->joined_day, day);
-        member_input all;
-        memset(&all, 0, sizeof all);
-        all.name = pick(nw.name, p ? p->name : "-");
-        all.name_en = pick(nw.name_en, p ? p->name_en : NULL);
-        all.guardian = pick(nw.guardian, p ? p->guardian : NULL);
-        all.birth_year = pick(nw.birth_year, by);
-        all.phone = pick(nw.phone, p ? p->phone : "000000");
-        all.email = pick(nw.email, p ? p->email : NULL);
-        all.address = pick(nw.address, p ? p->address : NULL);
-        all.gender = view_gender_name(m->gender);
-        all.district = pick(nw.district, m->district);
-        all.area = nw.area;
-        all.occupation = nw.occupation;
-        all.n_interests = nw.n_interests;
-        memcpy(all.interests, nw.interests, sizeof all.interests);
-        all.allow_duplicate = nw.allow_duplicate;
-        rc = member_check(&all, err);
-        if (!rc && x->identity)
-            rc = member_check_store(t->s, t->txn, m->state, x->number, &all,
-                                    NULL, err);
-
-        Sadasya__MemberUpdated u = SADASYA__MEMBER_UPDATED__INIT;
-        u.number = (char *)x->number;
-        uint8_t phash[ENTRY_HASH_BYTES];
-        if (!rc && x->personal) {
-            Sadasya__Personal np = *p;
-            np.name = (char *)all.name;
-            np.name_en = (char *)(all.name_en ? all.name_en : "");
-            np.guardian = (char *)(all.guardian ? all.guardian : "");
-            np.phone = (char *)all.phone;
-            np.email = (char *)(all.email ? all.email : "");
-            np.address = (char *)(all.address ? all.address : "");
-            np.birth_year = all.birth_year && *all.birth_year
-                                ? (uint32_t)strtoul(all.birth_year, NULL, 10) : 0;
-            rc = entry_personal_seal(&np, &blob, &blen, phash, err);
-            u.personal_hash.data = phash;
-            u.personal_hash.len = sizeof phash;
-        }
-        char district[MEMBER_FIELD_MAX + 1] = "";
-        if (nw.district)
-            text_place(nw.district, district, sizeof district);
-        u.district = district;
-        u.area = nw.area ? view_area_parse(nw.area) : 0;
-        u.occupation = (char *)(nw.occupation ? nw.occupation : "");
-        u.interests_set = x->interests;
-        u.n_interests = nw.n_interests;
-        u.interests = (char **)nw.interests;
-        if (!rc) {
-            Sadasya__Entry e = SADASYA__ENTRY__INIT;
-            e.body_case = SADASYA__ENTRY__BODY_UPDATED;
-            e.updated = &u;
-            rc = cli_org_sign_personal(t, &e, blob, blen, err);
-        }
+        member_edit_fill(m, p, x->nw, x->interests, &full, &bufs);
+        rc = member_edit_prepare(m, p, &full, NULL, NULL, &ed, err);
     }
-    free(blob);
+    if (!rc && x->identity)
+        rc = member_check_store(t->s, t->txn, m->state, x->number, &full,
+                                NULL, err);
+    entry_signed es[MEMBER_EDIT_ENTRIES];
+    size_t n = 0;
+    if (!rc && ed.changed[0])
+        rc = member_edit_sign(t->w, &ed, es, &n, err);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = cli_org_keep(t, &es[i], err);
+        entry_signed_clear(&es[i]);
+    }
+    if (!rc)
+        snprintf(x->changed, sizeof x->changed, "%s", ed.changed);
+    member_edit_clear(&ed);
     if (p)
         sadasya__personal__free_unpacked(p, NULL);
     if (m)
@@ -176,16 +130,19 @@ int cmd_update(cli *c, int argc, char **argv)
     if (cli_number(argv[optind], number))
         return CLI_EXIT_FAIL;
 
-    upd_ctx x = { &nw, number, personal, interests, identity };
+    upd_ctx x = { &nw, number, personal, interests, identity, "" };
     int rc = cli_org_write(c, update_sign, &x);
     if (rc)
         return rc;
     if (c->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "updated", number);
+        cJSON_AddStringToObject(j, x.changed[0] ? "updated" : "unchanged", number);
+        cJSON_AddStringToObject(j, "changed", x.changed);
         cli_json_print(j);
+    } else if (x.changed[0]) {
+        printf("updated %s (%s)\n", number, x.changed);
     } else {
-        printf("updated %s\n", number);
+        printf("%s unchanged: it already has those values\n", number);
     }
     return CLI_EXIT_OK;
 }

@@ -81,28 +81,6 @@ int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
     return rc ? cli_error(&err) : CLI_EXIT_OK;
 }
 
-int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err)
-{
-    *txn = NULL;
-    sd_err_clear(err);
-    if (cli_open(c, STORE_RDONLY, s))
-        return CLI_EXIT_FAIL;
-    if (store_begin(*s, 0, txn, err)) {
-        store_destroy(s);
-        return cli_error(err);
-    }
-    sd_err_clear(err);
-    return SD_OK;
-}
-
-void cli_org_read_end(store **s, store_txn **txn)
-{
-    if (*txn)
-        store_end(*txn);
-    *txn = NULL;
-    store_destroy(s);
-}
-
 int cli_org_member(store *s, store_txn *txn, const char *number,
                    Sadasya__MemberView **out, sd_err *err)
 {
@@ -206,6 +184,17 @@ Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
     if (view_personal_get(s, txn, m, &p, NULL) != SD_OK)
         return NULL;
     return p;
+}
+
+void cli_org_contact_json(cJSON *j, const Sadasya__Personal *p)
+{
+    if (p) {
+        cJSON_AddStringToObject(j, "name", p->name);
+        cJSON_AddStringToObject(j, "phone", p->phone);
+    } else {
+        cJSON_AddNullToObject(j, "name");
+        cJSON_AddNullToObject(j, "phone");
+    }
 }
 
 void cli_org_person(store *s, store_txn *txn, const char *number, cli_person *out)

@@ -54,10 +54,6 @@ int cli_org_keep(cli_org_tx *t, entry_signed *es, sd_err *err);
 int cli_org_write(cli *c, int (*fn)(cli_org_tx *t, void *ctx, sd_err *err),
                   void *ctx);
 
-/* Opens the store read-only with a read transaction and clears err for
- * what the caller reads next; cli_org_read_end closes both. */
-int cli_org_read(cli *c, store **s, store_txn **txn, sd_err *err);
-void cli_org_read_end(store **s, store_txn **txn);
 
 /* The member with the canonical number, or SD_ENOTFOUND with a message
  * that says the number may not have reached this node yet. */
@@ -94,6 +90,10 @@ int cli_org_entry_day(const char *flag, const char *in, int ahead,
  * frees it with sadasya__personal__free_unpacked). */
 Sadasya__Personal *cli_org_personal(store *s, store_txn *txn,
                                     const Sadasya__MemberView *m);
+
+/* Adds "name" and "phone" to a listing's JSON object j: p's, or null
+ * when p is NULL (not held here, or not to be shown). */
+void cli_org_contact_json(cJSON *j, const Sadasya__Personal *p);
 
 /* A member and its Personal data as listings show them: name is the
  * member's name, or "(erased)", "(not held)" (personal data not on this

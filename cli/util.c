@@ -1,6 +1,7 @@
 /*
  * util.c — the shared pieces of the CLI declared in cli.h.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -374,6 +375,68 @@ int cli_lister_add_number(const char *number, void *ctx)
     int rc = cli_lister_add(l, m);
     sadasya__member_view__free_unpacked(m, NULL);
     return rc;
+}
+
+int cli_read(cli *c, store **s, store_txn **txn, sd_err *err)
+{
+    *txn = NULL;
+    sd_err_clear(err);
+    if (cli_open(c, STORE_RDONLY, s))
+        return CLI_EXIT_FAIL;
+    if (store_begin(*s, 0, txn, err)) {
+        store_destroy(s);
+        return cli_error(err);
+    }
+    sd_err_clear(err);
+    return SD_OK;
+}
+
+void cli_read_end(store **s, store_txn **txn)
+{
+    if (*txn)
+        store_end(*txn);
+    *txn = NULL;
+    store_destroy(s);
+}
+
+int cli_limit_arg(const char *cmd, const char *arg, size_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (!*arg || *end || v <= 0 || errno)
+        return cli_usagef(cmd, "--limit needs a positive number, not \"%s\"", arg);
+    *out = (size_t)v;
+    return SD_OK;
+}
+
+int cli_lister_open(cli_lister *l, cli *c, const char *given, int all_states)
+{
+    store *s;
+    store_txn *txn;
+    sd_err err;
+    int rc = cli_read(c, &s, &txn, &err);
+    if (rc)
+        return rc;
+    cli_lister_init(l, c, s, txn);
+    if (cli_list_state(s, txn, given, all_states, l->own, &l->state, &err)) {
+        cli_table_destroy(&l->t);
+        cli_read_end(&s, &txn);
+        return cli_error(&err);
+    }
+    return SD_OK;
+}
+
+int cli_lister_close(cli_lister *l, int rc, sd_err *err)
+{
+    if (rc > 0)
+        rc = SD_OK; /* the limit stopped the walk */
+    if (!rc)
+        cli_lister_finish(l);
+    else
+        cli_table_destroy(&l->t);
+    cli_read_end(&l->s, &l->txn);
+    return rc ? cli_error(err) : CLI_EXIT_OK;
 }
 
 void cli_lister_finish(cli_lister *l)

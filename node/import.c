@@ -240,41 +240,28 @@ static int phone_candidate(const char *number, void *ctx)
 
 /* The row in, with what its file has no column for taken from member m
  * and its personal data p (NULL when not held): what member_edit
- * compares. Strings point into in, m, p or bufs. */
-typedef struct row_bufs {
-    char birth_year[16], fee[24], joined[DAY_STR_LEN];
-} row_bufs;
-
+ * compares. Strings point into in, m, p or b. */
 static void row_full(const import_plan *plan, const member_input *in,
                      const Sadasya__MemberView *m, const Sadasya__Personal *p,
-                     member_input *full, row_bufs *b)
+                     member_input *full, member_edit_bufs *b)
 {
-    *full = *in;
-    if (p && p->birth_year)
-        snprintf(b->birth_year, sizeof b->birth_year, "%u", p->birth_year);
-    snprintf(b->fee, sizeof b->fee, "%llu", (unsigned long long)m->fee_paise);
-    day_format(m->joined_day, b->joined);
-    struct { int col; const char **field; const char *held; } keep[] = {
-        { COL_NAME_EN, &full->name_en, p ? p->name_en : NULL },
-        { COL_GUARDIAN, &full->guardian, p ? p->guardian : NULL },
-        { COL_BIRTH_YEAR, &full->birth_year, b->birth_year },
-        { COL_EMAIL, &full->email, p ? p->email : NULL },
-        { COL_ADDRESS, &full->address, p ? p->address : NULL },
-        { COL_AREA, &full->area, m->area ? view_area_name(m->area) : NULL },
-        { COL_OCCUPATION, &full->occupation, m->occupation },
-        { COL_FEE_PAISE, &full->fee_paise, b->fee },
-        { COL_PAYMENT_REF, &full->payment_ref, m->payment_ref },
-        { COL_JOINED, &full->joined, b->joined },
+    member_input given = *in;
+    struct { int col; const char **field; } opt[] = {
+        { COL_NAME_EN, &given.name_en }, { COL_GUARDIAN, &given.guardian },
+        { COL_BIRTH_YEAR, &given.birth_year }, { COL_EMAIL, &given.email },
+        { COL_ADDRESS, &given.address }, { COL_AREA, &given.area },
+        { COL_OCCUPATION, &given.occupation }, { COL_FEE_PAISE, &given.fee_paise },
+        { COL_PAYMENT_REF, &given.payment_ref }, { COL_JOINED, &given.joined },
     };
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-        if (!col_given(plan, keep[i].col))
-            *keep[i].field = keep[i].held;
-    if (!col_given(plan, COL_INTEREST)) {
-        full->n_interests = m->n_interests < MEMBER_MAX_INTERESTS
-                                ? m->n_interests : MEMBER_MAX_INTERESTS;
-        for (size_t i = 0; i < full->n_interests; i++)
-            full->interests[i] = m->interests[i];
-    }
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
+        if (!col_given(plan, opt[i].col))
+            *opt[i].field = NULL;   /* kept as held */
+        else if (!*opt[i].field)
+            *opt[i].field = "";     /* an empty cell clears it */
+    int interests = col_given(plan, COL_INTEREST);
+    if (!interests)
+        given.n_interests = 0;
+    member_edit_fill(m, p, &given, interests, full, b);
 }
 
 /* A correction kept in the plan, in row order. */
@@ -323,7 +310,7 @@ static int row_registered(const lookup *lk, import_plan *plan, uint64_t row,
         Sadasya__Personal *p = NULL;
         view_personal_get(lk->s, lk->txn, m, &p, NULL);
         member_input full;
-        row_bufs bufs;
+        member_edit_bufs bufs;
         row_full(plan, in, m, p, &full, &bufs);
         member_edit ed;
         int rc = member_edit_prepare(m, p, &full, x->status, x->reason, &ed,

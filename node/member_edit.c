@@ -29,6 +29,49 @@ int member_edit_same(const char *a, const char *b)
     return la == lb && !memcmp(a, b, la);
 }
 
+static const char *pick(const char *given, const char *held)
+{
+    return given ? given : held;
+}
+
+void member_edit_fill(const Sadasya__MemberView *m, const Sadasya__Personal *p,
+                      const member_input *given, int interests_given,
+                      member_input *full, member_edit_bufs *b)
+{
+    b->birth_year[0] = '\0';
+    if (p && p->birth_year)
+        snprintf(b->birth_year, sizeof b->birth_year, "%u", p->birth_year);
+    snprintf(b->fee, sizeof b->fee, "%llu", (unsigned long long)m->fee_paise);
+    day_format(m->joined_day, b->joined);
+    memset(full, 0, sizeof *full);
+    full->name = pick(given->name, p ? p->name : NULL);
+    full->name_en = pick(given->name_en, p ? p->name_en : NULL);
+    full->guardian = pick(given->guardian, p ? p->guardian : NULL);
+    full->phone = pick(given->phone, p ? p->phone : NULL);
+    full->email = pick(given->email, p ? p->email : NULL);
+    full->address = pick(given->address, p ? p->address : NULL);
+    full->birth_year = pick(given->birth_year, b->birth_year);
+    full->gender = pick(given->gender, view_gender_name(m->gender));
+    full->district = pick(given->district, m->district);
+    full->area = pick(given->area, m->area ? view_area_name(m->area) : NULL);
+    full->occupation = pick(given->occupation, m->occupation);
+    full->fee = given->fee;
+    full->fee_paise = given->fee ? given->fee_paise : pick(given->fee_paise, b->fee);
+    full->payment_ref = pick(given->payment_ref, m->payment_ref);
+    full->joined = pick(given->joined, b->joined);
+    full->referred_by = given->referred_by;
+    full->allow_duplicate = given->allow_duplicate;
+    if (given->n_interests || interests_given) {
+        full->n_interests = given->n_interests;
+        memcpy(full->interests, given->interests, sizeof full->interests);
+    } else {
+        full->n_interests = m->n_interests < MEMBER_MAX_INTERESTS
+                                ? m->n_interests : MEMBER_MAX_INTERESTS;
+        for (size_t i = 0; i < full->n_interests; i++)
+            full->interests[i] = m->interests[i];
+    }
+}
+
 static void changed_add(member_edit *ed, const char *field)
 {
     size_t n = strlen(ed->changed);

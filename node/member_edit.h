@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "day.h"
 #include "member.h"
 #include "view.h"
 
@@ -53,6 +54,20 @@ int member_edit_sign(writer *w, const member_edit *ed,
                      sd_err *err);
 
 void member_edit_clear(member_edit *ed);
+
+/* Text member_edit_fill writes for fields held as numbers. */
+typedef struct member_edit_bufs {
+    char birth_year[16], fee[24], joined[DAY_STR_LEN];
+} member_edit_bufs;
+
+/* The member as it will be: each field given (non-NULL in given; the
+ * interests when given->n_interests or interests_given) or else as held in
+ * m and p (p NULL when not held). What member_edit_prepare compares, and
+ * what `update`, an import's corrections and the web's form share.
+ * Strings point into given, m, p or b; allow_duplicate is given's. */
+void member_edit_fill(const Sadasya__MemberView *m, const Sadasya__Personal *p,
+                      const member_input *given, int interests_given,
+                      member_input *full, member_edit_bufs *b);
 
 /* Whether a and b are the same text but for spaces around it (NULL is
  * ""): how a spreadsheet's cell is compared with what is held. */

@@ -332,6 +332,13 @@ check "search without --phone or --name: one-line error" is_error
 # --- update ------------------------------------------------------------------
 sd --data "$BR" update "$N2" --phone 9123456780 --district Muzaffarpur
 check "update --phone --district exits 0" ok
+check "... and names what changed" out_has "updated $N2 (phone, district)"
+sd --data "$BR" --json log --state BR
+nlog=$(wc -l < "$T/out")
+sd --data "$BR" update "$N2" --district muzaffarpur --phone +919123456780
+check "update to the values held: unchanged" eval 'ok && out_has "$N2 unchanged"'
+sd --data "$BR" --json log --state BR
+check "... and signs nothing" eval '[ "$(wc -l < "$T/out")" = "$nlog" ]'
 sd --data "$BR" --json show "$N2"
 check "update reflected in show" pyt "d['phone'] == '9123456780' and d['district'] == 'Muzaffarpur' and d['name'] == 'अनुराग समरूप'"
 sd --data "$BR" --json search --phone 9123456780
