@@ -19,7 +19,8 @@
 
 static const char usage[] =
     "usage: sadasya [--data DIR] [--json] import FILE.csv [--skip-bad] "
-    "[--ignore-unknown] [--batch N]\n"
+    "[--ignore-unknown]\n"
+    "         [--allow-duplicate] [--batch N]\n"
     "\n"
     "Registers a member of this node's state for each row of FILE.csv: CSV in\n"
     "UTF-8 (with or without a BOM, as Excel's \"CSV UTF-8\"), or Excel's\n"
@@ -39,11 +40,16 @@ static const char usage[] =
     "and a row that changes one updates those fields (signed MemberUpdated\n"
     "and MemberStatus entries; gender, joining date, fee and payment\n"
     "reference cannot change, and referred-by is never re-pointed).\n"
-    "\n"
+    "A new row that is a likely duplicate, as `register` judges (a member of\n"
+    "this state with the same phone, or the same name and guardian or birth\n"
+    "year), or that has the phone of an earlier new row of the file, is a\n"
+    "bad row naming the member or line; a referrer must be a member held\n"
+    "here.\n"
     "All rows or none: a bad row is reported by its line number and nothing\n"
     "is imported.\n"
     "  --skip-bad        import the good rows; report the bad ones, skip them\n"
     "  --ignore-unknown  ignore columns not known (listed) instead of refusing\n"
+    "  --allow-duplicate register likely duplicates too\n"
     "  --batch N         rows signed and written per transaction (default\n"
     "                    10000)\n"
     "\n"
@@ -243,11 +249,12 @@ int cmd_import(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         { "skip-bad", no_argument, 0, 's' },
         { "ignore-unknown", no_argument, 0, 'u' },
+        { "allow-duplicate", no_argument, 0, 'D' },
         { "batch", required_argument, 0, 'b' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    int skip_bad = 0, ignore_unknown = 0;
+    int skip_bad = 0, ignore_unknown = 0, allow_duplicate = 0;
     size_t batch_size = IMPORT_BATCH_DEFAULT;
     int o;
     optind = 1;
@@ -256,6 +263,7 @@ int cmd_import(cli *c, int argc, char **argv)
         switch (o) {
         case 's': skip_bad = 1; break;
         case 'u': ignore_unknown = 1; break;
+        case 'D': allow_duplicate = 1; break;
         case 'b': {
             char *end;
             errno = 0;
@@ -291,7 +299,7 @@ int cmd_import(cli *c, int argc, char **argv)
     }
     progress_line line = { 0 };
     import_opts io = { path, batch_size, skip_bad, ignore_unknown, s, NULL,
-                       &line };
+                       &line, allow_duplicate };
     if (isatty(STDERR_FILENO))
         io.progress = progress_draw;
     int ret = import_file(c, s, f, &io);

@@ -337,27 +337,38 @@ static int row_registered(const lookup *lk, import_plan *plan, uint64_t row,
     return 0;
 }
 
+/* Sets bit i (data row i, from 0) of a growing bitmap. */
+static int rowbit_set(uint8_t **bits, size_t *cap, uint64_t i)
+{
+    if (i / 8 >= *cap) {
+        size_t ncap = *cap ? *cap * 2 : 1024;
+        while (ncap <= i / 8)
+            ncap *= 2;
+        uint8_t *k = realloc(*bits, ncap);
+        if (!k)
+            return SD_ENOMEM;
+        memset(k + *cap, 0, ncap - *cap);
+        *bits = k;
+        *cap = ncap;
+    }
+    (*bits)[i / 8] |= (uint8_t)(1u << (i % 8));
+    return SD_OK;
+}
+
+static int rowbit_has(const uint8_t *bits, size_t cap, uint64_t i)
+{
+    return i / 8 < cap && (bits[i / 8] >> (i % 8) & 1);
+}
+
 /* Marks data row i (from 0) of the plan as registered already. */
 static int known_set(import_plan *plan, uint64_t i)
 {
-    if (i / 8 >= plan->known_cap) {
-        size_t cap = plan->known_cap ? plan->known_cap * 2 : 1024;
-        while (cap <= i / 8)
-            cap *= 2;
-        uint8_t *k = realloc(plan->known, cap);
-        if (!k)
-            return SD_ENOMEM;
-        memset(k + plan->known_cap, 0, cap - plan->known_cap);
-        plan->known = k;
-        plan->known_cap = cap;
-    }
-    plan->known[i / 8] |= (uint8_t)(1u << (i % 8));
-    return SD_OK;
+    return rowbit_set(&plan->known, &plan->known_cap, i);
 }
 
 static int known_has(const import_plan *plan, uint64_t i)
 {
-    return i / 8 < plan->known_cap && (plan->known[i / 8] >> (i % 8) & 1);
+    return rowbit_has(plan->known, plan->known_cap, i);
 }
 
 void import_plan_release(import_plan *plan)
@@ -370,17 +381,20 @@ void import_plan_release(import_plan *plan)
     free(plan->known);
     plan->known = NULL;
     plan->known_cap = 0;
+    free(plan->refused);
+    plan->refused = NULL;
+    plan->refused_cap = 0;
 }
 
 /* The reason the check pass gave for refusing the row at line, when it
- * kept it; SD_EINVAL either way. */
-static int bad_why(const import_bad *b, unsigned long line, sd_err *err)
+ * kept it, else fallback; SD_EINVAL either way. */
+static int bad_why(const import_bad *b, unsigned long line,
+                   const char *fallback, sd_err *err)
 {
     for (size_t i = 0; i < b->kept; i++)
         if (b->line[i] == line)
             return sd_errf(err, SD_EINVAL, "%s", b->why[i]);
-    return sd_errf(err, SD_EINVAL, "its number column names no member of "
-                   "this state as the row has it");
+    return sd_errf(err, SD_EINVAL, "%s", fallback);
 }
 
 /* --- reading the file ------------------------------------------------------ */
@@ -431,6 +445,8 @@ static int read_file(FILE *in, const char *name, csvio_row_fn fn, void *ctx,
 
 /* --- pass 1: check every row --------------------------------------------- */
 
+typedef struct row_phone row_phone;
+
 typedef struct check_pass {
     const import_opts *o;
     import_plan *plan;
@@ -440,7 +456,89 @@ typedef struct check_pass {
     workq_progress prog;
     uint64_t bytes;
     lookup *lk;             /* NULL: rows registered already are not sought */
+    row_phone *phones;      /* of the new rows, for duplicates in the file */
+    size_t nphones, phones_cap;
 } check_pass;
+
+/* A new row's phone (its normalised digits and their count as one key). */
+struct row_phone {
+    uint64_t key, row;
+    unsigned long line;
+};
+
+static int phone_keep(check_pass *cp, const char *phone, uint64_t row,
+                      unsigned long line)
+{
+    char d[TEXT_PHONE_MAX];
+    int len = text_phone_norm(phone, d);
+    if (len < 0)
+        return SD_OK; /* member_check refused it already */
+    if (cp->nphones == cp->phones_cap) {
+        size_t cap = cp->phones_cap ? cp->phones_cap * 2 : 1024;
+        row_phone *p = realloc(cp->phones, cap * sizeof *p);
+        if (!p)
+            return SD_ENOMEM;
+        cp->phones = p;
+        cp->phones_cap = cap;
+    }
+    row_phone *p = &cp->phones[cp->nphones++];
+    p->key = strtoull(d, NULL, 10) << 4 | (uint64_t)len;
+    p->row = row;
+    p->line = line;
+    return SD_OK;
+}
+
+static int phone_cmp(const void *a, const void *b)
+{
+    const row_phone *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Refuses every new row whose phone an earlier new row of the file has:
+ * registering both would be a second number and a second fee for one
+ * person. The refused rows join plan->bad (kept in line order). */
+static int phones_refuse(check_pass *cp)
+{
+    import_plan *plan = cp->plan;
+    qsort(cp->phones, cp->nphones, sizeof *cp->phones, phone_cmp);
+    int added = 0;
+    for (size_t i = 1; i < cp->nphones; i++) {
+        const row_phone *first = &cp->phones[i - 1];
+        while (i < cp->nphones && cp->phones[i].key == first->key) {
+            char why[SD_ERR_MSG_MAX];
+            snprintf(why, sizeof why, "likely duplicate: the same phone as "
+                     "line %lu of this file (--allow-duplicate registers "
+                     "both)", first->line);
+            if (rowbit_set(&plan->refused, &plan->refused_cap,
+                           cp->phones[i].row))
+                return SD_ENOMEM;
+            bad_add(&plan->bad, cp->phones[i].line, why);
+            added = 1;
+            i++;
+        }
+    }
+    if (added) { /* the kept reasons in line order, as the file has them */
+        import_bad *b = &plan->bad;
+        size_t idx[IMPORT_BAD_SHOW];
+        for (size_t i = 0; i < b->kept; i++)
+            idx[i] = i;
+        for (size_t i = 1; i < b->kept; i++) /* insertion sort: a few rows */
+            for (size_t j = i; j > 0 && b->line[idx[j]] < b->line[idx[j - 1]]; j--) {
+                size_t t = idx[j];
+                idx[j] = idx[j - 1];
+                idx[j - 1] = t;
+            }
+        import_bad sorted = *b;
+        for (size_t i = 0; i < b->kept; i++) {
+            sorted.line[i] = b->line[idx[i]];
+            memcpy(sorted.why[i], b->why[idx[i]], sizeof sorted.why[i]);
+        }
+        *b = sorted;
+    }
+    return SD_OK;
+}
 
 static int check_row(csvio_row *row, void *ctx)
 {
@@ -478,6 +576,27 @@ static int check_row(csvio_row *row, void *ctx)
         bad_add(&cp->plan->registered, row->line, number);
     } else if (x.number) {
         bad_add(&cp->plan->bad, row->line, "a number column needs a member");
+    } else if (cp->lk) {
+        /* a new member: the checks register makes against the store */
+        in.allow_duplicate = cp->o->allow_duplicate;
+        int rc = member_check_store(cp->lk->s, cp->lk->txn, cp->lk->state,
+                                    NULL, &in, NULL, &why);
+        if (rc == SD_ENOMEM) {
+            cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+            return 1;
+        }
+        if (rc) {
+            if (rowbit_set(&cp->plan->refused, &cp->plan->refused_cap,
+                           cp->plan->rows - 1)) {
+                cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+                return 1;
+            }
+            bad_add(&cp->plan->bad, row->line, why.msg);
+        } else if (!cp->o->allow_duplicate &&
+                   phone_keep(cp, in.phone, cp->plan->rows - 1, row->line)) {
+            cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
+            return 1;
+        }
     }
     if (!(cp->plan->rows & 1023))
         workq_progress_set(&cp->prog, cp->bytes);
@@ -540,6 +659,9 @@ int import_check(FILE *in, const import_opts *o, import_plan *plan,
     workq_progress_end(&cp.prog);
     if (lk.txn)
         store_end(lk.txn);
+    if (!rc && !cp.rc && cp.nphones && phones_refuse(&cp))
+        rc = sd_errf(err, SD_ENOMEM, "out of memory");
+    free(cp.phones);
     if (!rc && cp.rc) {
         *err = cp.err;
         rc = cp.rc;
@@ -694,7 +816,11 @@ static int build_row(csvio_row *row, void *ctx)
     row_extra x;
     int rc = row_input(pl->plan, row, &in, &x, &err);
     if (!rc && x.number) /* not registered, so refused by the check */
-        rc = bad_why(&pl->plan->bad, row->line, &err);
+        rc = bad_why(&plan->bad, row->line, "its number column names no "
+                     "member of this state as the row has it", &err);
+    else if (!rc && rowbit_has(plan->refused, plan->refused_cap, n - 1))
+        rc = bad_why(&plan->bad, row->line, "a likely duplicate of a member "
+                     "(--allow-duplicate registers it)", &err);
     char number[NUMBER_MAX_LEN];
     /* member_build checks the row first: only when that passes is a
      * failure not the row's (no number left, out of memory). */

@@ -73,6 +73,11 @@ typedef struct import_opts {
                                   * NULL: none are looked for */
     import_progress_fn progress; /* may be NULL */
     void *ctx;
+    int allow_duplicate;         /* likely duplicates (member_check_store:
+                                  * a member of this state with the same
+                                  * phone, or name and guardian or birth
+                                  * year; two new rows of the file with one
+                                  * phone) are registered, not refused */
 } import_opts;
 
 /* The first bad rows, by line, and how many there were in all. */
@@ -103,6 +108,10 @@ typedef struct import_plan {
                                        * names them ("Sr No", "Remarks") */
     uint8_t *known;                 /* bit per data row: already registered */
     size_t known_cap;               /* bytes of known */
+    uint8_t *refused;               /* bit per data row: refused by a check
+                                     * that needs the store or the whole
+                                     * file (a likely duplicate) */
+    size_t refused_cap;
     import_bad registered;          /* those rows: line and the member's
                                      * number (in why) */
     import_edit *edits;             /* rows changing a member, in order */

@@ -226,47 +226,24 @@ typedef struct dup_ctx {
     store *s;
     store_txn *txn;
     const char *state, *self;
-    const member_input *in;
-    unsigned by_phone; /* 1: any member of state; 0: same name and kin */
+    const char *same;   /* what the index matched: "phone", ... */
     char found[NUMBER_MAX_LEN];
-    sd_err *err;
 } dup_ctx;
 
-static int same_text(const char *a, const char *b)
-{
-    return given(a) && given(b) && !strcmp(a, b);
-}
-
-/* view_find_* callback: stops (1) at the first likely duplicate. */
+/* view_find_* callback: stops (1) at the first member of the state, other
+ * than self, that the index lookup found. */
 static int dup_one(const char *number, void *ctx)
 {
     dup_ctx *x = ctx;
     if (x->self && !strcmp(number, x->self))
         return 0;
     Sadasya__MemberView *m = NULL;
-    Sadasya__Personal *p = NULL;
-    int hit = 0;
-    if (view_member_get(x->s, x->txn, number, &m, NULL) || strcmp(m->state, x->state))
-        goto done;
-    if (x->by_phone) {
-        hit = 1;
-        goto done;
-    }
-    if (view_personal_get(x->s, x->txn, m, &p, NULL))
-        goto done;
-    char by[16] = "";
-    if (p->birth_year)
-        snprintf(by, sizeof by, "%u", p->birth_year);
-    hit = same_text(p->name, x->in->name) &&
-          (same_text(p->guardian, x->in->guardian) ||
-           same_text(by, x->in->birth_year));
-done:
+    if (view_member_get(x->s, x->txn, number, &m, NULL))
+        return 0;
+    int hit = !strcmp(m->state, x->state);
+    sadasya__member_view__free_unpacked(m, NULL);
     if (hit)
         snprintf(x->found, sizeof x->found, "%s", number);
-    if (p)
-        sadasya__personal__free_unpacked(p, NULL);
-    if (m)
-        sadasya__member_view__free_unpacked(m, NULL);
     return hit;
 }
 
@@ -304,13 +281,17 @@ int member_check_store(store *s, store_txn *txn, const char *state,
         return rc;
     if (in->allow_duplicate)
         return SD_OK;
-    dup_ctx x = { s, txn, state, self, in, 1, "", err };
+    dup_ctx x = { s, txn, state, self, "phone", "" };
     rc = given(in->phone) ? view_find_phone(s, txn, in->phone, dup_one, &x, err) : 0;
-    if (!rc && given(in->name) && (given(in->guardian) || given(in->birth_year))) {
-        x.by_phone = 0;
-        rc = view_find_name(s, txn, in->name, dup_one, &x, err);
-        if (rc == SD_EINVAL && !x.found[0])
-            rc = SD_OK; /* a name with nothing to search for */
+    if (!rc && given(in->name) && given(in->birth_year)) {
+        x.same = "name and birth year";
+        rc = view_find_identity(s, txn, in->name, 'b', in->birth_year, dup_one,
+                                &x, err);
+    }
+    if (!rc && given(in->name) && given(in->guardian)) {
+        x.same = "name and guardian";
+        rc = view_find_identity(s, txn, in->name, 'g', in->guardian, dup_one,
+                                &x, err);
     }
     if (rc < 0)
         return rc;
@@ -318,7 +299,7 @@ int member_check_store(store *s, store_txn *txn, const char *state,
         return sd_errf(err, SD_ECONFLICT,
                        "likely the same person as %s (same %s): give "
                        "--allow-duplicate to register anyway", x.found,
-                       x.by_phone ? "phone" : "name and guardian or birth year");
+                       x.same);
     return SD_OK;
 }
 

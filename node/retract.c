@@ -280,6 +280,41 @@ int retract_refold(store *s, store_txn *txn, sd_err *err)
     return rc;
 }
 
+static int view_format(store *s, store_txn *txn)
+{
+    const void *v;
+    size_t len;
+    sd_err e;
+    if (store_meta_get(s, txn, STORE_META_VIEW_FORMAT, &v, &len, &e) ||
+        len != 1)
+        return 0;
+    return *(const uint8_t *)v;
+}
+
+int retract_view_current(store *s, sd_err *err)
+{
+    store_txn *txn;
+    int rc = store_begin(s, 0, &txn, err);
+    if (rc)
+        return rc;
+    int fmt = view_format(s, txn);
+    store_end(txn);
+    if (fmt >= RETRACT_VIEW_FORMAT)
+        return SD_OK;
+    if ((rc = store_begin(s, 1, &txn, err)))
+        return rc;
+    const uint8_t now = RETRACT_VIEW_FORMAT;
+    if (view_format(s, txn) < RETRACT_VIEW_FORMAT) /* not done meanwhile */
+        rc = retract_refold(s, txn, err);
+    if (!rc)
+        rc = store_meta_put(s, txn, STORE_META_VIEW_FORMAT, &now, 1, err);
+    if (rc) {
+        store_end(txn);
+        return rc;
+    }
+    return store_commit(s, txn, err);
+}
+
 int retract_each_void(store *s, store_txn *txn,
                       int (*fn)(const uint8_t origin[32], uint64_t seq,
                                 int reason, const uint8_t *entry, size_t len,

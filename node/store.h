@@ -52,6 +52,7 @@
 #define STORE_META_OWN_KEY "own_key"           /* this node's key, 32 bytes */
 #define STORE_META_STATE "state"               /* its state code ("IN": national) */
 #define STORE_META_NAME "name"
+#define STORE_META_VIEW_FORMAT "view_format" /* the fold the view was made by */
 #define STORE_META_ROLE "role"                 /* "national" or "state" */
 /* sadasyad's view of each peer, a PeerStatus under this prefix and the
  * peer's endpoint (`sync-status`, `peers`; fence.h reads its heads). */

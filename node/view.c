@@ -282,6 +282,16 @@ int view_find_name(store *s, MDB_txn *txn, const char *text,
     return rc;
 }
 
+int view_find_identity(store *s, MDB_txn *txn, const char *name, char kind,
+                       const char *other,
+                       int (*fn)(const char *number, void *ctx), void *ctx,
+                       sd_err *err)
+{
+    char k[VIEW_IDENTITY_KEY_LEN];
+    size_t kl = view_identity_key(k, name, kind, other);
+    return kl ? index_scan(txn, s->idx_name, k, kl, 0, fn, ctx, err) : SD_OK;
+}
+
 int view_counter_get(store *s, MDB_txn *txn, const char *dim,
                      const char *value, counter_row *row, sd_err *err)
 {

@@ -175,6 +175,15 @@ int view_members_each(store *s, store_txn *txn, const char *state,
 
 /* Calls fn with the number of each member indexed under the phone, under
  * name tokens starting with every token of text, or in (state, district). */
+/* Members whose personal data has this name (its words, case aside) and
+ * birth year (kind 'b') or guardian (kind 'g'), as other: the identity
+ * index a likely duplicate is found by, one lookup whatever the number of
+ * members. fn as view_find_phone's; nothing when either has no word. */
+int view_find_identity(store *s, store_txn *txn, const char *name, char kind,
+                       const char *other,
+                       int (*fn)(const char *number, void *ctx), void *ctx,
+                       sd_err *err);
+
 int view_find_phone(store *s, store_txn *txn, const char *phone,
                     int (*fn)(const char *number, void *ctx), void *ctx,
                     sd_err *err);

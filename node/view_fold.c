@@ -8,6 +8,8 @@
 #include "view.h"
 #include "view_int.h"
 
+#include <sodium.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +99,60 @@ static int index_token(const char *tok, size_t len, void *ctx)
     return index_one(x, x->s->idx_name, tok, len);
 }
 
-/* Adds or removes the index entries of a member's personal data. */
+typedef struct words_hash {
+    crypto_generichash_state h;
+    size_t n;
+} words_hash;
+
+static int hash_word(const char *tok, size_t len, void *ctx)
+{
+    words_hash *w = ctx;
+    uint8_t sep = 0x20;
+    if (w->n++)
+        crypto_generichash_update(&w->h, &sep, 1);
+    crypto_generichash_update(&w->h, (const uint8_t *)tok, len);
+    return 0;
+}
+
+size_t view_identity_key(char out[VIEW_IDENTITY_KEY_LEN], const char *name,
+                         char kind, const char *other)
+{
+    if (!name || !other)
+        return 0;
+    words_hash w = { .n = 0 };
+    crypto_generichash_init(&w.h, NULL, 0, VIEW_IDENTITY_KEY_LEN - 2);
+    text_tokens(name, hash_word, &w);
+    size_t nname = w.n;
+    uint8_t sep[2] = { 0x00, (uint8_t)kind };
+    crypto_generichash_update(&w.h, sep, sizeof sep);
+    w.n = 0;
+    text_tokens(other, hash_word, &w);
+    if (!nname || !w.n)
+        return 0;
+    out[0] = 0x01;
+    out[1] = kind;
+    crypto_generichash_final(&w.h, (uint8_t *)out + 2, VIEW_IDENTITY_KEY_LEN - 2);
+    return VIEW_IDENTITY_KEY_LEN;
+}
+
+/* Adds or removes the index entries of a member's personal data: the
+ * phone, the words of both names, and the identity keys (name with birth
+ * year, name with guardian) a likely duplicate is found by. */
 static int index_personal(index_ctx *x, const Sadasya__Personal *p)
 {
     if (!p)
         return SD_OK;
     char phone[TEXT_PHONE_MAX];
     int rc;
+    char by[16] = "", k[VIEW_IDENTITY_KEY_LEN];
+    if (p->birth_year)
+        snprintf(by, sizeof by, "%u", p->birth_year);
+    size_t kl = view_identity_key(k, p->name, 'b', by);
+    if (kl && (rc = index_one(x, x->s->idx_name, k, kl)))
+        return rc;
+    kl = view_identity_key(k, p->name, 'g', p->guardian);
+    if (kl && (rc = index_one(x, x->s->idx_name, k, kl)))
+        return rc;
     if (p->phone && text_phone_norm(p->phone, phone) > 0 &&
         (rc = index_one(x, x->s->idx_phone, phone, strlen(phone))))
         return rc;

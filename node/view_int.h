@@ -34,6 +34,15 @@ size_t view_dim_key(char out[VIEW_COUNTER_KEY_MAX], const char *dim,
 size_t view_district_key(char out[VIEW_INDEX_KEY_MAX], const char *state,
                          const char *district);
 
+/* A member's identity key in the name index: 0x01, kind ('b': with the
+ * birth year, 'g': with the guardian), then a 16-byte BLAKE2b of the
+ * name's and other's words (text_tokens: lower-cased, spaces and ASCII
+ * punctuation dropped). Names' words never start with 0x01, so the keys
+ * never meet a word. Returns the length, or 0 when name or other has no
+ * word (no key). */
+#define VIEW_IDENTITY_KEY_LEN 18
+size_t view_identity_key(char out[VIEW_IDENTITY_KEY_LEN], const char *name,
+                         char kind, const char *other);
 /* Under which origin m's i-th Personal blob is filed (its log key is that
  * origin and personal_seqs[i]); i == n_personal_seqs names the current one
  * (personal_seq). A later key of the state files blobs under its own.

@@ -17,6 +17,7 @@
 #include "fence.h"
 #include "ident.h"
 #include "notify.h"
+#include "retract.h"
 
 int writer_reload(writer *w, sd_err *err)
 {
@@ -72,6 +73,8 @@ int writer_open(writer **out, store *s, sd_err *err)
         rc = writer_check_fence(s, w->kp.pk, w->national, &w->first_serial,
                                 err);
     }
+    if (!rc)
+        rc = retract_view_current(s, err);
     if (!rc)
         rc = writer_reload(w, err);
     if (rc) {

@@ -115,6 +115,30 @@ refused "update: a birth year in the future" "in the future" \
     "$BR" update "$OTHER" --birth-year $((YEAR + 1))
 sd "$BR" update "$OTHER" --address "Gaya"
 check "update of an address is not a duplicate check" test "$RC" -eq 0
+refused_reg "register: the same name written with other spacing, and guardian" \
+    "likely the same person as $R1 \\(same name and guardian\\)" \
+    --name "  सीता   देवी " --phone 9431000005 --guardian "राम  प्रसाद"
+
+# import checks new rows as register does, and against each other
+printf 'name,gender,phone,district,birth-year\n%s\n%s\n%s\n%s\n' \
+    "सुनीता,F,9431000001,Gaya," "सीता देवी,F,9431000006,Gaya,1990" \
+    "मीना,F,9431000007,Gaya," "मीना कुमारी,F,09431000007,Gaya," > "$T/dups.csv"
+sd "$BR" stats
+before=$(head -1 "$T/out")
+sd "$BR" import "$T/dups.csv"
+check "import: a row with a member's phone refused, naming the member" \
+    bash -c "[[ $RC -ne 0 ]] && grep -q 'dups.csv:2: likely the same person as $R1 (same phone)' '$T/err'"
+check "... the same name and birth year named" grep -q "dups.csv:3: likely the same person as $R1 (same name and birth year)" "$T/err"
+check "... two new rows with one phone: the second named" \
+    grep -q "dups.csv:5: likely duplicate: the same phone as line 4 of this file" "$T/err"
+check "... and the first new row is not refused" bash -c "! grep -q 'dups.csv:4:' '$T/err'"
+sd "$BR" stats
+check "... nothing imported" test "$(head -1 "$T/out")" = "$before"
+sd "$BR" --json import "$T/dups.csv" --skip-bad
+check "import --skip-bad: only the row that is no duplicate" bash -c "[[ $RC -eq 0 ]] && grep -q '\"imported\":1,' '$T/out'"
+printf 'name,gender,phone,district\n%s\n%s\n' "रेखा,F,9431000008,Gaya" "रेखा देवी,F,9431000008,Gaya" > "$T/dups2.csv"
+sd "$BR" --json import "$T/dups2.csv" --allow-duplicate
+check "import --allow-duplicate: both rows of one phone registered" bash -c "[[ $RC -eq 0 ]] && grep -q '\"imported\":2,' '$T/out'"
 
 # --- the check digit ----------------------------------------------------------------------
 
