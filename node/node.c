@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "notify.h"
+#include "retract.h"
 #include "roster.h"
 
 /* --- logging and time --------------------------------------------------- */
@@ -145,6 +146,7 @@ int node_new(node **out, const node_config *cfg, sd_err *err)
         return sd_errf(err, SD_EIO, "cannot bind %s: %s", ep, zmq_strerror(e));
     }
     if ((rc = store_map_reserve(n->s, err)) ||
+        (rc = retract_view_current(n->s, err)) ||
         (rc = recv_new(&n->recv, n->ctx, n->s, cfg->group_max, err))) {
         node_destroy(&n);
         return rc;
