@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "card.h"
+#include "card_read.h"
 #include "card_render.h"
 #include "cmds.h"
 #include "day.h"

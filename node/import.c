@@ -1,9 +1,10 @@
 /*
- * import.c — members from a CSV file: columns, checks, and the sign/commit
- * pipeline. See import.h.
+ * import.c — members from a CSV file: columns, rows, and pass 1, the check
+ * of every row (pass 2, signing and committing, is import_run.c). See
+ * import.h.
  */
 #define _FILE_OFFSET_BITS 64
-#include "import.h"
+#include "import_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -24,8 +25,6 @@
 #include "workq.h"
 
 #define IMPORT_CHUNK (64 * 1024)          /* bytes read at a time */
-#define IMPORT_QUEUE_SLOTS 2              /* signed batches awaiting commit */
-#define IMPORT_PROGRESS_NS 100000000ll    /* a report at most every 0.1 s */
 
 /* --- columns -------------------------------------------------------------- */
 
@@ -114,7 +113,7 @@ static int header_parse(const import_opts *o, const csvio_row *row,
 }
 
 /* Whether every cell of a row is empty or spaces (",,,"): skipped. */
-static int row_blank(const csvio_row *row)
+int import_row_blank(const csvio_row *row)
 {
     if (row->broken)
         return 0;
@@ -125,12 +124,6 @@ static int row_blank(const csvio_row *row)
     return 1;
 }
 
-/* What a row holds besides its member_input: the joining date rewritten
- * as YYYY-MM-DD, and the number column. */
-typedef struct row_extra {
-    char joined[INTAKE_DATE_LEN];
-    const char *number, *status, *reason;
-} row_extra;
 
 /* Whether the file has a column for col. */
 static int col_given(const import_plan *plan, int col)
@@ -144,8 +137,8 @@ static int col_given(const import_plan *plan, int col)
 /* Turns a data row into a member's input (pointing into the row), not yet
  * checked (member_check). SD_EINVAL with the reason when the row cannot be
  * one. */
-static int row_input(const import_plan *plan, csvio_row *row,
-                     member_input *in, row_extra *x, sd_err *err)
+int import_row_input(const import_plan *plan, csvio_row *row,
+                     member_input *in, import_row_extra *x, sd_err *err)
 {
     memset(in, 0, sizeof *in);
     memset(x, 0, sizeof *x);
@@ -193,7 +186,7 @@ static int row_input(const import_plan *plan, csvio_row *row,
     return SD_OK;
 }
 
-static void bad_add(import_bad *b, unsigned long line, const char *why)
+void import_bad_add(import_bad *b, unsigned long line, const char *why)
 {
     if (b->kept < IMPORT_BAD_SHOW) {
         b->line[b->kept] = line;
@@ -291,7 +284,7 @@ static int edit_add(import_plan *plan, uint64_t row, unsigned long line,
  * state, a change no entry can record). */
 static int row_registered(const lookup *lk, import_plan *plan, uint64_t row,
                           unsigned long line, const member_input *in,
-                          const row_extra *x, char number[NUMBER_MAX_LEN],
+                          const import_row_extra *x, char number[NUMBER_MAX_LEN],
                           sd_err *why)
 {
     if (x->number) {
@@ -355,7 +348,7 @@ static int rowbit_set(uint8_t **bits, size_t *cap, uint64_t i)
     return SD_OK;
 }
 
-static int rowbit_has(const uint8_t *bits, size_t cap, uint64_t i)
+int import_rowbit_has(const uint8_t *bits, size_t cap, uint64_t i)
 {
     return i / 8 < cap && (bits[i / 8] >> (i % 8) & 1);
 }
@@ -366,9 +359,9 @@ static int known_set(import_plan *plan, uint64_t i)
     return rowbit_set(&plan->known, &plan->known_cap, i);
 }
 
-static int known_has(const import_plan *plan, uint64_t i)
+int import_known_has(const import_plan *plan, uint64_t i)
 {
-    return rowbit_has(plan->known, plan->known_cap, i);
+    return import_rowbit_has(plan->known, plan->known_cap, i);
 }
 
 void import_plan_release(import_plan *plan)
@@ -388,7 +381,7 @@ void import_plan_release(import_plan *plan)
 
 /* The reason the check pass gave for refusing the row at line, when it
  * kept it, else fallback; SD_EINVAL either way. */
-static int bad_why(const import_bad *b, unsigned long line,
+int import_bad_why(const import_bad *b, unsigned long line,
                    const char *fallback, sd_err *err)
 {
     for (size_t i = 0; i < b->kept; i++)
@@ -403,7 +396,7 @@ static int bad_why(const import_bad *b, unsigned long line,
  * with each record, hashing every byte; *bytes counts them as they go (for
  * progress). The hash is valid when SD_OK came back and fn did not stop
  * the reading (*stopped). */
-static int read_file(FILE *in, const char *name, csvio_row_fn fn, void *ctx,
+int import_read_file(FILE *in, const char *name, csvio_row_fn fn, void *ctx,
                      uint64_t *bytes, uint8_t hash[ENTRY_HASH_BYTES],
                      int *stopped, sd_err *err)
 {
@@ -514,7 +507,7 @@ static int phones_refuse(check_pass *cp)
             if (rowbit_set(&plan->refused, &plan->refused_cap,
                            cp->phones[i].row))
                 return SD_ENOMEM;
-            bad_add(&plan->bad, cp->phones[i].line, why);
+            import_bad_add(&plan->bad, cp->phones[i].line, why);
             added = 1;
             i++;
         }
@@ -548,16 +541,16 @@ static int check_row(csvio_row *row, void *ctx)
         cp->rc = header_parse(cp->o, row, cp->plan, &cp->err);
         return cp->rc ? 1 : 0;
     }
-    if (row_blank(row))
+    if (import_row_blank(row))
         return 0;
     cp->plan->rows++;
     member_input in;
-    row_extra x;
+    import_row_extra x;
     sd_err why;
     sd_err_clear(&why);
     char number[NUMBER_MAX_LEN];
     int known = 0;
-    if (row_input(cp->plan, row, &in, &x, &why) || member_check(&in, &why) ||
+    if (import_row_input(cp->plan, row, &in, &x, &why) || member_check(&in, &why) ||
         (cp->lk && (known = row_registered(cp->lk, cp->plan,
                                            cp->plan->rows - 1, row->line, &in,
                                            &x, number, &why)) < 0)) {
@@ -565,7 +558,7 @@ static int check_row(csvio_row *row, void *ctx)
             cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
             return 1;
         }
-        bad_add(&cp->plan->bad, row->line, why.msg);
+        import_bad_add(&cp->plan->bad, row->line, why.msg);
     } else if (known == 2) {
         /* a correction: in plan->edits */
     } else if (known > 0) {
@@ -573,9 +566,9 @@ static int check_row(csvio_row *row, void *ctx)
             cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
             return 1;
         }
-        bad_add(&cp->plan->registered, row->line, number);
+        import_bad_add(&cp->plan->registered, row->line, number);
     } else if (x.number) {
-        bad_add(&cp->plan->bad, row->line, "a number column needs a member");
+        import_bad_add(&cp->plan->bad, row->line, "a number column needs a member");
     } else if (cp->lk) {
         /* a new member: the checks register makes against the store */
         in.allow_duplicate = cp->o->allow_duplicate;
@@ -591,7 +584,7 @@ static int check_row(csvio_row *row, void *ctx)
                 cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
                 return 1;
             }
-            bad_add(&cp->plan->bad, row->line, why.msg);
+            import_bad_add(&cp->plan->bad, row->line, why.msg);
         } else if (!cp->o->allow_duplicate &&
                    phone_keep(cp, in.phone, cp->plan->rows - 1, row->line)) {
             cp->rc = sd_errf(&cp->err, SD_ENOMEM, "out of memory");
@@ -603,16 +596,11 @@ static int check_row(csvio_row *row, void *ctx)
     return 0;
 }
 
-/* Forwards a pass's progress to the caller's callback. */
-typedef struct phase_report {
-    const import_opts *o;
-    int phase;
-} phase_report;
 
-static void on_progress(uint64_t done, uint64_t total, double per_sec,
+void import_on_progress(uint64_t done, uint64_t total, double per_sec,
                         int last, void *ctx)
 {
-    const phase_report *pr = ctx;
+    const import_phase *pr = ctx;
     pr->o->progress(pr->phase, done, total, per_sec, last, pr->o->ctx);
 }
 
@@ -649,11 +637,11 @@ int import_check(FILE *in, const import_opts *o, import_plan *plan,
         snprintf(lk.state, sizeof lk.state, "%.*s", (int)len, (const char *)v);
         cp.lk = &lk;
     }
-    phase_report pr = { o, IMPORT_CHECKING };
+    import_phase pr = { o, IMPORT_CHECKING };
     workq_progress_init(&cp.prog, size, IMPORT_PROGRESS_NS,
-                        o->progress ? on_progress : NULL, &pr);
+                        o->progress ? import_on_progress : NULL, &pr);
     int stopped;
-    int rc = read_file(in, o->name, check_row, &cp, &cp.bytes, plan->hash,
+    int rc = import_read_file(in, o->name, check_row, &cp, &cp.bytes, plan->hash,
                        &stopped, err);
     workq_progress_set(&cp.prog, cp.bytes);
     workq_progress_end(&cp.prog);
@@ -695,323 +683,5 @@ int import_done_rows(store *s, const import_plan *plan, uint64_t *done,
     else if (rc == SD_ENOTFOUND)
         rc = SD_OK;
     store_end(txn);
-    return rc;
-}
-
-/* --- pass 2: sign in a worker, commit in the calling thread --------------- */
-
-typedef struct batch {
-    entry_signed *items;         /* room for a batch and one more row */
-    size_t n;
-    size_t joins, updates;       /* members registered, corrected */
-    uint64_t rows_done;          /* data rows of the file done once it lands */
-    char first[NUMBER_MAX_LEN], last[NUMBER_MAX_LEN];
-} batch;
-
-typedef struct pipeline {
-    /* set before the worker starts */
-    FILE *in;
-    const import_plan *plan;
-    const import_opts *o;
-    writer *w;                   /* signs in the worker alone while it runs */
-    uint64_t skip;               /* data rows done by an earlier run */
-    size_t batch_size;
-    workq *q;                    /* batches, worker → committer */
-
-    /* the worker's */
-    int have_header;
-    uint64_t rows;               /* data rows read (atomic: progress reads it) */
-    uint64_t pushed_rows;        /* rows_done of the last batch handed over */
-    uint64_t bytes;
-    batch *cur;
-    import_bad *skipped;         /* bad rows skipped in this run */
-    size_t next_edit;            /* the plan's next correction */
-    int rc;                      /* the worker's failure, read after join */
-    sd_err err;
-} pipeline;
-
-static void batch_destroy(batch **b)
-{
-    if (!b || !*b)
-        return;
-    for (size_t i = 0; i < (*b)->n; i++)
-        entry_signed_clear(&(*b)->items[i]);
-    free((*b)->items);
-    free(*b);
-    *b = NULL;
-}
-
-static batch *batch_new(size_t size)
-{
-    batch *b = calloc(1, sizeof *b);
-    if (b && !(b->items = calloc(size + MEMBER_EDIT_ENTRIES, sizeof *b->items))) {
-        free(b);
-        b = NULL;
-    }
-    return b;
-}
-
-/* Hands a batch to the committer. Non-zero when the committer has stopped
- * (the batch is then freed). */
-static int hand_over(pipeline *pl, batch *b)
-{
-    if (workq_push(pl->q, b) == 0)
-        return 0;
-    batch_destroy(&b);
-    return 1;
-}
-
-/* Records the worker's failure; 1, to stop the reading. */
-static int worker_fail(pipeline *pl, int rc, const sd_err *err)
-{
-    pl->rc = rc;
-    pl->err = *err;
-    return 1;
-}
-
-/* Hands the current batch over once it holds batch_size entries. */
-static int batch_full(pipeline *pl, batch *b)
-{
-    if (b->n < pl->batch_size)
-        return 0;
-    b->rows_done = pl->pushed_rows = pl->rows;
-    pl->cur = NULL;
-    return hand_over(pl, b);
-}
-
-static int build_row(csvio_row *row, void *ctx)
-{
-    pipeline *pl = ctx;
-    if (!pl->have_header) {
-        pl->have_header = 1;
-        return 0;
-    }
-    if (row_blank(row))
-        return 0;
-    uint64_t n = __atomic_add_fetch(&pl->rows, 1, __ATOMIC_RELAXED);
-    if (n <= pl->skip || known_has(pl->plan, n - 1))
-        return 0;
-    if (workq_closed(pl->q))
-        return 1; /* the committer failed: no use signing more */
-    sd_err err;
-    sd_err_clear(&err);
-    if (!pl->cur && !(pl->cur = batch_new(pl->batch_size)))
-        return worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
-                           &err);
-    batch *b = pl->cur;
-    const import_plan *plan = pl->plan;
-    while (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row < n - 1)
-        pl->next_edit++;
-    if (pl->next_edit < plan->nedits && plan->edits[pl->next_edit].row == n - 1) {
-        size_t k;
-        int rc = member_edit_sign(pl->w, &plan->edits[pl->next_edit++].ed,
-                                  &b->items[b->n], &k, &err);
-        if (rc)
-            return worker_fail(pl, rc, &err);
-        b->n += k;
-        b->updates++;
-        return batch_full(pl, b);
-    }
-    member_input in;
-    row_extra x;
-    int rc = row_input(pl->plan, row, &in, &x, &err);
-    if (!rc && x.number) /* not registered, so refused by the check */
-        rc = bad_why(&plan->bad, row->line, "its number column names no "
-                     "member of this state as the row has it", &err);
-    else if (!rc && rowbit_has(plan->refused, plan->refused_cap, n - 1))
-        rc = bad_why(&plan->bad, row->line, "a likely duplicate of a member "
-                     "(--allow-duplicate registers it)", &err);
-    char number[NUMBER_MAX_LEN];
-    /* member_build checks the row first: only when that passes is a
-     * failure not the row's (no number left, out of memory). */
-    if (!rc && (rc = member_build(pl->w, &in, &b->items[b->n], number,
-                                  &err)) && !member_check(&in, NULL))
-        return worker_fail(pl, rc, &err);
-    if (rc) {
-        if (!pl->o->skip_bad) {
-            sd_err e;
-            return worker_fail(pl, sd_errf(&e, SD_EINVAL, "%s changed while "
-                                           "it was imported (line %lu: %s)",
-                                           pl->o->name, row->line, err.msg),
-                               &e);
-        }
-        bad_add(pl->skipped, row->line, err.msg);
-        return 0;
-    }
-    if (!b->joins)
-        memcpy(b->first, number, sizeof number);
-    memcpy(b->last, number, sizeof number);
-    b->n++;
-    b->joins++;
-    return batch_full(pl, b);
-}
-
-static void *worker_main(void *arg)
-{
-    pipeline *pl = arg;
-    uint8_t hash[ENTRY_HASH_BYTES];
-    sd_err err;
-    sd_err_clear(&err);
-    int stopped = 0;
-    int rc = SD_OK;
-    if (fseeko(pl->in, pl->plan->start, SEEK_SET) != 0)
-        rc = sd_errf(&err, SD_EIO, "rewinding %s: %s", pl->o->name,
-                     strerror(errno));
-    else
-        rc = read_file(pl->in, pl->o->name, build_row, pl, &pl->bytes, hash,
-                       &stopped, &err);
-    if (rc) {
-        worker_fail(pl, rc, &err);
-    } else if (!stopped) {
-        if (pl->rows != pl->plan->rows ||
-            memcmp(hash, pl->plan->hash, sizeof hash)) {
-            worker_fail(pl, sd_errf(&err, SD_EINVAL, "%s changed while it "
-                                    "was imported; run the import again",
-                                    pl->o->name), &err);
-        } else if (pl->rows > pl->pushed_rows) {
-            /* The last batch also records that every row is done. */
-            batch *b = pl->cur ? pl->cur : batch_new(1);
-            pl->cur = NULL;
-            if (!b) {
-                worker_fail(pl, sd_errf(&err, SD_ENOMEM, "out of memory"),
-                            &err);
-            } else {
-                b->rows_done = pl->rows;
-                hand_over(pl, b);
-            }
-        }
-    }
-    batch_destroy(&pl->cur);
-    workq_close(pl->q); /* the committer takes what is queued, then stops */
-    return NULL;
-}
-
-/* Commits one batch through the one write path, with the file's progress
- * in the same transaction. */
-static int commit_batch(writer *w, const import_plan *plan, batch *b,
-                        sd_err *err)
-{
-    uint8_t be[8];
-    store_put_be64(be, b->rows_done);
-    apply_opts o = { 0 };
-    o.flags = APPLY_OWN; /* any refusal fails the batch, its reason in err */
-    o.meta_name = plan->meta_name;
-    o.meta_val = be;
-    o.meta_len = sizeof be;
-    apply_result res;
-    int rc = apply_batch(w->s, b->items, b->n, &o, &res, err);
-    if (!rc)
-        notify_node(store_dir(w->s));
-    return rc;
-}
-
-/* Threads making signature halves: one per online core, since the
- * signing and committing threads wait on them more than they work. */
-static unsigned import_signers(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > PRESIGN_MAX_WORKERS ? PRESIGN_MAX_WORKERS : (unsigned)n;
-}
-
-/* Good rows still to import, at least: rows left less every bad row. */
-static uint64_t at_least(uint64_t left, uint64_t bad)
-{
-    return left > bad ? left - bad : 0;
-}
-
-int import_commit(writer *w, FILE *in, const import_plan *plan,
-                  const import_opts *o, import_result *res, sd_err *err)
-{
-    memset(res, 0, sizeof *res);
-    res->rows = plan->rows;
-    /* Read under the writer's lock: another import of the same file may
-     * have been running. */
-    int rc = import_done_rows(w->s, plan, &res->already, err);
-    if (rc || res->already >= plan->rows)
-        return rc;
-    if (plan->bad.n && !o->skip_bad)
-        return sd_errf(err, SD_EINVAL, "%s: %llu bad row%s of %llu; nothing "
-                       "imported", o->name, (unsigned long long)plan->bad.n,
-                       plan->bad.n == 1 ? "" : "s",
-                       (unsigned long long)plan->rows);
-    for (uint64_t i = res->already; i < plan->rows; i++)
-        res->registered += (uint64_t)known_has(plan, i);
-    uint64_t more = at_least(plan->rows - res->already - res->registered,
-                             plan->bad.n);
-    if (w->first_serial - 1 + w->head.joins + more > NUMBER_SERIAL_MAX)
-        return sd_errf(err, SD_EINVAL, "%s: %llu more members would pass the "
-                       "last membership number of %s (serial %u); nothing "
-                       "imported", o->name, (unsigned long long)more,
-                       w->state, NUMBER_SERIAL_MAX);
-
-    pipeline pl;
-    memset(&pl, 0, sizeof pl);
-    pl.in = in;
-    pl.plan = plan;
-    pl.o = o;
-    pl.w = w;
-    pl.skip = pl.pushed_rows = res->already;
-    pl.batch_size = o->batch ? o->batch : IMPORT_BATCH_DEFAULT;
-    pl.skipped = &res->skipped;
-    if ((rc = workq_new(&pl.q, IMPORT_QUEUE_SLOTS, err)))
-        return rc;
-    /* Signing is most of an import's work and a chain signs one entry at
-     * a time: the (r, R) halves of the signatures are made ahead, one
-     * thread per core (presign.h). Without them it still signs, slower. */
-    if (writer_presign_start(w, import_signers(), NULL))
-        res->plain_signing = 1;
-    pthread_t th;
-    int prc = pthread_create(&th, NULL, worker_main, &pl);
-    if (prc) {
-        writer_presign_stop(w);
-        workq_destroy(&pl.q);
-        return sd_errf(err, SD_ENOMEM, "cannot start the import thread: %s",
-                       strerror(prc));
-    }
-    phase_report pr = { o, IMPORT_SIGNING };
-    workq_progress prog;
-    workq_progress_init(&prog, plan->rows - pl.skip, IMPORT_PROGRESS_NS,
-                        o->progress ? on_progress : NULL, &pr);
-    /* The committer never touches w's head while the worker signs: it
-     * commits through apply_batch (not writer_commit, which re-reads the
-     * head on a failure) and re-reads the head once the worker is done. */
-    void *item;
-    int got;
-    while ((got = workq_pop_wait(pl.q, &item, IMPORT_PROGRESS_NS)) !=
-           WORKQ_CLOSED) {
-        workq_progress_set(&prog, __atomic_load_n(&pl.rows, __ATOMIC_RELAXED) -
-                                      pl.skip);
-        if (got == WORKQ_TIMEOUT)
-            continue;
-        batch *b = item;
-        rc = commit_batch(w, plan, b, err);
-        if (!rc) {
-            if (b->joins && !res->imported)
-                memcpy(res->first, b->first, sizeof res->first);
-            if (b->joins)
-                memcpy(res->last, b->last, sizeof res->last);
-            res->imported += b->joins;
-            res->updated += b->updates;
-        }
-        batch_destroy(&b);
-        if (rc) {
-            workq_close(pl.q); /* stops the worker */
-            break;
-        }
-    }
-    pthread_join(th, NULL);
-    writer_presign_stop(w);
-    while (workq_pop(pl.q, &item) == 0) {
-        batch *b = item;
-        batch_destroy(&b);
-    }
-    workq_destroy(&pl.q);
-    workq_progress_end(&prog);
-    if (!rc && pl.rc) {
-        rc = pl.rc;
-        *err = pl.err;
-    }
-    if (rc)
-        writer_reload(w, NULL);
     return rc;
 }

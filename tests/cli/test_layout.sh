@@ -9,7 +9,9 @@
 #     they reach the data through store.h and the modules above it;
 #   * no private header is included from outside its own module, save
 #     store_db.h (the data modules') and view_int.h (apply.c writes the log
-#     through the view batch's cursors).
+#     through the view batch's cursors);
+#   * no source file of node/ or cli/ is over 700 lines unless its head
+#     comment says why ("over 700 lines: ...").
 # Prints what it finds and which modules see LMDB.
 #
 #   tests/cli/test_layout.sh [SADASYA_BINARY BUILD_DIR]   (arguments unused)
@@ -78,6 +80,18 @@ def reach(a, b, seen):
 cycles = sorted({tuple(sorted((a, b))) for a in edges for b in edges[a] if reach(b, a, set())})
 for a, b in cycles:
     fails.append("include cycle through node/%s and node/%s" % (a, b))
+# No source file over 700 lines without its head comment saying why.
+LONG = 700
+for sub in ("node", "node/web", "cli"):
+    d = os.path.join(top, sub)
+    if not os.path.isdir(d):
+        continue
+    for f in sorted(os.listdir(d)):
+        if f.endswith((".c", ".h")):
+            lines = open(os.path.join(d, f)).read().split("\n")
+            if len(lines) - 1 > LONG and "over 700 lines" not in "\n".join(lines[:25]):
+                fails.append("%s/%s has %d lines and no reason for them in its "
+                             "head comment (\"over 700 lines: ...\")" % (sub, f, len(lines) - 1))
 for x in fails:
     print("FAIL: " + x)
 n = sum(len(v) for v in edges.values())

@@ -15,6 +15,7 @@
 #include "helpers.h"
 
 #include "card.h"
+#include "card_read.h"
 #include "card_render.h"
 #include "day.h"
 #include "view.h"
