@@ -54,11 +54,12 @@ int retract_count_joins(store *s, store_txn *txn, const uint8_t key[32],
 int retract_refold(store *s, store_txn *txn, sd_err *err);
 
 /* The fold a view is made by: 2 indexes members' identity keys (name with
- * birth year or guardian). A view made by an earlier fold (no
+ * birth year or guardian); 3 counts members by state and gender, and by
+ * state and area. A view made by an earlier fold (no
  * STORE_META_VIEW_FORMAT, or a lower one) is folded again, once, by
  * retract_view_current, in its own write transaction; a current view is
  * left alone. The writer calls it when it opens. */
-#define RETRACT_VIEW_FORMAT 2
+#define RETRACT_VIEW_FORMAT 3
 int retract_view_current(store *s, sd_err *err);
 
 /* Calls fn for every origin whose head this store holds, in fold order

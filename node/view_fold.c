@@ -19,7 +19,7 @@
 #include "roster.h"
 #include "text.h"
 
-#define VIEW_DIMS 9
+#define VIEW_DIMS 11
 
 /* --- a member's contributions ----------------------------------------- */
 
@@ -45,7 +45,12 @@ static int member_count(view_batch *b, const Sadasya__MemberView *m, int sign,
     char day[DAY_STR_LEN];
     day_format(m->joined_day, day);
     lens[7] = view_dim_key(keys[7], "day", m->state, day);
-    int ndims = 8;
+    /* per state, for the dashboard (report.h): no walk of the members */
+    lens[8] = view_dim_key(keys[8], "state-gender", m->state,
+                           view_gender_name(m->gender));
+    lens[9] = view_dim_key(keys[9], "state-area", m->state,
+                           view_area_name(m->area));
+    int ndims = 10;
     if (m->referred_by && *m->referred_by)
         lens[ndims] = view_dim_key(keys[ndims], "referrer", m->referred_by,
                                    NULL), ndims++;

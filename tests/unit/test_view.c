@@ -2,11 +2,14 @@
  * test_view.c — unit tests for node/view.c: the counters of every
  * dimension after joins, status changes and district moves (fee sums
  * included); the phone, name-token and district indexes as search uses
- * them; the member walk with its state filter; and the enum names.
+ * them; the identity keys a likely duplicate is found by; a view of an
+ * older fold brought to the current one; the member walk with its state
+ * filter; and the enum names.
  */
 #include "helpers.h"
 
 #include "day.h"
+#include "retract.h"
 #include "view.h"
 
 typedef th_fed fed;
@@ -228,6 +231,11 @@ static void test_counters_after_joins(void **state)
     assert_row(s, "area", "unspecified", 1, 1, 0, 0, 0, 0);
     assert_row(s, "month", "2026-09", 2, 2, 0, 0, 0, 1100);
     assert_row(s, "month", "2026-10", 1, 1, 0, 0, 0, 5000);
+    /* per state, for the dashboard */
+    assert_row(s, "state-gender", "BR/female", 1, 1, 0, 0, 0, 1100);
+    assert_row(s, "state-gender", "BR/male", 1, 1, 0, 0, 0, 5000);
+    assert_row(s, "state-area", "BR/rural", 1, 1, 0, 0, 0, 5000);
+    assert_row(s, "state-area", "BR/unspecified", 1, 1, 0, 0, 0, 0);
 
     listing l = dim_values(s, "district");
     assert_string_equal(l.text, "BR/Gaya,BR/Patna");
@@ -617,6 +625,88 @@ static void test_members_each_state_filter(void **state)
     assert_row(s, "total", "", 5, 5, 0, 0, 0, 5 * MEMBER_DEFAULT_FEE);
 }
 
+/* A likely duplicate is found by name with birth year or guardian in one
+ * lookup, the name's words compared without case or spacing. */
+static void test_find_identity(void **state)
+{
+    fed *f = *state;
+    member_input in;
+    memset(&in, 0, sizeof in);
+    in.name = "सीता  देवी";
+    in.name_en = "Sita Devi";
+    in.phone = "9431000001";
+    in.gender = "female";
+    in.district = "Gaya";
+    in.guardian = "Ram Prasad";
+    in.birth_year = "1990";
+    in.joined = "2026-09-15";
+    char n1[NUMBER_MAX_LEN];
+    writer *w = th_writer(&f->br);
+    entry_signed es;
+    th_build(w, &in, &es, n1);
+    sd_err err;
+    sd_err_clear(&err);
+    assert_int_equal(writer_commit(w, &es, 1, NULL, NULL, &err), SD_OK);
+    entry_signed_clear(&es);
+    writer_destroy(&w);
+    store *s = f->br.s;
+    store_txn *txn;
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    listing l;
+    memset(&l, 0, sizeof l);
+    assert_int_equal(view_find_identity(s, txn, "सीता देवी", 'b', "1990",
+                                        list_number, &l, &err), SD_OK);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.text, n1);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(view_find_identity(s, txn, " सीता देवी ", 'g', "RAM  prasad",
+                                        list_number, &l, &err), SD_OK);
+    assert_int_equal(l.n, 1);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(view_find_identity(s, txn, "सीता देवी", 'b', "1991",
+                                        list_number, &l, &err), SD_OK);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(view_find_identity(s, txn, "सीता", 'b', "1990",
+                                        list_number, &l, &err), SD_OK);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(view_find_identity(s, txn, "सीता देवी", 'g', "",
+                                        list_number, &l, &err), SD_OK);
+    assert_int_equal(l.n, 0);
+    store_end(txn);
+}
+
+/* A view made by an older fold (no view_format) is folded again, once,
+ * and then holds the keys and counters the current fold makes. */
+static void test_view_format_upgrade(void **state)
+{
+    fed *f = *state;
+    char n1[NUMBER_MAX_LEN];
+    reg(&f->br, &sita, n1);
+    store *s = f->br.s;
+    sd_err err;
+    store_txn *txn;
+    assert_int_equal(store_begin(s, 1, &txn, &err), SD_OK);
+    assert_int_equal(store_meta_del(s, txn, STORE_META_VIEW_FORMAT, &err), SD_OK);
+    assert_int_equal(store_commit(s, txn, &err), SD_OK);
+    assert_int_equal(retract_view_current(s, &err), SD_OK);
+    assert_int_equal(store_begin(s, 0, &txn, &err), SD_OK);
+    const void *v;
+    size_t len;
+    assert_int_equal(store_meta_get(s, txn, STORE_META_VIEW_FORMAT, &v, &len, &err), SD_OK);
+    assert_int_equal(len, 1);
+    assert_int_equal(*(const uint8_t *)v, RETRACT_VIEW_FORMAT);
+    store_end(txn);
+    assert_row(s, "state-gender", "BR/male", 1, 1, 0, 0, 0, 5000);
+    assert_row(s, "total", "", 1, 1, 0, 0, 0, 5000);
+    listing l;
+    int rc;
+    l = find(s, 0, sita.phone, NULL, &rc);
+    assert_int_equal(l.n, 1);
+    /* current already: nothing to do */
+    assert_int_equal(retract_view_current(s, &err), SD_OK);
+    assert_row(s, "total", "", 1, 1, 0, 0, 0, 5000);
+}
+
 static void test_member_get_missing(void **state)
 {
     fed *f = *state;
@@ -670,6 +760,8 @@ int main(void)
         T(test_find_district),
         T(test_members_each_state_filter),
         T(test_member_get_missing),
+        T(test_find_identity),
+        T(test_view_format_upgrade),
         cmocka_unit_test(test_enum_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
