@@ -4,7 +4,10 @@
 # ./demo and its own node (sadasyad) on 127.0.0.1. Members are registered
 # on each state, the nodes replicate the signed entries, and every node
 # then shows the same national totals. An offline chapter's bundle file is
-# shown too. Re-runnable: it starts the demo afresh each time.
+# shown too. Bihar's node also serves the web app on 127.0.0.1 with a demo
+# secretary's login; run from a terminal, the demo keeps running (with the
+# web app) until Ctrl-C, else it stops when done. Re-runnable: it starts
+# the demo afresh each time.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -29,7 +32,7 @@ free_port() {
   done
   echo "quickstart: no free port found" >&2; exit 1
 }
-pn=$(free_port); pb=$(free_port); pj=$(free_port)
+pn=$(free_port); pb=$(free_port); pj=$(free_port); ph=$(free_port)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -41,11 +44,14 @@ jhkey=$("$S" --data "$jh" init --state JH --name "झारखंड" --trust "$
 "$S" --data "$nat" roster add --state BR --name "बिहार" --key "$brkey" --endpoint "tcp://127.0.0.1:$pb"
 "$S" --data "$nat" roster add --state JH --name "झारखंड" --key "$jhkey" --endpoint "tcp://127.0.0.1:$pj"
 "$S" --data "$nat" roster
+# The web app's demo login (a chapter secretary of Bihar).
+echo 'demo-pass-11' | "$S" --data "$br" user add demo --role secretary
 
 say "starting the three nodes on 127.0.0.1 (logs in $demo/*.log)"
 D="$top/build/sadasyad"
 "$D" --data "$nat" --listen "tcp://127.0.0.1:$pn" 2>"$demo/national.log" & pids+=($!)
-"$D" --data "$br" --listen "tcp://127.0.0.1:$pb" --peer "tcp://127.0.0.1:$pn" 2>"$demo/bihar.log" & pids+=($!)
+"$D" --data "$br" --listen "tcp://127.0.0.1:$pb" --peer "tcp://127.0.0.1:$pn" \
+  --http "127.0.0.1:$ph" 2>"$demo/bihar.log" & pids+=($!)
 "$D" --data "$jh" --listen "tcp://127.0.0.1:$pj" --peer "tcp://127.0.0.1:$pn" 2>"$demo/jharkhand.log" & pids+=($!)
 say "members join in Bihar (Rs 11 each)"
 reg() { "$S" --data "$1" register "${@:2}"; }
@@ -103,5 +109,21 @@ say "ID card of $first: printed by Bihar, checked by the national office"
 "$S" --data "$br" card "$first" --out "$demo/card-$first.png"
 "$S" --data "$nat" card-verify "$demo/card-$first.png"
 
+say "Bihar's web app"
+url="http://127.0.0.1:$ph"
+for i in $(seq 1 50); do
+  curl -s -o /dev/null --max-time 2 "$url/login" && break
+  sleep 0.1
+done
+curl -s --max-time 5 "$url/login" | grep -q 'Username' ||
+  { echo "quickstart: the web app did not answer; see $demo/bihar.log" >&2; exit 1; }
+echo "open $url/login  (username: demo, password: demo-pass-11; a secretary of Bihar)"
+echo "Prometheus metrics: $url/metrics"
+
 echo
 echo "demo data is in $demo; try: $S --data $nat list"
+if [ -t 0 ] && [ -t 1 ]; then
+  echo "the demo nodes and the web app keep running: press Ctrl-C to stop them"
+  trap 'echo; exit 0' INT
+  while :; do sleep 3600; done
+fi
